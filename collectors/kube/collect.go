@@ -1,0 +1,362 @@
+package kube
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"sort"
+	"sync/atomic"
+	"time"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/client-go/dynamic"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
+	"k8s.io/client-go/tools/clientcmd"
+	"k8s.io/client-go/tools/pager"
+
+	"github.com/wiscan/wiscan/collectors"
+	"github.com/wiscan/wiscan/profiles"
+	"github.com/wiscan/wiscan/snapshot"
+)
+
+// Name is the collector's name in snapshots.
+const Name = "kubernetes"
+
+// ErrUnreachable marks an API server that did not answer; the scan cannot
+// go on.
+var ErrUnreachable = errors.New("kubernetes API server unreachable")
+
+// ErrConfig marks a kubeconfig that cannot be loaded.
+var ErrConfig = errors.New("kubernetes client configuration")
+
+// Options configure the live collector.
+type Options struct {
+	// Kubeconfig and Context select the cluster as kubectl does; with
+	// neither, KUBECONFIG, ~/.kube/config and then the in-cluster
+	// configuration are tried.
+	Kubeconfig string
+	Context    string
+	// Timeout bounds every API call; 30 s when zero.
+	Timeout time.Duration
+	// PageSize is the LIST page size; 500 when zero.
+	PageSize int64
+	Progress collectors.Progress
+	Log      *slog.Logger
+}
+
+// Collector reads the cluster through client-go.
+type Collector struct {
+	cfg     *rest.Config
+	context string
+	opts    Options
+	calls   atomic.Int64
+}
+
+// New loads the client configuration the way kubectl does.
+func New(opts Options) (*Collector, error) {
+	rules := clientcmd.NewDefaultClientConfigLoadingRules()
+	rules.ExplicitPath = opts.Kubeconfig
+	overrides := &clientcmd.ConfigOverrides{CurrentContext: opts.Context}
+	cc := clientcmd.NewNonInteractiveDeferredLoadingClientConfig(rules, overrides)
+	cfg, err := cc.ClientConfig()
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrConfig, err)
+	}
+	ctxName := opts.Context
+	if raw, err := cc.RawConfig(); err == nil && ctxName == "" {
+		ctxName = raw.CurrentContext
+	}
+	c := NewForConfig(cfg, opts)
+	c.context = ctxName
+	return c, nil
+}
+
+// NewForConfig builds a collector on a ready client configuration.
+func NewForConfig(cfg *rest.Config, opts Options) *Collector {
+	if opts.Timeout == 0 {
+		opts.Timeout = 30 * time.Second
+	}
+	if opts.PageSize == 0 {
+		opts.PageSize = 500
+	}
+	if opts.Log == nil {
+		opts.Log = slog.New(slog.DiscardHandler)
+	}
+	c := &Collector{opts: opts}
+	cfg = rest.CopyConfig(cfg)
+	cfg.Timeout = opts.Timeout
+	if cfg.QPS == 0 {
+		cfg.QPS, cfg.Burst = 50, 100
+	}
+	cfg.UserAgent = "wiscan"
+	cfg.Wrap(func(rt http.RoundTripper) http.RoundTripper {
+		return roundTripFunc(func(r *http.Request) (*http.Response, error) {
+			c.calls.Add(1)
+			return rt.RoundTrip(r)
+		})
+	})
+	c.cfg = cfg
+	return c
+}
+
+type roundTripFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+
+// Name implements collectors.Collector.
+func (c *Collector) Name() string { return Name }
+
+// Collect fills the Kubernetes section. Each kind is listed once across the
+// cluster, page by page; where that is forbidden, it is listed in each target
+// namespace instead. A failed list becomes a gap in the snapshot.
+func (c *Collector) Collect(ctx context.Context, s *snapshot.Snapshot) error {
+	start := time.Now()
+	cs, err := kubernetes.NewForConfig(c.cfg)
+	if err != nil {
+		return fmt.Errorf("%w: %w", ErrConfig, err)
+	}
+	dyn, err := dynamic.NewForConfig(c.cfg)
+	if err != nil {
+		return fmt.Errorf("%w: %w", ErrConfig, err)
+	}
+	s.Source = snapshot.Source{Mode: "live", Context: c.context, Server: c.cfg.Host}
+	if err := c.preflight(ctx, cs); err != nil {
+		return err
+	}
+	r := &run{c: c, s: s, cs: cs, dyn: dyn, counts: map[string]int{}}
+	r.namespaces(ctx)
+	if err := profiles.Target(s); err != nil {
+		return err
+	}
+	r.targets = targetSet(s)
+	for _, k := range namespacedKinds {
+		r.namespaced(ctx, k)
+	}
+	r.spaces(ctx)
+	s.Stats = append(s.Stats, snapshot.CollectorStats{
+		Collector:       Name,
+		DurationSeconds: time.Since(start).Seconds(),
+		APICalls:        int(c.calls.Load()),
+		Objects:         r.counts,
+	})
+	return nil
+}
+
+// preflight asks for the server version so that an unreachable server ends
+// the scan at once with one clear error, instead of one gap per kind.
+func (c *Collector) preflight(ctx context.Context, cs *kubernetes.Clientset) error {
+	ctx, cancel := context.WithTimeout(ctx, c.opts.Timeout)
+	defer cancel()
+	_, err := cs.Discovery().RESTClient().Get().AbsPath("/version").Do(ctx).Raw()
+	if err == nil || isStatus(err) {
+		return nil
+	}
+	return fmt.Errorf("%w: %s: %w", ErrUnreachable, c.cfg.Host, err)
+}
+
+func isStatus(err error) bool {
+	var st apierrors.APIStatus
+	return errors.As(err, &st)
+}
+
+func targetSet(s *snapshot.Snapshot) map[string]bool {
+	out := map[string]bool{}
+	for _, p := range s.Profiles {
+		for _, ns := range p.Targets {
+			out[ns] = true
+		}
+	}
+	return out
+}
+
+// run is one collection.
+type run struct {
+	c       *Collector
+	s       *snapshot.Snapshot
+	cs      *kubernetes.Clientset
+	dyn     dynamic.Interface
+	targets map[string]bool
+	counts  map[string]int
+}
+
+func (r *run) gap(kind, ns string, err error) {
+	r.c.opts.Log.Warn("collection gap", "kind", kind, "namespace", ns, "reason", Reason(err), "error", err)
+	r.s.AddError(snapshot.CollectionError{Collector: Name, Kind: kind, Namespace: ns, Reason: Reason(err), Message: err.Error()})
+}
+
+func (r *run) progress(kind string, n int) {
+	r.c.opts.Progress.Report(fmt.Sprintf("listed %d %s", n, kind))
+	r.c.opts.Log.Info("collected", "kind", kind, "count", n)
+}
+
+func (r *run) each(ctx context.Context, list pager.ListPageFunc, fn func(runtime.Object) error) error {
+	p := pager.New(list)
+	p.PageSize = r.c.opts.PageSize
+	return p.EachListItem(ctx, metav1.ListOptions{}, fn)
+}
+
+func (r *run) namespaces(ctx context.Context) {
+	n := 0
+	err := r.each(ctx, func(ctx context.Context, o metav1.ListOptions) (runtime.Object, error) {
+		return r.cs.CoreV1().Namespaces().List(ctx, o)
+	}, func(o runtime.Object) error {
+		ns := o.(*corev1Namespace)
+		r.s.Kubernetes.Namespaces[ns.Name] = Namespace(ns, nil)
+		n++
+		return nil
+	})
+	if err != nil {
+		r.gap("Namespace", "", err)
+		r.namespacesFromProfiles()
+		return
+	}
+	r.counts["Namespace"] = n
+	r.progress("Namespace", n)
+}
+
+// namespacesFromProfiles stands in for a namespace list that could not be
+// read: the namespaces that profiles name explicitly.
+func (r *run) namespacesFromProfiles() {
+	for _, p := range r.s.Profiles {
+		for _, name := range p.Namespaces.Names {
+			if _, ok := r.s.Kubernetes.Namespaces[name]; !ok {
+				r.s.Kubernetes.Namespaces[name] = snapshot.Namespace{Name: name, Labels: map[string]string{}}
+			}
+		}
+	}
+}
+
+// namespaced lists one kind across the cluster and falls back to the target
+// namespaces when that is forbidden.
+func (r *run) namespaced(ctx context.Context, k kind) {
+	if len(r.targets) == 0 {
+		return
+	}
+	n := 0
+	keep := func(o runtime.Object) error {
+		if k.store(r.s, o, r.targets) {
+			n++
+		}
+		return nil
+	}
+	err := r.each(ctx, func(ctx context.Context, o metav1.ListOptions) (runtime.Object, error) {
+		return k.list(ctx, r.cs, metav1.NamespaceAll, o)
+	}, keep)
+	if apierrors.IsForbidden(err) {
+		r.c.opts.Log.Info("cluster-wide list forbidden, listing per namespace", "kind", k.name, "namespaces", len(r.targets))
+		err = nil
+		for _, ns := range sortedKeys(r.targets) {
+			e := r.each(ctx, func(ctx context.Context, o metav1.ListOptions) (runtime.Object, error) {
+				return k.list(ctx, r.cs, ns, o)
+			}, keep)
+			if e != nil {
+				r.gap(k.name, ns, e)
+			}
+		}
+	}
+	if err != nil {
+		r.gap(k.name, "", err)
+		return
+	}
+	r.counts[k.name] = n
+	r.progress(k.name, n)
+}
+
+func sortedKeys(m map[string]bool) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// spaces reads the Spaces objects through discovery and the dynamic client,
+// only for the kinds whose CRDs are served.
+func (r *run) spaces(ctx context.Context) {
+	served, err := r.spacesResources(ctx)
+	if err != nil {
+		for kind := range spacesKinds {
+			r.gap(kind, "", err)
+		}
+		return
+	}
+	for kind, resource := range spacesKinds {
+		version, ok := served[resource]
+		r.s.Kubernetes.Spaces.Kinds[kind] = ok
+		if !ok {
+			continue
+		}
+		gvr := schema.GroupVersionResource{Group: SpacesGroup, Version: version, Resource: resource}
+		n := 0
+		err := r.each(ctx, func(ctx context.Context, o metav1.ListOptions) (runtime.Object, error) {
+			return r.dyn.Resource(gvr).List(ctx, o)
+		}, func(o runtime.Object) error {
+			addSpaces(&r.s.Kubernetes, o.(*unstructured.Unstructured), nil)
+			n++
+			return nil
+		})
+		if err != nil {
+			r.gap(kind, "", err)
+			continue
+		}
+		r.counts[kind] = n
+		r.progress(kind, n)
+	}
+}
+
+// spacesResources maps each served Spaces resource to the version to read,
+// preferring the group's preferred version.
+func (r *run) spacesResources(ctx context.Context) (map[string]string, error) {
+	disc := r.cs.Discovery()
+	groups, err := disc.ServerGroups()
+	if err != nil {
+		return nil, fmt.Errorf("discover API groups: %w", err)
+	}
+	out := map[string]string{}
+	for _, g := range groups.Groups {
+		if g.Name != SpacesGroup {
+			continue
+		}
+		versions := append([]metav1.GroupVersionForDiscovery{g.PreferredVersion}, g.Versions...)
+		for _, v := range versions {
+			list, err := disc.ServerResourcesForGroupVersion(v.GroupVersion)
+			if err != nil {
+				return nil, fmt.Errorf("discover %s: %w", v.GroupVersion, err)
+			}
+			for _, res := range list.APIResources {
+				if _, ok := out[res.Name]; !ok {
+					out[res.Name] = v.Version
+				}
+			}
+		}
+	}
+	return out, nil
+}
+
+// Reason classifies an API error for a gap.
+func Reason(err error) string {
+	var ne net.Error
+	switch {
+	case apierrors.IsForbidden(err) || apierrors.IsUnauthorized(err):
+		return "forbidden"
+	case apierrors.IsNotFound(err):
+		return "not-found"
+	case apierrors.IsTimeout(err) || apierrors.IsServerTimeout(err) || errors.Is(err, context.DeadlineExceeded):
+		return "timeout"
+	case errors.As(err, &ne) && ne.Timeout():
+		return "timeout"
+	case errors.As(err, &ne):
+		return "unreachable"
+	default:
+		return "error"
+	}
+}

@@ -1,0 +1,173 @@
+// Package secrets recognises static cloud credentials in Secret values and
+// environment variables. It is the only place that reads such values: what it
+// returns holds a kind and a redacted fingerprint, never the value.
+package secrets
+
+import (
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"regexp"
+	"sort"
+	"strings"
+
+	"github.com/wiscan/wiscan/snapshot"
+)
+
+var (
+	awsKeyID      = regexp.MustCompile(`\b((?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16})\b`)
+	awsSecretLine = regexp.MustCompile(`(?im)^\s*aws_secret_access_key\s*=\s*(\S+)`)
+	awsSecretName = regexp.MustCompile(`(?i)(aws.?)?secret.?access.?key|aws.?secret.?key`)
+	azSecretName  = regexp.MustCompile(`(?i)client.?secret`)
+	azKeyName     = regexp.MustCompile(`(?i)(storage|account).?(access.?)?key`)
+	azConnString  = regexp.MustCompile(`(?i)(^|;)\s*(AccountKey|SharedAccessSignature)\s*=`)
+	azSAS         = regexp.MustCompile(`(?i)(^|[?&])sig=[^&]+`)
+	azSASVersion  = regexp.MustCompile(`(?i)(^|[?&])sv=\d{4}-\d{2}-\d{2}`)
+)
+
+// Classify returns the static cloud credentials that one named value holds.
+// name is the Secret key or environment variable name. The result never
+// contains the value or a reversible part of a secret.
+func Classify(name string, value []byte) []snapshot.Credential {
+	v := strings.TrimSpace(string(value))
+	if v == "" {
+		return nil
+	}
+	var out []snapshot.Credential
+	add := func(kind, cloud, fp string) {
+		out = append(out, snapshot.Credential{Kind: kind, Cloud: cloud, Key: name, Fingerprint: fp})
+	}
+	if k, ok := gcpKey(v); ok {
+		add(snapshot.KindGCPServiceAccountKey, "gcp", k)
+		return out
+	}
+	switch {
+	case strings.Contains(strings.ToLower(v), "aws_access_key_id") || awsSecretLine.MatchString(v):
+		fp := Hash(v)
+		if m := awsKeyID.FindStringSubmatch(v); m != nil {
+			fp = Identifier(m[1])
+		}
+		add(snapshot.KindAWSSharedCredentials, "aws", fp)
+		return out
+	case azConnString.MatchString(v):
+		add(snapshot.KindAzureConnectionString, "azure", Hash(v))
+		return out
+	case azSAS.MatchString(v) && azSASVersion.MatchString(v):
+		add(snapshot.KindAzureSASToken, "azure", Hash(v))
+		return out
+	}
+	if m := awsKeyID.FindStringSubmatch(v); m != nil && len(v) <= 64 {
+		add(snapshot.KindAWSAccessKey, "aws", Identifier(m[1]))
+		return out
+	}
+	if strings.ContainsAny(v, " \n") {
+		return out
+	}
+	switch {
+	case awsSecretName.MatchString(name) && len(v) == 40:
+		add(snapshot.KindAWSSecretKey, "aws", Hash(v))
+	case azSecretName.MatchString(name) && len(v) >= 16:
+		add(snapshot.KindAzureClientSecret, "azure", Hash(v))
+	case azKeyName.MatchString(name) && isStorageKey(v):
+		add(snapshot.KindAzureStorageKey, "azure", Hash(v))
+	}
+	return out
+}
+
+// ClassifyAll classifies every key of a Secret's data, in key order.
+func ClassifyAll(data map[string][]byte) []snapshot.Credential {
+	keys := make([]string, 0, len(data))
+	for k := range data {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	out := []snapshot.Credential{}
+	for _, k := range keys {
+		out = append(out, Classify(k, data[k])...)
+	}
+	return out
+}
+
+// Identifier redacts a credential identifier that is not itself secret (an
+// AWS access key ID, a GCP key ID) to its first and last four characters.
+func Identifier(id string) string {
+	if len(id) <= 8 {
+		return Hash(id)
+	}
+	return id[:4] + "…" + id[len(id)-4:]
+}
+
+// Hash is the fingerprint of a secret value: a truncated SHA-256, enough to
+// tell two values apart and to match a value a user holds, never to recover
+// it.
+func Hash(v string) string {
+	sum := sha256.Sum256([]byte(v))
+	return "sha256:" + hex.EncodeToString(sum[:6])
+}
+
+// gcpKey recognises a Google service-account key file and fingerprints it by
+// its key ID and service-account email, both of which are identifiers.
+func gcpKey(v string) (string, bool) {
+	if !strings.HasPrefix(v, "{") {
+		return "", false
+	}
+	var k struct {
+		Type         string `json:"type"`
+		PrivateKeyID string `json:"private_key_id"`
+		PrivateKey   string `json:"private_key"`
+		ClientEmail  string `json:"client_email"`
+	}
+	if json.Unmarshal([]byte(v), &k) != nil || k.Type != "service_account" || k.PrivateKey == "" {
+		return "", false
+	}
+	fp := Hash(k.PrivateKey)
+	if k.PrivateKeyID != "" {
+		fp = Identifier(k.PrivateKeyID)
+	}
+	if k.ClientEmail != "" {
+		fp += " (" + k.ClientEmail + ")"
+	}
+	return fp, true
+}
+
+// isStorageKey reports whether v has the shape of an Azure storage account
+// key: base64 of 64 bytes.
+func isStorageKey(v string) bool {
+	b, err := base64.StdEncoding.DecodeString(v)
+	return err == nil && len(b) == 64
+}
+
+// PublicEnv lists environment variables whose values are identifiers, paths
+// or endpoints that the controls compare, never secrets. Only these keep
+// their literal value in a snapshot, and only when the value does not itself
+// look like a credential.
+var PublicEnv = map[string]bool{
+	"AWS_ROLE_ARN":                           true,
+	"AWS_WEB_IDENTITY_TOKEN_FILE":            true,
+	"AWS_REGION":                             true,
+	"AWS_DEFAULT_REGION":                     true,
+	"AWS_STS_REGIONAL_ENDPOINTS":             true,
+	"AWS_CONTAINER_CREDENTIALS_FULL_URI":     true,
+	"AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE": true,
+	"AZURE_CLIENT_ID":                        true,
+	"AZURE_TENANT_ID":                        true,
+	"AZURE_FEDERATED_TOKEN_FILE":             true,
+	"AZURE_AUTHORITY_HOST":                   true,
+	"GOOGLE_APPLICATION_CREDENTIALS":         true,
+	"GOOGLE_CLOUD_PROJECT":                   true,
+	"CLOUDSDK_CORE_PROJECT":                  true,
+}
+
+// Env reduces a literal environment value to what a snapshot may hold.
+func Env(name, value string) snapshot.EnvVar {
+	e := snapshot.EnvVar{Name: name, HasValue: true}
+	if creds := Classify(name, []byte(value)); len(creds) > 0 {
+		e.Credential = &creds[0]
+		return e
+	}
+	if PublicEnv[name] {
+		e.Value = value
+	}
+	return e
+}

@@ -1,0 +1,222 @@
+// Package profiles holds the built-in workload profiles and loads user
+// profiles: which namespaces, service account and workload a scan checks, and
+// which cloud mechanism they should use.
+package profiles
+
+import (
+	"embed"
+	"errors"
+	"fmt"
+	"os"
+	"path"
+	"regexp"
+	"sort"
+	"strings"
+
+	"k8s.io/apimachinery/pkg/labels"
+	"sigs.k8s.io/yaml"
+
+	"github.com/wiscan/wiscan/snapshot"
+)
+
+// Default is the profile a scan uses when none is named.
+const Default = "spaces-backup"
+
+// APIVersion and Kind head every profile file.
+const (
+	APIVersion = "wiscan.io/v1alpha1"
+	Kind       = "Profile"
+)
+
+//go:embed builtin/*.yaml
+var builtin embed.FS
+
+// ErrUnknown marks a profile name that is neither built in nor loaded.
+var ErrUnknown = errors.New("unknown profile")
+
+// ErrInvalid marks a profile file that is malformed.
+var ErrInvalid = errors.New("invalid profile")
+
+// File is the on-disk form of a profile.
+type File struct {
+	APIVersion     string                  `json:"apiVersion"`
+	Kind           string                  `json:"kind"`
+	Name           string                  `json:"name"`
+	Description    string                  `json:"description,omitempty"`
+	Namespaces     snapshot.NamespaceMatch `json:"namespaces"`
+	ServiceAccount string                  `json:"serviceAccount"`
+	Workload       snapshot.WorkloadMatch  `json:"workload"`
+	Cloud          string                  `json:"cloud,omitempty"`
+	Method         string                  `json:"method,omitempty"`
+	BackupConfig   string                  `json:"backupConfig,omitempty"`
+	Storage        snapshot.Storage        `json:"storage,omitempty"`
+}
+
+// methodCloud maps each method to the cloud it belongs to.
+var methodCloud = map[string]string{
+	"irsa":                    "aws",
+	"pod-identity":            "aws",
+	"azure-workload-identity": "azure",
+	"gke-workload-identity":   "gcp",
+	"gcp-principal":           "gcp",
+}
+
+// Builtin returns the names of the built-in profiles, sorted.
+func Builtin() []string {
+	entries, err := builtin.ReadDir("builtin")
+	if err != nil {
+		panic(err) // the embedded directory is part of the binary
+	}
+	names := make([]string, 0, len(entries))
+	for _, e := range entries {
+		names = append(names, strings.TrimSuffix(e.Name(), ".yaml"))
+	}
+	sort.Strings(names)
+	return names
+}
+
+// Get returns a built-in profile by name.
+func Get(name string) (snapshot.Profile, error) {
+	b, err := builtin.ReadFile(path.Join("builtin", name+".yaml"))
+	if err != nil {
+		return snapshot.Profile{}, fmt.Errorf("%w %q (built in: %s)", ErrUnknown, name, strings.Join(Builtin(), ", "))
+	}
+	return Parse(name+".yaml", b)
+}
+
+// LoadFile reads a user profile file.
+func LoadFile(file string) (snapshot.Profile, error) {
+	b, err := os.ReadFile(file)
+	if err != nil {
+		return snapshot.Profile{}, fmt.Errorf("read profile: %w", err)
+	}
+	return Parse(file, b)
+}
+
+// Parse decodes and validates a profile document; name is used in errors.
+func Parse(name string, b []byte) (snapshot.Profile, error) {
+	var f File
+	if err := yaml.UnmarshalStrict(b, &f); err != nil {
+		return snapshot.Profile{}, fmt.Errorf("%w %s: %w", ErrInvalid, name, err)
+	}
+	if err := f.validate(); err != nil {
+		return snapshot.Profile{}, fmt.Errorf("%w %s: %w", ErrInvalid, name, err)
+	}
+	return snapshot.Profile{
+		Name:           f.Name,
+		Description:    strings.TrimSpace(f.Description),
+		Namespaces:     f.Namespaces,
+		ServiceAccount: f.ServiceAccount,
+		Workload:       f.Workload,
+		Cloud:          f.Cloud,
+		Method:         f.Method,
+		BackupConfig:   f.BackupConfig,
+		Storage:        f.Storage,
+		Targets:        []string{},
+	}, nil
+}
+
+func (f *File) validate() error {
+	var errs []error
+	if f.APIVersion != APIVersion || f.Kind != Kind {
+		errs = append(errs, fmt.Errorf("want apiVersion %s and kind %s, got %q and %q", APIVersion, Kind, f.APIVersion, f.Kind))
+	}
+	if f.Name == "" {
+		errs = append(errs, errors.New("name is required"))
+	}
+	if f.ServiceAccount == "" {
+		errs = append(errs, errors.New("serviceAccount is required"))
+	}
+	ns := f.Namespaces
+	if ns.Pattern == "" && ns.Selector == "" && len(ns.Names) == 0 {
+		errs = append(errs, errors.New("namespaces needs a pattern, a selector or names"))
+	}
+	if _, err := regexp.Compile(ns.Pattern); err != nil {
+		errs = append(errs, fmt.Errorf("namespaces.pattern: %w", err))
+	}
+	if _, err := labels.Parse(ns.Selector); err != nil {
+		errs = append(errs, fmt.Errorf("namespaces.selector: %w", err))
+	}
+	if f.Workload.Kind == "" {
+		f.Workload.Kind = "Deployment"
+	}
+	if f.Workload.Kind != "Deployment" {
+		errs = append(errs, fmt.Errorf("workload.kind %q: only Deployment is supported", f.Workload.Kind))
+	}
+	if f.Workload.Name == "" {
+		f.Workload.Name = f.ServiceAccount
+	}
+	if _, err := labels.Parse(f.Workload.PodSelector); err != nil {
+		errs = append(errs, fmt.Errorf("workload.podSelector: %w", err))
+	}
+	switch f.Cloud {
+	case "", "aws", "azure", "gcp":
+	default:
+		errs = append(errs, fmt.Errorf("cloud %q: want aws, azure or gcp", f.Cloud))
+	}
+	if f.Method != "" {
+		c, ok := methodCloud[f.Method]
+		switch {
+		case !ok:
+			errs = append(errs, fmt.Errorf("method %q: want one of %s", f.Method, strings.Join(Methods(), ", ")))
+		case f.Cloud == "":
+			f.Cloud = c
+		case f.Cloud != c:
+			errs = append(errs, fmt.Errorf("method %q belongs to cloud %s, not %s", f.Method, c, f.Cloud))
+		}
+	}
+	switch f.BackupConfig {
+	case "", "SharedBackupConfig", "SpaceBackupConfig":
+	default:
+		errs = append(errs, fmt.Errorf("backupConfig %q: want SharedBackupConfig or SpaceBackupConfig", f.BackupConfig))
+	}
+	return errors.Join(errs...)
+}
+
+// Methods lists the known methods, sorted.
+func Methods() []string {
+	out := make([]string, 0, len(methodCloud))
+	for m := range methodCloud {
+		out = append(out, m)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Resolve returns the profiles named (built in) and loaded from files, in
+// that order. With neither, it returns the default profile. Names must be
+// unique.
+func Resolve(names, files []string) ([]snapshot.Profile, error) {
+	if len(names) == 0 && len(files) == 0 {
+		names = []string{Default}
+	}
+	var out []snapshot.Profile
+	seen := map[string]bool{}
+	add := func(p snapshot.Profile) error {
+		if seen[p.Name] {
+			return fmt.Errorf("%w: profile %q given twice", ErrInvalid, p.Name)
+		}
+		seen[p.Name] = true
+		out = append(out, p)
+		return nil
+	}
+	for _, n := range names {
+		p, err := Get(n)
+		if err != nil {
+			return nil, err
+		}
+		if err := add(p); err != nil {
+			return nil, err
+		}
+	}
+	for _, f := range files {
+		p, err := LoadFile(f)
+		if err != nil {
+			return nil, err
+		}
+		if err := add(p); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}

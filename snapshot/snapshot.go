@@ -1,0 +1,390 @@
+// Package snapshot defines the typed, versioned document that collectors fill
+// and the policies read as their input, with its JSON Schema and load/save.
+package snapshot
+
+import (
+	"sort"
+	"time"
+)
+
+// SchemaVersion names the snapshot format. It changes when a field changes
+// meaning or is removed; new optional fields keep it.
+const SchemaVersion = "wiscan.io/snapshot/v1alpha1"
+
+// Snapshot is everything a scan knows about the cluster and the clouds. It is
+// the input of every policy.
+type Snapshot struct {
+	SchemaVersion string     `json:"schemaVersion"`
+	CollectedAt   time.Time  `json:"collectedAt"`
+	Source        Source     `json:"source"`
+	Profiles      []Profile  `json:"profiles"`
+	Kubernetes    Kubernetes `json:"kubernetes"`
+	// Errors are the gaps: what a collector could not read. Policies turn a
+	// gap into an unknown result, never a pass.
+	Errors []CollectionError `json:"errors"`
+	Stats  []CollectorStats  `json:"stats"`
+}
+
+// New returns an empty snapshot with every map allocated.
+func New(now time.Time) *Snapshot {
+	return &Snapshot{
+		SchemaVersion: SchemaVersion,
+		CollectedAt:   now.UTC(),
+		Profiles:      []Profile{},
+		Kubernetes:    NewKubernetes(),
+		Errors:        []CollectionError{},
+		Stats:         []CollectorStats{},
+	}
+}
+
+// Source says where the data came from.
+type Source struct {
+	// Mode is "live" or "evidence".
+	Mode string `json:"mode"`
+	// Context is the kubeconfig context, in live mode.
+	Context string `json:"context,omitempty"`
+	// Server is the API server URL, in live mode.
+	Server string `json:"server,omitempty"`
+	// Evidence is the evidence directory, in evidence mode.
+	Evidence string `json:"evidence,omitempty"`
+}
+
+// Location points at the file and line an object was read from (evidence
+// mode only).
+type Location struct {
+	File string `json:"file,omitempty"`
+	Line int    `json:"line,omitempty"`
+}
+
+// Profile is a workload profile in force, with the namespaces it targets.
+type Profile struct {
+	Name           string         `json:"name"`
+	Description    string         `json:"description,omitempty"`
+	Namespaces     NamespaceMatch `json:"namespaces"`
+	ServiceAccount string         `json:"serviceAccount"`
+	Workload       WorkloadMatch  `json:"workload"`
+	// Cloud is aws, azure, gcp, or empty to infer it per namespace.
+	Cloud string `json:"cloud,omitempty"`
+	// Method narrows the cloud's mechanism: irsa, pod-identity,
+	// azure-workload-identity, gke-workload-identity, gcp-principal.
+	Method string `json:"method,omitempty"`
+	// BackupConfig is the Spaces kind that configures this workload's
+	// storage (SharedBackupConfig or SpaceBackupConfig), if any.
+	BackupConfig string  `json:"backupConfig,omitempty"`
+	Storage      Storage `json:"storage"`
+	// Targets are the namespaces the profile matched, sorted.
+	Targets []string `json:"targets"`
+}
+
+// NamespaceMatch selects a profile's namespaces. Every set field must match.
+type NamespaceMatch struct {
+	Pattern  string   `json:"pattern,omitempty"`
+	Selector string   `json:"selector,omitempty"`
+	Names    []string `json:"names,omitempty"`
+}
+
+// WorkloadMatch names the workload that runs under the profile's service
+// account.
+type WorkloadMatch struct {
+	Kind string `json:"kind"`
+	Name string `json:"name"`
+	// PodSelector, a label selector, finds the workload's pods when they are
+	// not owned through a ReplicaSet of the named Deployment.
+	PodSelector string `json:"podSelector,omitempty"`
+}
+
+// Storage is the storage the workload is expected to reach.
+type Storage struct {
+	Bucket string `json:"bucket,omitempty"`
+}
+
+// Kubernetes holds the normalised cluster objects, keyed for direct lookup:
+// namespaces by name, the others by namespace and then name.
+type Kubernetes struct {
+	Namespaces      map[string]Namespace                 `json:"namespaces"`
+	ServiceAccounts map[string]map[string]ServiceAccount `json:"serviceAccounts"`
+	Deployments     map[string]map[string]Workload       `json:"deployments"`
+	Pods            map[string]map[string]Pod            `json:"pods"`
+	Secrets         map[string]map[string]Secret         `json:"secrets"`
+	Spaces          Spaces                               `json:"spaces"`
+}
+
+// NewKubernetes returns a Kubernetes section with every map allocated.
+func NewKubernetes() Kubernetes {
+	return Kubernetes{
+		Namespaces:      map[string]Namespace{},
+		ServiceAccounts: map[string]map[string]ServiceAccount{},
+		Deployments:     map[string]map[string]Workload{},
+		Pods:            map[string]map[string]Pod{},
+		Secrets:         map[string]map[string]Secret{},
+		Spaces: Spaces{
+			Kinds:               map[string]bool{},
+			ControlPlanes:       []ControlPlane{},
+			SharedBackupConfigs: []BackupConfig{},
+			SpaceBackupConfigs:  []BackupConfig{},
+		},
+	}
+}
+
+// Meta is the part every namespaced object shares.
+type Meta struct {
+	Namespace   string            `json:"namespace"`
+	Name        string            `json:"name"`
+	Labels      map[string]string `json:"labels"`
+	Annotations map[string]string `json:"annotations"`
+	CreatedAt   *time.Time        `json:"createdAt,omitempty"`
+	Source      *Location         `json:"source,omitempty"`
+}
+
+// Namespace is a namespace and its labels.
+type Namespace struct {
+	Name   string            `json:"name"`
+	Labels map[string]string `json:"labels"`
+	Source *Location         `json:"source,omitempty"`
+}
+
+// ServiceAccount is a service account with its identity annotations.
+type ServiceAccount struct {
+	Meta
+	// Automount is the automountServiceAccountToken setting; nil when unset.
+	Automount *bool `json:"automount"`
+	// UpdatedAt is the latest time any field manager changed the object,
+	// taken from managedFields; nil when unknown.
+	UpdatedAt *time.Time `json:"updatedAt,omitempty"`
+}
+
+// Workload is a Deployment with its pod template.
+type Workload struct {
+	Meta
+	Selector map[string]string `json:"selector"`
+	Template PodSpec           `json:"template"`
+}
+
+// Pod is a pod with its spec, phase and owner.
+type Pod struct {
+	Meta
+	Spec  PodSpec `json:"spec"`
+	Phase string  `json:"phase"`
+	// Owner is the controlling owner reference, if any.
+	Owner *Owner `json:"owner,omitempty"`
+	// Deployment is the Deployment that owns the pod through a ReplicaSet,
+	// derived from the owner name and the pod-template-hash label.
+	Deployment string `json:"deployment,omitempty"`
+}
+
+// Owner is a controlling owner reference.
+type Owner struct {
+	Kind string `json:"kind"`
+	Name string `json:"name"`
+}
+
+// PodSpec is the part of a pod (or pod template) the controls read.
+type PodSpec struct {
+	Labels         map[string]string `json:"labels"`
+	Annotations    map[string]string `json:"annotations"`
+	ServiceAccount string            `json:"serviceAccount"`
+	Automount      *bool             `json:"automount"`
+	Containers     []Container       `json:"containers"`
+	Volumes        []Volume          `json:"volumes"`
+}
+
+// Container is a container's environment and mounts. Init containers are
+// included, marked Init.
+type Container struct {
+	Name    string    `json:"name"`
+	Init    bool      `json:"init,omitempty"`
+	Env     []EnvVar  `json:"env"`
+	EnvFrom []EnvFrom `json:"envFrom"`
+	Mounts  []Mount   `json:"mounts"`
+}
+
+// EnvVar is an environment variable. A literal value is kept only for the
+// names in PublicEnv; any other literal is reduced to a classification.
+type EnvVar struct {
+	Name string `json:"name"`
+	// Value is set only for names in PublicEnv.
+	Value string `json:"value,omitempty"`
+	// HasValue says a literal value was set.
+	HasValue bool `json:"hasValue,omitempty"`
+	// Credential classifies a literal value that looks like a cloud
+	// credential.
+	Credential *Credential `json:"credential,omitempty"`
+	SecretRef  *KeyRef     `json:"secretRef,omitempty"`
+	ConfigMap  *KeyRef     `json:"configMapRef,omitempty"`
+	FieldPath  string      `json:"fieldPath,omitempty"`
+}
+
+// KeyRef points at one key of a Secret or ConfigMap.
+type KeyRef struct {
+	Name string `json:"name"`
+	Key  string `json:"key"`
+}
+
+// EnvFrom imports every key of a Secret or ConfigMap.
+type EnvFrom struct {
+	Prefix    string `json:"prefix,omitempty"`
+	Secret    string `json:"secret,omitempty"`
+	ConfigMap string `json:"configMap,omitempty"`
+}
+
+// Mount is a volume mount.
+type Mount struct {
+	Volume   string `json:"volume"`
+	Path     string `json:"path"`
+	SubPath  string `json:"subPath,omitempty"`
+	ReadOnly bool   `json:"readOnly,omitempty"`
+}
+
+// Volume is a pod volume: the Secret it mounts, or the projected sources.
+type Volume struct {
+	Name      string            `json:"name"`
+	Secret    string            `json:"secret,omitempty"`
+	Projected []ProjectedSource `json:"projected,omitempty"`
+	// Other names the kind of any other volume source (emptyDir, ...).
+	Other string `json:"other,omitempty"`
+}
+
+// ProjectedSource is one source of a projected volume.
+type ProjectedSource struct {
+	// ServiceAccountToken is set for a projected token source.
+	ServiceAccountToken *ProjectedToken `json:"serviceAccountToken,omitempty"`
+	Secret              string          `json:"secret,omitempty"`
+	ConfigMap           string          `json:"configMap,omitempty"`
+}
+
+// ProjectedToken is a projected service account token.
+type ProjectedToken struct {
+	Audience string `json:"audience"`
+	Path     string `json:"path"`
+}
+
+// Secret is a classified Secret. It never holds a value: only key names and,
+// for keys that hold cloud credentials, their kind and a redacted
+// fingerprint.
+type Secret struct {
+	Meta
+	Type        string       `json:"type"`
+	Keys        []string     `json:"keys"`
+	Credentials []Credential `json:"credentials"`
+}
+
+// Credential is a static cloud credential found in a value.
+type Credential struct {
+	// Kind is one of the Kind* constants.
+	Kind string `json:"kind"`
+	// Cloud is aws, azure or gcp.
+	Cloud string `json:"cloud"`
+	// Key is the Secret key or environment variable that holds it.
+	Key string `json:"key,omitempty"`
+	// Fingerprint identifies the value without revealing it.
+	Fingerprint string `json:"fingerprint"`
+}
+
+// Spaces holds the Upbound Spaces objects.
+type Spaces struct {
+	// Kinds records, per Spaces kind, whether its CRD is served (live) or
+	// objects of it were given (evidence). A kind absent from the map was not
+	// looked for.
+	Kinds               map[string]bool `json:"kinds"`
+	ControlPlanes       []ControlPlane  `json:"controlPlanes"`
+	SharedBackupConfigs []BackupConfig  `json:"sharedBackupConfigs"`
+	SpaceBackupConfigs  []BackupConfig  `json:"spaceBackupConfigs"`
+}
+
+// ControlPlane is a Spaces ControlPlane object.
+type ControlPlane struct {
+	Meta
+	UID string `json:"uid,omitempty"`
+}
+
+// BackupConfig is a SharedBackupConfig or SpaceBackupConfig.
+type BackupConfig struct {
+	Meta
+	Kind     string            `json:"kind"`
+	Provider string            `json:"provider"`
+	Bucket   string            `json:"bucket"`
+	Config   map[string]string `json:"config"`
+	// CredentialsSource is Secret or InjectedIdentity.
+	CredentialsSource string  `json:"credentialsSource"`
+	SecretRef         *KeyRef `json:"secretRef,omitempty"`
+}
+
+// CollectionError is a gap: something a collector could not read.
+type CollectionError struct {
+	Collector string `json:"collector"`
+	// Kind is the object kind that could not be read, empty for a whole
+	// source (an unreadable evidence file).
+	Kind string `json:"kind,omitempty"`
+	// Namespace is empty for a cluster-wide failure.
+	Namespace string `json:"namespace,omitempty"`
+	// Reason is a short machine-readable cause: forbidden, timeout,
+	// unreachable, not-found, not-provided, malformed, error.
+	Reason  string    `json:"reason"`
+	Message string    `json:"message"`
+	Source  *Location `json:"source,omitempty"`
+}
+
+// CollectorStats records what a collector did.
+type CollectorStats struct {
+	Collector       string         `json:"collector"`
+	DurationSeconds float64        `json:"durationSeconds"`
+	APICalls        int            `json:"apiCalls"`
+	Objects         map[string]int `json:"objects"`
+}
+
+// AddError records a gap.
+func (s *Snapshot) AddError(e CollectionError) { s.Errors = append(s.Errors, e) }
+
+// Sort orders the slices of the snapshot so that equal inputs give equal
+// documents.
+func (s *Snapshot) Sort() {
+	sort.SliceStable(s.Errors, func(i, j int) bool {
+		a, b := s.Errors[i], s.Errors[j]
+		if a.Collector != b.Collector {
+			return a.Collector < b.Collector
+		}
+		if a.Kind != b.Kind {
+			return a.Kind < b.Kind
+		}
+		if a.Namespace != b.Namespace {
+			return a.Namespace < b.Namespace
+		}
+		return a.Message < b.Message
+	})
+	sp := &s.Kubernetes.Spaces
+	sortMeta(sp.ControlPlanes, func(c ControlPlane) Meta { return c.Meta })
+	sortMeta(sp.SharedBackupConfigs, func(c BackupConfig) Meta { return c.Meta })
+	sortMeta(sp.SpaceBackupConfigs, func(c BackupConfig) Meta { return c.Meta })
+}
+
+func sortMeta[T any](items []T, meta func(T) Meta) {
+	sort.SliceStable(items, func(i, j int) bool {
+		a, b := meta(items[i]), meta(items[j])
+		if a.Namespace != b.Namespace {
+			return a.Namespace < b.Namespace
+		}
+		return a.Name < b.Name
+	})
+}
+
+// Put stores v under namespace and name in a two-level map.
+func Put[T any](m map[string]map[string]T, namespace, name string, v T) {
+	inner, ok := m[namespace]
+	if !ok {
+		inner = map[string]T{}
+		m[namespace] = inner
+	}
+	inner[name] = v
+}
+
+// Credential kinds.
+const (
+	KindAWSAccessKey          = "aws-access-key"
+	KindAWSSecretKey          = "aws-secret-key"
+	KindAWSSharedCredentials  = "aws-shared-credentials"
+	KindAzureClientSecret     = "azure-client-secret"
+	KindAzureStorageKey       = "azure-storage-key"
+	KindAzureConnectionString = "azure-connection-string"
+	KindAzureSASToken         = "azure-sas-token"
+	KindGCPServiceAccountKey  = "gcp-service-account-key"
+)
