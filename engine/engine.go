@@ -1,0 +1,250 @@
+// Package engine evaluates the Rego policies against a snapshot with OPA's
+// Go SDK. Policies are compiled once into a prepared query; user policies run
+// under capabilities without network or runtime built-ins.
+package engine
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/open-policy-agent/opa/v1/ast"
+	"github.com/open-policy-agent/opa/v1/rego"
+
+	builtin "github.com/wiscan/wiscan/rego"
+	"github.com/wiscan/wiscan/report"
+	"github.com/wiscan/wiscan/snapshot"
+)
+
+// ErrPolicy marks a policy that cannot be loaded or compiled.
+var ErrPolicy = errors.New("policy")
+
+// Options configure an engine.
+type Options struct {
+	// PolicyDirs hold user policies (*.rego, tests excluded) that join the
+	// built-in ones under the same contract.
+	PolicyDirs []string
+}
+
+// Engine is a compiled set of controls.
+type Engine struct {
+	controls []report.Control
+	query    rego.PreparedEvalQuery
+}
+
+// Module is a parsed policy file.
+type Module struct {
+	File    string
+	Source  string
+	Builtin bool
+}
+
+// New loads, checks and compiles the built-in and user policies.
+func New(ctx context.Context, opts Options) (*Engine, error) {
+	mods, err := BuiltinModules()
+	if err != nil {
+		return nil, err
+	}
+	for _, dir := range opts.PolicyDirs {
+		user, err := readDir(dir)
+		if err != nil {
+			return nil, err
+		}
+		mods = append(mods, user...)
+	}
+	return compile(ctx, mods, Capabilities())
+}
+
+// BuiltinModules returns the embedded policies, tests excluded.
+func BuiltinModules() ([]Module, error) {
+	var out []Module
+	err := fs.WalkDir(builtin.FS, ".", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !isPolicy(p) {
+			return err
+		}
+		b, err := fs.ReadFile(builtin.FS, p)
+		if err != nil {
+			return err
+		}
+		out = append(out, Module{File: "rego/" + p, Source: string(b), Builtin: true})
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("%w: read built-in policies: %w", ErrPolicy, err)
+	}
+	return out, nil
+}
+
+func isPolicy(p string) bool {
+	return strings.HasSuffix(p, ".rego") && !strings.HasSuffix(p, "_test.rego")
+}
+
+func readDir(dir string) ([]Module, error) {
+	var out []Module
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !isPolicy(p) {
+			return err
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		out = append(out, Module{File: p, Source: string(b)})
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("%w: read %s: %w", ErrPolicy, dir, err)
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("%w: no .rego files in %s", ErrPolicy, dir)
+	}
+	return out, nil
+}
+
+// Capabilities are OPA's built-ins less those that reach the network or the
+// host: http.send, net.*, opa.runtime.
+func Capabilities() *ast.Capabilities {
+	caps := ast.CapabilitiesForThisVersion()
+	kept := caps.Builtins[:0:0]
+	for _, b := range caps.Builtins {
+		if b.Name == "http.send" || b.Name == "opa.runtime" || strings.HasPrefix(b.Name, "net.") {
+			continue
+		}
+		kept = append(kept, b)
+	}
+	caps.Builtins = kept
+	caps.AllowNet = []string{}
+	return caps
+}
+
+func compile(ctx context.Context, mods []Module, caps *ast.Capabilities) (*Engine, error) {
+	parsed := map[string]*ast.Module{}
+	e := &Engine{}
+	var query []string
+	ids := map[string]string{}
+	builtinPkgs := map[string]bool{}
+	for _, m := range mods {
+		mod, err := ast.ParseModuleWithOpts(m.File, m.Source, ast.ParserOptions{ProcessAnnotation: true, RegoVersion: ast.RegoV1})
+		if err != nil {
+			return nil, fmt.Errorf("%w: %w", ErrPolicy, err)
+		}
+		pkg := mod.Package.Path.String()
+		if m.Builtin {
+			builtinPkgs[pkg] = true
+		} else if builtinPkgs[pkg] {
+			return nil, fmt.Errorf("%w: %s: package %s is built in", ErrPolicy, m.File, strings.TrimPrefix(pkg, "data."))
+		}
+		parsed[m.File] = mod
+		c, isControl, err := parseMetadata(m.File, m.Source)
+		if err != nil {
+			return nil, err
+		}
+		if !isControl {
+			if definesRule(mod, "deny") {
+				return nil, fmt.Errorf("%w: %s: a module with deny rules needs a METADATA block with custom.id", ErrMetadata, m.File)
+			}
+			continue
+		}
+		if other, dup := ids[c.ID]; dup {
+			return nil, fmt.Errorf("%w: %s: control %s is already defined in %s", ErrMetadata, m.File, c.ID, other)
+		}
+		ids[c.ID] = m.File
+		c.Package, c.Builtin = strings.TrimPrefix(pkg, "data."), m.Builtin
+		i := len(e.controls)
+		e.controls = append(e.controls, c)
+		// A partial set rule is the empty set when nothing matches, so only
+		// the rules a control defines are referenced.
+		for _, rule := range []string{"deny", "unknown"} {
+			if definesRule(mod, rule) {
+				query = append(query, fmt.Sprintf(`%s%d := %s.%s`, rule[:1], i, pkg, rule))
+			}
+		}
+	}
+	compiler := ast.NewCompiler().WithCapabilities(caps)
+	if compiler.Compile(parsed); compiler.Failed() {
+		return nil, fmt.Errorf("%w: %w", ErrPolicy, compiler.Errors)
+	}
+	if len(query) == 0 {
+		return nil, fmt.Errorf("%w: no controls", ErrPolicy)
+	}
+	pq, err := rego.New(rego.Compiler(compiler), rego.Query(strings.Join(query, "; "))).PrepareForEval(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("%w: prepare query: %w", ErrPolicy, err)
+	}
+	e.query = pq
+	return e, nil
+}
+
+func definesRule(mod *ast.Module, name string) bool {
+	for _, r := range mod.Rules {
+		if r.Head.Name.String() == name || (len(r.Head.Reference) > 0 && r.Head.Reference[0].Value.String() == name) {
+			return true
+		}
+	}
+	return false
+}
+
+// Controls returns the controls, sorted by ID.
+func (e *Engine) Controls() []report.Control {
+	out := append([]report.Control(nil), e.controls...)
+	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	return out
+}
+
+// Evaluate runs every control against the snapshot.
+func (e *Engine) Evaluate(ctx context.Context, s *snapshot.Snapshot) ([]report.Finding, error) {
+	input, err := Input(s)
+	if err != nil {
+		return nil, err
+	}
+	rs, err := e.query.Eval(ctx, rego.EvalParsedInput(input))
+	if err != nil {
+		return nil, fmt.Errorf("evaluate policies: %w", err)
+	}
+	if len(rs) != 1 {
+		return nil, fmt.Errorf("evaluate policies: %d results, want 1", len(rs))
+	}
+	var out []report.Finding
+	var errs []error
+	for i, c := range e.controls {
+		for _, v := range asList(rs[0].Bindings[fmt.Sprintf("d%d", i)]) {
+			f, err := finding(c, report.Fail, v)
+			errs = append(errs, err)
+			out = append(out, f)
+		}
+		for _, v := range asList(rs[0].Bindings[fmt.Sprintf("u%d", i)]) {
+			f, err := finding(c, report.Unknown, v)
+			errs = append(errs, err)
+			out = append(out, f)
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	report.Sort(out)
+	return out, nil
+}
+
+// Input converts a snapshot into OPA's value form once per evaluation.
+func Input(s *snapshot.Snapshot) (ast.Value, error) {
+	b, err := json.Marshal(s)
+	if err != nil {
+		return nil, fmt.Errorf("encode input: %w", err)
+	}
+	v, err := ast.ValueFromReader(strings.NewReader(string(b)))
+	if err != nil {
+		return nil, fmt.Errorf("convert input: %w", err)
+	}
+	return v, nil
+}
+
+func asList(v any) []any {
+	l, _ := v.([]any)
+	return l
+}

@@ -1,0 +1,132 @@
+package engine
+
+import (
+	"errors"
+	"fmt"
+	"regexp"
+	"sort"
+	"strings"
+
+	"sigs.k8s.io/yaml"
+
+	"github.com/wiscan/wiscan/report"
+)
+
+// The one set of METADATA keys a control carries; anything else is an
+// error, so that a misspelled key cannot silently drop a field.
+var (
+	topKeys    = map[string]bool{"title": true, "description": true, "related_resources": true, "custom": true}
+	customKeys = map[string]bool{"id": true, "severity": true, "remediation": true}
+	idPattern  = regexp.MustCompile(`^[A-Z][A-Z0-9]*(-[A-Z0-9]+)*-[0-9]{3}$`)
+)
+
+// ErrMetadata marks a policy whose METADATA block is wrong.
+var ErrMetadata = errors.New("policy metadata")
+
+// metadataBlock extracts the YAML of the first "# METADATA" comment block.
+func metadataBlock(src string) (string, bool) {
+	lines := strings.Split(src, "\n")
+	for i, l := range lines {
+		if strings.TrimSpace(l) != "# METADATA" {
+			continue
+		}
+		var b strings.Builder
+		for _, m := range lines[i+1:] {
+			t := strings.TrimLeft(m, " \t")
+			if !strings.HasPrefix(t, "#") {
+				break
+			}
+			t = strings.TrimPrefix(t, "#")
+			t = strings.TrimPrefix(t, " ")
+			b.WriteString(t + "\n")
+		}
+		return b.String(), true
+	}
+	return "", false
+}
+
+type rawMetadata struct {
+	Title            string `json:"title"`
+	Description      string `json:"description"`
+	RelatedResources []struct {
+		Ref string `json:"ref"`
+	} `json:"related_resources"`
+	Custom map[string]any `json:"custom"`
+}
+
+// parseMetadata reads and checks a control's METADATA block. isControl is
+// false for a helper module (no custom.id), which may carry only a
+// description.
+func parseMetadata(file, src string) (c report.Control, isControl bool, err error) {
+	block, ok := metadataBlock(src)
+	if !ok {
+		return c, false, nil
+	}
+	var keys map[string]any
+	if err := yaml.Unmarshal([]byte(block), &keys); err != nil {
+		return c, false, fmt.Errorf("%w: %s: %w", ErrMetadata, file, err)
+	}
+	var errs []error
+	for _, k := range sortedKeys(keys) {
+		if !topKeys[k] {
+			errs = append(errs, fmt.Errorf("unknown key %q", k))
+		}
+	}
+	var m rawMetadata
+	if err := yaml.Unmarshal([]byte(block), &m); err != nil {
+		return c, false, fmt.Errorf("%w: %s: %w", ErrMetadata, file, err)
+	}
+	if m.Custom == nil {
+		if m.Title != "" || len(m.RelatedResources) > 0 {
+			errs = append(errs, errors.New("a control needs custom.id, custom.severity and custom.remediation"))
+		}
+		if err := errors.Join(errs...); err != nil {
+			return c, false, fmt.Errorf("%w: %s: %w", ErrMetadata, file, err)
+		}
+		return c, false, nil
+	}
+	for _, k := range sortedKeys(m.Custom) {
+		if !customKeys[k] {
+			errs = append(errs, fmt.Errorf("unknown key custom.%s", k))
+		}
+	}
+	str := func(k string) string { s, _ := m.Custom[k].(string); return strings.TrimSpace(s) }
+	c = report.Control{
+		ID:          str("id"),
+		Title:       strings.TrimSpace(m.Title),
+		Description: strings.TrimSpace(m.Description),
+		Remediation: str("remediation"),
+	}
+	for _, r := range m.RelatedResources {
+		c.RelatedResources = append(c.RelatedResources, r.Ref)
+	}
+	required := map[string]string{"title": c.Title, "description": c.Description, "custom.id": c.ID, "custom.severity": str("severity"), "custom.remediation": c.Remediation}
+	for _, k := range sortedKeys(required) {
+		if required[k] == "" {
+			errs = append(errs, fmt.Errorf("missing key %s", k))
+		}
+	}
+	if c.ID != "" && !idPattern.MatchString(c.ID) {
+		errs = append(errs, fmt.Errorf("custom.id %q is not of the form WI-AREA-NNN", c.ID))
+	}
+	if s := str("severity"); s != "" {
+		sev, err := report.ParseSeverity(s)
+		if err != nil || sev == report.None {
+			errs = append(errs, fmt.Errorf("custom.severity %q", s))
+		}
+		c.Severity = sev
+	}
+	if err := errors.Join(errs...); err != nil {
+		return c, true, fmt.Errorf("%w: %s: %w", ErrMetadata, file, err)
+	}
+	return c, true, nil
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}

@@ -1,0 +1,70 @@
+# METADATA
+# title: Backup storage settings well formed
+# description: >-
+#   The backup configuration's storage values are exact: no leading or
+#   trailing white space (as the documented --set "backup.storage.aws.region=
+#   ${YOUR_AWS_REGION}" produces), a bucket is named, and it is the bucket the
+#   profile expects. The cloud half, the bucket the identity is granted, is
+#   checked with the cloud's data.
+# related_resources:
+#   - ref: https://docs.upbound.io/spaces/howtos/backup-and-restore/
+# custom:
+#   id: WI-K8S-013
+#   severity: medium
+#   remediation: >-
+#     Set the values without spaces (helm --set "backup.storage.aws.region=us-east-1"),
+#     and name the bucket the workload's identity is granted.
+package wiscan.k8s.backup_storage_settings
+
+import data.wiscan.lib.k8s
+
+import data.wiscan.k8s.backup_config_credentials as bcc
+
+# fields are a config's named string values.
+fields(b) := object.union(
+	{"provider": b.provider, "bucket": b.bucket},
+	{sprintf("config.%s", [k]): v | some k, v in b.config},
+)
+
+deny contains f if {
+	some kind in bcc.kinds
+	some b in bcc.configs(kind)
+	some name, value in fields(b)
+	value != trim_space(value)
+	f := {
+		"msg": sprintf("%s %s: %s %q has surrounding white space", [kind, b.name, name, value]),
+		"resource": k8s.resource(kind, b),
+		"evidence": {"field": name, "value": value},
+	}
+}
+
+deny contains f if {
+	some kind in bcc.kinds
+	some b in bcc.configs(kind)
+	trim_space(b.bucket) == ""
+	f := {
+		"msg": sprintf("%s %s names no bucket", [kind, b.name]),
+		"resource": k8s.resource(kind, b),
+		"evidence": {"field": "bucket", "value": b.bucket},
+	}
+}
+
+deny contains f if {
+	some p in input.profiles
+	kind := object.get(p, "backupConfig", "")
+	want := object.get(object.get(p, "storage", {}), "bucket", "")
+	want != ""
+	some b in bcc.configs(kind)
+	trim_space(b.bucket) != ""
+	trim_space(b.bucket) != want
+	f := {
+		"msg": sprintf("%s %s uses bucket %q, but profile %s expects %q", [kind, b.name, b.bucket, p.name, want]),
+		"resource": k8s.resource(kind, b),
+		"evidence": {"bucket": b.bucket, "expected": want},
+		"profile": p.name,
+	}
+}
+
+unknown contains u if {
+	some u in bcc.unknown
+}

@@ -1,0 +1,103 @@
+# METADATA
+# title: Identity annotations and labels spelled and placed right
+# description: >-
+#   Workload-identity keys are exact: a misspelled key (such as
+#   eks.amazon.aws/role-arn) or a key on the wrong object (the role annotation
+#   on the Deployment or pod instead of the service account, the Azure use
+#   label on the service account instead of the pod) is silently ignored.
+# related_resources:
+#   - ref: https://docs.aws.amazon.com/eks/latest/userguide/associate-service-account-role.html
+#   - ref: https://azure.github.io/azure-workload-identity/docs/topics/service-account-labels-and-annotations.html
+# custom:
+#   id: WI-K8S-003
+#   severity: high
+#   remediation: >-
+#     Use the exact keys: annotation eks.amazonaws.com/role-arn,
+#     azure.workload.identity/client-id or iam.gke.io/gcp-service-account on
+#     the service account, and label azure.workload.identity/use: "true" on
+#     the pod template.
+package wiscan.k8s.identity_key_placement
+
+import data.wiscan.lib.k8s
+
+sa_keys := {key | some key in k8s.identity_keys}
+
+canonical := sa_keys | {k8s.azure_use_label}
+
+# near returns the canonical key that a differently spelled key stands for
+# (the first in order, should several fit).
+near(key) := min(candidates) if {
+	not key in canonical
+	tokens := {tok | some tok in regex.split(`[^a-z0-9]+`, lower(key)); tok != ""}
+	candidates := {canon |
+		some canon, rule in near_rules
+		rule.any & tokens != set()
+		some tok in tokens
+		some frag in rule.fragments
+		contains(tok, frag)
+	}
+	count(candidates) > 0
+}
+
+near_rules := {
+	"eks.amazonaws.com/role-arn": {"any": {"eks", "amazonaws", "amazon", "aws"}, "fragments": ["role"]},
+	"azure.workload.identity/client-id": {"any": {"azure"}, "fragments": ["client"]},
+	"azure.workload.identity/use": {"any": {"azure"}, "fragments": ["use"]},
+	"iam.gke.io/gcp-service-account": {"any": {"gke"}, "fragments": ["service", "account", "gsa"]},
+}
+
+# The places a target's keys are found: what the object is, which map, and
+# where each canonical key belongs.
+places(t) := array.concat(sa_places(t), workload_places(t))
+
+sa_places(t) := [{"resource": k8s.resource("ServiceAccount", sa), "where": "service account annotations", "map": sa.annotations, "belongs": sa_keys},
+{"resource": k8s.resource("ServiceAccount", sa), "where": "service account labels", "map": sa.labels, "belongs": set()}] if {
+	sa := k8s.service_account(t)
+} else := []
+
+workload_places(t) := [
+{"resource": r, "where": "Deployment annotations", "map": d.annotations, "belongs": set()},
+{"resource": r, "where": "Deployment labels", "map": d.labels, "belongs": set()},
+{"resource": r, "where": "pod template annotations", "map": d.template.annotations, "belongs": set()},
+{"resource": r, "where": "pod template labels", "map": d.template.labels, "belongs": {k8s.azure_use_label}},
+] if {
+	d := k8s.deployment(t)
+	r := k8s.resource("Deployment", d)
+} else := []
+
+where_it_belongs(key) := "the service account's annotations" if key in sa_keys
+
+where_it_belongs(key) := "the pod template's labels" if key == k8s.azure_use_label
+
+deny contains f if {
+	some t in k8s.targets
+	some place in places(t)
+	some key, _ in place.map
+	canon := near(key)
+	f := {
+		"msg": sprintf("%s has %q, a misspelling of %q, which is ignored", [place.where, key, canon]),
+		"resource": place.resource,
+		"evidence": {"key": key, "expected": canon, "where": place.where},
+		"fix": {"remove": key, "add": canon},
+		"profile": t.profile.name,
+	}
+}
+
+deny contains f if {
+	some t in k8s.targets
+	some place in places(t)
+	some key, _ in place.map
+	key in canonical
+	not key in place.belongs
+	f := {
+		"msg": sprintf("%s has %q, which only works on %s", [place.where, key, where_it_belongs(key)]),
+		"resource": place.resource,
+		"evidence": {"key": key, "where": place.where, "belongs": where_it_belongs(key)},
+		"profile": t.profile.name,
+	}
+}
+
+unknown contains u if {
+	some t in k8s.targets
+	u := k8s.unknown_result(["ServiceAccount", "Deployment"], t, k8s.sa_resource(t))
+}

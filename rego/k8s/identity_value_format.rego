@@ -1,0 +1,60 @@
+# METADATA
+# title: Identity annotation values well formed
+# description: >-
+#   The identity annotation's value has the shape its cloud expects: an IAM
+#   role ARN, a GUID client ID, or a Google service-account email, with no
+#   surrounding white space.
+# related_resources:
+#   - ref: https://docs.aws.amazon.com/IAM/latest/UserGuide/reference-arns.html
+#   - ref: https://cloud.google.com/iam/docs/service-account-overview
+# custom:
+#   id: WI-K8S-004
+#   severity: medium
+#   remediation: >-
+#     Set the annotation to the exact identifier: arn:aws:iam::<account>:role/<name>,
+#     the managed identity's client ID (a GUID), or
+#     <name>@<project>.iam.gserviceaccount.com, without spaces or quotes.
+package wiscan.k8s.identity_value_format
+
+import data.wiscan.lib.k8s
+
+formats := {
+	"eks.amazonaws.com/role-arn": {
+		"pattern": `^arn:aws(-cn|-us-gov|-iso|-iso-b|-iso-e|-iso-f|-eusc)?:iam::[0-9]{12}:role/([\x21-\x7e]+/)*[A-Za-z0-9+=,.@_-]{1,64}$`,
+		"want": "an IAM role ARN (arn:aws:iam::<12-digit account>:role/<name>)",
+	},
+	"azure.workload.identity/client-id": {
+		"pattern": `^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`,
+		"want": "a GUID client ID",
+	},
+	"iam.gke.io/gcp-service-account": {
+		"pattern": `^([a-z][a-z0-9-]{4,28}[a-z0-9]@[a-z][a-z0-9.:-]*[a-z0-9]\.iam\.gserviceaccount\.com|[0-9]+-compute@developer\.gserviceaccount\.com|[a-z][a-z0-9-]*@appspot\.gserviceaccount\.com)$`,
+		"want": "a Google service-account email (<name>@<project>.iam.gserviceaccount.com)",
+	},
+}
+
+problem(value, _) := "has surrounding white space" if value != trim_space(value)
+
+problem(value, format) := sprintf("is not %s", [format.want]) if {
+	value == trim_space(value)
+	not regex.match(format.pattern, value)
+}
+
+deny contains f if {
+	some t in k8s.targets
+	sa := k8s.service_account(t)
+	some key, format in formats
+	value := sa.annotations[key]
+	why := problem(value, format)
+	f := {
+		"msg": sprintf("annotation %s value %q %s", [key, value, why]),
+		"resource": k8s.resource("ServiceAccount", sa),
+		"evidence": {"key": key, "value": value},
+		"profile": t.profile.name,
+	}
+}
+
+unknown contains u if {
+	some t in k8s.targets
+	u := k8s.unknown_result(["ServiceAccount"], t, k8s.sa_resource(t))
+}

@@ -1,0 +1,90 @@
+# METADATA
+# title: Running pods carry the current identity
+# description: >-
+#   Pods get their identity when they start: the AWS and Azure webhooks
+#   inject it into the pod, GKE reads the service account then. Pods started
+#   before the service account's binding changed keep the old identity until
+#   the workload is restarted.
+# related_resources:
+#   - ref: https://docs.upbound.io/spaces/howtos/self-hosted/workload-id/backup-restore-config/
+# custom:
+#   id: WI-K8S-005
+#   severity: high
+#   remediation: >-
+#     Restart the workload so that new pods pick up the binding:
+#     kubectl rollout restart deployment <workload> -n <namespace>.
+package wiscan.k8s.restart_needed
+
+import data.wiscan.lib.k8s
+
+# The variable each webhook injects with the bound identity.
+injected_env := {"aws": "AWS_ROLE_ARN", "azure": "AZURE_CLIENT_ID"}
+
+deny contains f if {
+	some t in k8s.targets
+	sa := k8s.service_account(t)
+	some c, env in injected_env
+	declared := object.get(sa.annotations, k8s.identity_keys[c], null)
+	some p in k8s.workload_pods(t)
+	carried := k8s.env_values(p.spec, env)
+	stale(declared, carried)
+	f := {
+		"msg": sprintf("pod %s carries %s %v but its service account declares %v: restart the workload", [p.name, env, sorted(carried), declared_text(declared)]),
+		"resource": k8s.resource("Pod", p),
+		"evidence": {"env": env, "podValues": sorted(carried), "serviceAccountValue": declared, "podCreatedAt": object.get(p, "createdAt", null)},
+		"fix": {"command": sprintf("kubectl rollout restart deployment %s -n %s", [t.profile.workload.name, t.namespace])},
+		"profile": t.profile.name,
+	}
+}
+
+# A declared identity the pod lacks, or differs from.
+stale(declared, carried) if {
+	declared != null
+	carried != {declared}
+}
+
+# An identity the pod still carries that the service account dropped.
+stale(null, carried) if count(carried) > 0
+
+sorted(s) := sort([x | some x in s])
+
+declared_text(null) := "none"
+
+declared_text(v) := v if v != null
+
+# GKE injects nothing into the pod: a pod created before the service
+# account last changed may hold the old identity.
+deny contains f if {
+	some t in k8s.targets
+	k8s.cloud(t) == "gcp"
+	sa := k8s.service_account(t)
+	sa.annotations[k8s.identity_keys.gcp]
+	updated := time.parse_rfc3339_ns(sa.updatedAt)
+	some p in k8s.workload_pods(t)
+	time.parse_rfc3339_ns(p.createdAt) < updated
+	f := {
+		"msg": sprintf("pod %s started at %s, before service account %s last changed at %s: restart the workload", [p.name, p.createdAt, sa.name, sa.updatedAt]),
+		"resource": k8s.resource("Pod", p),
+		"evidence": {"podCreatedAt": p.createdAt, "serviceAccountUpdatedAt": sa.updatedAt},
+		"fix": {"command": sprintf("kubectl rollout restart deployment %s -n %s", [t.profile.workload.name, t.namespace])},
+		"profile": t.profile.name,
+	}
+}
+
+unknown contains u if {
+	some t in k8s.targets
+	u := k8s.unknown_result(["ServiceAccount", "Pod"], t, k8s.sa_resource(t))
+}
+
+unknown contains u if {
+	some t in k8s.targets
+	k8s.cloud(t) == "gcp"
+	sa := k8s.service_account(t)
+	sa.annotations[k8s.identity_keys.gcp]
+	count(k8s.workload_pods(t)) > 0
+	not sa.updatedAt
+	u := {
+		"msg": "the service account's last change time is not known (managedFields missing; export with kubectl get --show-managed-fields)",
+		"resource": k8s.resource("ServiceAccount", sa),
+	}
+}

@@ -1,0 +1,99 @@
+# METADATA
+# title: Workload uses no static cloud credentials
+# description: >-
+#   The workload does not read static cloud credentials through env, envFrom
+#   or a mounted Secret (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY,
+#   AZURE_CLIENT_SECRET, AZURE_STORAGE_KEY, GOOGLE_APPLICATION_CREDENTIALS
+#   pointing at a key file, ...). Static credentials also win over workload
+#   identity in most SDK credential chains.
+# related_resources:
+#   - ref: https://docs.upbound.io/spaces/howtos/self-hosted/workload-id/backup-restore-config/
+# custom:
+#   id: WI-K8S-011
+#   severity: critical
+#   remediation: >-
+#     Remove the credential variables, envFrom and Secret volumes from the
+#     workload, rely on workload identity, and revoke the credential at the
+#     cloud provider.
+package wiscan.k8s.workload_static_credentials
+
+import data.wiscan.lib.k8s
+
+# Variables that always carry a static credential or point at one.
+static_env := {
+	"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_SHARED_CREDENTIALS_FILE",
+	"AZURE_CLIENT_SECRET", "AZURE_CLIENT_CERTIFICATE_PATH", "AZURE_CLIENT_CERTIFICATE_PASSWORD", "AZURE_PASSWORD",
+	"AZURE_STORAGE_KEY", "AZURE_STORAGE_ACCOUNT_KEY", "AZURE_STORAGE_ACCESS_KEY",
+	"AZURE_STORAGE_CONNECTION_STRING", "AZURE_STORAGE_SAS_TOKEN",
+}
+
+secret(ns, name) := input.kubernetes.secrets[ns][name]
+
+# uses lists, for one pod spec, each way it reads a static credential.
+uses(ns, spec) := {u |
+	some c in spec.containers
+	some u in container_uses(ns, spec, c)
+}
+
+container_uses(ns, spec, c) := ((((by_env_name(c) | by_env_value(c)) | by_env_secret(ns, c)) | by_env_from(ns, c)) | by_mount(ns, spec, c)) | by_key_file(spec, c)
+
+by_env_name(c) := {sprintf("container %s: env %s", [c.name, e.name]) |
+	some e in c.env
+	e.name in static_env
+}
+
+by_env_value(c) := {sprintf("container %s: env %s holds %s %s", [c.name, e.name, e.credential.kind, e.credential.fingerprint]) |
+	some e in c.env
+	e.credential
+}
+
+by_env_secret(ns, c) := {sprintf("container %s: env %s from Secret %s key %s (%s)", [c.name, e.name, e.secretRef.name, e.secretRef.key, cred.kind]) |
+	some e in c.env
+	some cred in secret(ns, e.secretRef.name).credentials
+	cred.key == e.secretRef.key
+}
+
+by_env_from(ns, c) := {sprintf("container %s: envFrom Secret %s (%s)", [c.name, ef.secret, cred.kind]) |
+	some ef in c.envFrom
+	some cred in secret(ns, ef.secret).credentials
+}
+
+by_mount(ns, spec, c) := {sprintf("container %s: mounts Secret %s at %s (%s)", [c.name, name, m.path, cred.kind]) |
+	some m in c.mounts
+	some name in volume_secrets(spec, m.volume)
+	some cred in secret(ns, name).credentials
+}
+
+by_key_file(spec, c) := {sprintf("container %s: GOOGLE_APPLICATION_CREDENTIALS points into Secret volume %s", [c.name, m.volume]) |
+	some e in c.env
+	e.name == "GOOGLE_APPLICATION_CREDENTIALS"
+	some m in c.mounts
+	startswith(object.get(e, "value", ""), m.path)
+	count(volume_secrets(spec, m.volume)) > 0
+}
+
+# volume_secrets are the Secrets a volume mounts, directly or projected.
+volume_secrets(spec, name) := {s |
+	some v in spec.volumes
+	v.name == name
+	some s in array.concat([object.get(v, "secret", "")], [p.secret | some p in object.get(v, "projected", []); p.secret])
+	s != ""
+}
+
+deny contains f if {
+	some t in k8s.targets
+	some w in k8s.workload_specs(t)
+	found := uses(t.namespace, w.spec)
+	count(found) > 0
+	f := {
+		"msg": sprintf("%s %s reads static cloud credentials: %s", [w.resource.kind, w.resource.name, concat("; ", sort([x | some x in found]))]),
+		"resource": w.resource,
+		"evidence": {"uses": sort([x | some x in found])},
+		"profile": t.profile.name,
+	}
+}
+
+unknown contains u if {
+	some t in k8s.targets
+	u := k8s.unknown_result(["Deployment", "Pod", "Secret"], t, k8s.sa_resource(t))
+}

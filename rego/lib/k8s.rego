@@ -1,0 +1,141 @@
+# METADATA
+# description: Shared helpers for the Kubernetes controls. Not a control.
+package wiscan.lib.k8s
+
+# The identity annotation each cloud expects on the service account.
+identity_keys := {
+	"aws": "eks.amazonaws.com/role-arn",
+	"azure": "azure.workload.identity/client-id",
+	"gcp": "iam.gke.io/gcp-service-account",
+}
+
+# The pod label Azure workload identity needs.
+azure_use_label := "azure.workload.identity/use"
+
+# targets holds one entry per profile and target namespace.
+targets contains t if {
+	some p in input.profiles
+	some ns in p.targets
+	t := {"profile": p, "namespace": ns}
+}
+
+# gaps indexes the collection errors by "<kind>/<namespace>"; a
+# cluster-wide error has an empty namespace.
+gaps[key] contains e if {
+	some e in input.errors
+	object.get(e, "kind", "") != ""
+	key := sprintf("%s/%s", [e.kind, object.get(e, "namespace", "")])
+}
+
+# missing lists why any of kinds could not be read in namespace ns.
+missing(kinds, ns) := sort([msg |
+	some kind in kinds
+	some key in {sprintf("%s/", [kind]), sprintf("%s/%s", [kind, ns])}
+	some e in gaps[key]
+	msg := sprintf("%s not readable (%s): %s", [kind, e.reason, e.message])
+])
+
+# readable holds when every kind could be read in namespace ns.
+readable(kinds, ns) if count(missing(kinds, ns)) == 0
+
+# unknown_result is the unknown entry for a target whose inputs are missing.
+unknown_result(kinds, t, resource) := {"msg": concat("; ", reasons), "resource": resource} if {
+	reasons := missing(kinds, t.namespace)
+	count(reasons) > 0
+}
+
+service_account(t) := input.kubernetes.serviceAccounts[t.namespace][t.profile.serviceAccount]
+
+deployment(t) := input.kubernetes.deployments[t.namespace][t.profile.workload.name]
+
+# workload_pods are the live pods of the profile's workload: owned by its
+# Deployment through a ReplicaSet, or matching its pod selector.
+workload_pods(t) := [p |
+	some p in object.get(input.kubernetes.pods, t.namespace, {})
+	is_workload_pod(t, p)
+	not p.phase in {"Succeeded", "Failed"}
+]
+
+is_workload_pod(t, p) if object.get(p, "deployment", "") == t.profile.workload.name
+
+is_workload_pod(t, p) if {
+	sel := object.get(t.profile.workload, "podSelector", "")
+	sel != ""
+	selector_matches(sel, p.labels)
+}
+
+# selector_matches matches an equality selector "k=v,k2=v2".
+selector_matches(sel, labels) if {
+	every pair in split(sel, ",") {
+		kv := split(trim_space(pair), "=")
+		object.get(labels, kv[0], null) == kv[1]
+	}
+}
+
+# resource describes an object in a finding, with its evidence file and
+# line when it came from one.
+resource(kind, obj) := object.union(
+	{"kind": kind, "namespace": object.get(obj, "namespace", ""), "name": obj.name},
+	object.get(obj, "source", {}),
+)
+
+namespace_resource(ns) := object.union(
+	{"kind": "Namespace", "namespace": ns, "name": ns},
+	object.get(object.get(input.kubernetes.namespaces, ns, {}), "source", {}),
+)
+
+# The service account as a resource, also when it does not exist.
+sa_resource(t) := resource("ServiceAccount", service_account(t))
+
+sa_resource(t) := {"kind": "ServiceAccount", "namespace": t.namespace, "name": t.profile.serviceAccount} if {
+	not service_account(t)
+}
+
+# cloud is the cloud a target uses: the profile's, else the one whose
+# identity annotation the service account carries, else the one provider
+# every backup config names, else "".
+cloud(t) := c if {
+	c := object.get(t.profile, "cloud", "")
+	c != ""
+} else := c if {
+	clouds := annotated_clouds(object.get(object.get(input.kubernetes.serviceAccounts, t.namespace, {}), t.profile.serviceAccount, {}))
+	count(clouds) == 1
+	some c in clouds
+} else := c if {
+	providers := {lower(trim_space(b.provider)) |
+		some b in array.concat(input.kubernetes.spaces.sharedBackupConfigs, input.kubernetes.spaces.spaceBackupConfigs)
+	}
+	count(providers) == 1
+	some c in providers
+	c in {"aws", "azure", "gcp"}
+} else := ""
+
+# annotated_clouds are the clouds whose identity annotation sa carries.
+annotated_clouds(sa) := {c |
+	some c, key in identity_keys
+	object.get(object.get(sa, "annotations", {}), key, null) != null
+}
+
+method(t) := object.get(t.profile, "method", "")
+
+# env_values collects the values of an environment variable across a pod's
+# containers (init containers excluded).
+env_values(spec, name) := {e.value |
+	some c in spec.containers
+	not object.get(c, "init", false)
+	some e in c.env
+	e.name == name
+	e.value
+}
+
+has_env(spec, name) if {
+	some c in spec.containers
+	some e in c.env
+	e.name == name
+}
+
+# The workload's pod specs: its Deployment's template when the Deployment
+# exists, else its pods.
+workload_specs(t) := [{"resource": resource("Deployment", d), "spec": d.template}] if {
+	d := deployment(t)
+} else := [{"resource": resource("Pod", p), "spec": p.spec} | some p in workload_pods(t)]

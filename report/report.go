@@ -1,0 +1,250 @@
+// Package report holds the result model of a scan and the writers that
+// render it: table and JSON.
+package report
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/wiscan/wiscan/snapshot"
+)
+
+// SchemaVersion names the JSON report format.
+const SchemaVersion = "wiscan.io/report/v1alpha1"
+
+// Severity is a finding's weight.
+type Severity string
+
+// Severities, lowest first.
+const (
+	Info     Severity = "info"
+	Low      Severity = "low"
+	Medium   Severity = "medium"
+	High     Severity = "high"
+	Critical Severity = "critical"
+	// None, as a --fail-on threshold, never fails.
+	None Severity = "none"
+)
+
+var rank = map[Severity]int{Info: 1, Low: 2, Medium: 3, High: 4, Critical: 5, None: 6}
+
+// Rank orders severities; unknown ones rank 0.
+func (s Severity) Rank() int { return rank[s] }
+
+// ParseSeverity checks a severity name.
+func ParseSeverity(s string) (Severity, error) {
+	v := Severity(strings.ToLower(strings.TrimSpace(s)))
+	if _, ok := rank[v]; !ok {
+		return "", fmt.Errorf("severity %q: want one of info, low, medium, high, critical, none", s)
+	}
+	return v, nil
+}
+
+// Status is the outcome of a finding or a control.
+type Status string
+
+// Statuses.
+const (
+	Pass          Status = "pass"
+	Fail          Status = "fail"
+	Unknown       Status = "unknown"
+	NotApplicable Status = "not_applicable"
+)
+
+// Control describes one check from its policy metadata.
+type Control struct {
+	ID               string   `json:"id"`
+	Title            string   `json:"title"`
+	Description      string   `json:"description"`
+	Severity         Severity `json:"severity"`
+	Remediation      string   `json:"remediation"`
+	RelatedResources []string `json:"relatedResources,omitempty"`
+	// Package is the Rego package that implements it.
+	Package string `json:"package"`
+	// Builtin is false for user policies.
+	Builtin bool `json:"builtin"`
+}
+
+// Resource is the object a finding is about.
+type Resource struct {
+	Kind      string `json:"kind"`
+	Namespace string `json:"namespace,omitempty"`
+	Name      string `json:"name"`
+	// File and Line locate the object in evidence mode.
+	File string `json:"file,omitempty"`
+	Line int    `json:"line,omitempty"`
+}
+
+// String renders kind/namespace/name.
+func (r Resource) String() string {
+	s := r.Kind + "/"
+	if r.Namespace != "" && r.Kind != "Namespace" {
+		s += r.Namespace + "/"
+	}
+	return s + r.Name
+}
+
+// Finding is one failed or unknown result of a control.
+type Finding struct {
+	ControlID   string         `json:"controlId"`
+	Status      Status         `json:"status"`
+	Severity    Severity       `json:"severity"`
+	Title       string         `json:"title"`
+	Message     string         `json:"message"`
+	Resource    Resource       `json:"resource"`
+	Profile     string         `json:"profile,omitempty"`
+	Evidence    any            `json:"evidence,omitempty"`
+	Remediation string         `json:"remediation"`
+	Fix         map[string]any `json:"fix,omitempty"`
+}
+
+// ControlResult is a control and its outcome in this scan.
+type ControlResult struct {
+	Control
+	Status  Status `json:"status"`
+	Failed  int    `json:"failed"`
+	Unknown int    `json:"unknown"`
+}
+
+// ProfileSummary is a profile in force and how many namespaces it matched.
+type ProfileSummary struct {
+	Name    string `json:"name"`
+	Targets int    `json:"targets"`
+}
+
+// Tool names the scanner.
+type Tool struct {
+	Name    string `json:"name"`
+	Version string `json:"version"`
+}
+
+// Summary counts the outcome.
+type Summary struct {
+	Controls   map[Status]int   `json:"controls"`
+	Findings   map[Severity]int `json:"findings"`
+	Unknown    int              `json:"unknown"`
+	Namespaces int              `json:"namespaces"`
+}
+
+// Report is the result of one scan.
+type Report struct {
+	SchemaVersion string           `json:"schemaVersion"`
+	Tool          Tool             `json:"tool"`
+	GeneratedAt   time.Time        `json:"generatedAt"`
+	Source        snapshot.Source  `json:"source"`
+	Profiles      []ProfileSummary `json:"profiles"`
+	Summary       Summary          `json:"summary"`
+	Controls      []ControlResult  `json:"controls"`
+	Findings      []Finding        `json:"findings"`
+	// Notes are things the reader should know that are not findings.
+	Notes []string `json:"notes,omitempty"`
+}
+
+// Writer renders a report.
+type Writer interface {
+	Write(ctx context.Context, r Report) error
+}
+
+// New assembles a report: it sorts the findings, derives each control's
+// status and counts the summary.
+func New(tool Tool, now time.Time, s *snapshot.Snapshot, controls []Control, findings []Finding) Report {
+	r := Report{
+		SchemaVersion: SchemaVersion,
+		Tool:          tool,
+		GeneratedAt:   now.UTC(),
+		Source:        s.Source,
+		Findings:      findings,
+		Profiles:      []ProfileSummary{},
+		Controls:      []ControlResult{},
+	}
+	if r.Findings == nil {
+		r.Findings = []Finding{}
+	}
+	namespaces := map[string]bool{}
+	for _, p := range s.Profiles {
+		r.Profiles = append(r.Profiles, ProfileSummary{Name: p.Name, Targets: len(p.Targets)})
+		for _, ns := range p.Targets {
+			namespaces[ns] = true
+		}
+		if len(p.Targets) == 0 {
+			r.Notes = append(r.Notes, fmt.Sprintf("profile %s matched no namespaces", p.Name))
+		}
+	}
+	Sort(r.Findings)
+	r.Summary = Summary{Controls: map[Status]int{}, Findings: map[Severity]int{}, Namespaces: len(namespaces)}
+	byControl := map[string]*ControlResult{}
+	for _, c := range controls {
+		r.Controls = append(r.Controls, ControlResult{Control: c, Status: Pass})
+	}
+	for i := range r.Controls {
+		byControl[r.Controls[i].ID] = &r.Controls[i]
+	}
+	for _, f := range r.Findings {
+		c := byControl[f.ControlID]
+		if f.Status == Fail {
+			r.Summary.Findings[f.Severity]++
+			if c != nil {
+				c.Failed++
+			}
+		} else {
+			r.Summary.Unknown++
+			if c != nil {
+				c.Unknown++
+			}
+		}
+	}
+	for i := range r.Controls {
+		c := &r.Controls[i]
+		switch {
+		case c.Failed > 0:
+			c.Status = Fail
+		case c.Unknown > 0:
+			c.Status = Unknown
+		case len(namespaces) == 0 && !strings.HasPrefix(c.ID, "WI-SCAN-"):
+			c.Status = NotApplicable
+		}
+		r.Summary.Controls[c.Status]++
+	}
+	return r
+}
+
+// ExitCode is 1 when a failed finding is at or above failOn, else 0.
+func (r Report) ExitCode(failOn Severity) int {
+	for _, f := range r.Findings {
+		if f.Status == Fail && f.Severity.Rank() >= failOn.Rank() {
+			return 1
+		}
+	}
+	return 0
+}
+
+// Sort orders findings by namespace, then severity (highest first), then
+// control, resource and message.
+func Sort(fs []Finding) {
+	sort.SliceStable(fs, func(i, j int) bool {
+		a, b := fs[i], fs[j]
+		if a.Resource.Namespace != b.Resource.Namespace {
+			return a.Resource.Namespace < b.Resource.Namespace
+		}
+		if a.Status != b.Status {
+			return a.Status == Fail
+		}
+		if a.Severity.Rank() != b.Severity.Rank() {
+			return a.Severity.Rank() > b.Severity.Rank()
+		}
+		if a.ControlID != b.ControlID {
+			return a.ControlID < b.ControlID
+		}
+		if a.Resource.String() != b.Resource.String() {
+			return a.Resource.String() < b.Resource.String()
+		}
+		return a.Message < b.Message
+	})
+}
+
+// JSON writes the report as indented JSON.
+type JSON struct{ W io.Writer }
