@@ -2,12 +2,15 @@ package engine
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"errors"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/open-policy-agent/opa/v1/ast"
+	"github.com/open-policy-agent/opa/v1/rego"
 	"github.com/open-policy-agent/opa/v1/tester"
 
 	builtin "github.com/wiscan/wiscan/rego"
@@ -79,7 +82,7 @@ func TestRegoTests(t *testing.T) {
 		case res.Error != nil:
 			t.Errorf("%s: %v", name, res.Error)
 		case res.Fail:
-			t.Errorf("%s failed", name)
+			t.Errorf("%s failed; failing cases: %s", name, failures(t, modules, res.Package))
 		case res.Skip:
 			t.Errorf("%s skipped", name)
 		}
@@ -88,6 +91,21 @@ func TestRegoTests(t *testing.T) {
 		t.Fatal("no Rego test ran")
 	}
 	t.Logf("%d Rego tests", ran)
+}
+
+// failures evaluates a test package's failures set, which the table-driven
+// tests define, so that a failed test names its cases.
+func failures(t *testing.T, modules map[string]*ast.Module, pkg string) string {
+	c := ast.NewCompiler().WithCapabilities(Capabilities())
+	if c.Compile(modules); c.Failed() {
+		return c.Errors.Error()
+	}
+	rs, err := rego.New(rego.Compiler(c), rego.Query(pkg+".failures")).Eval(context.Background())
+	if err != nil || len(rs) == 0 {
+		return fmt.Sprintf("(no failures set: %v)", err)
+	}
+	b, _ := json.MarshalIndent(rs[0].Expressions[0].Value, "", "  ")
+	return string(b)
 }
 
 // An empty snapshot evaluates without error.

@@ -82,7 +82,7 @@ unknown contains u if {
 	sa := k8s.service_account(t)
 	sa.annotations[k8s.identity_keys.gcp]
 	count(k8s.workload_pods(t)) > 0
-	not sa.updatedAt
+	object.get(sa, "updatedAt", null) == null
 	u := {
 		"msg": "the service account's last change time is not known (managedFields missing; export with kubectl get --show-managed-fields)",
 		"resource": k8s.resource("ServiceAccount", sa),

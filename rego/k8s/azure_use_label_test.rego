@@ -1,0 +1,26 @@
+package wiscan.k8s.azure_use_label_test
+
+import data.wiscan.k8s.azure_use_label as control
+import data.wiscan.lib.fixtures as fx
+
+failures contains {"case": name, "got": got, "want": c.want} if {
+	some name, c in cases
+	got := fx.outcome(control.deny, control.unknown) with input as fx.space(c.o)
+	got != c.want
+}
+
+test_cases if count(failures) == 0
+
+azure := {"cloud": "azure"}
+
+labelled := {"app": "mxp-controller", "azure.workload.identity/use": "true"}
+
+cases := {
+	"aws setup is not concerned": {"o": {}, "want": {"deny": 0, "unknown": 0}},
+	"azure labelled template and pod": {"o": {"profile": azure, "template_labels": labelled, "pod_labels": labelled}, "want": {"deny": 0, "unknown": 0}},
+	# Both the template and the running pod lack the label.
+	"azure without label": {"o": {"profile": azure}, "want": {"deny": 2, "unknown": 0}},
+	# A value other than the string "true" does not count.
+	"azure label True": {"o": {"profile": azure, "template_labels": {"azure.workload.identity/use": "True"}, "pod_labels": labelled}, "want": {"deny": 1, "unknown": 0}},
+	"azure pods forbidden": {"o": {"profile": azure, "template_labels": labelled, "pods": {}, "errors": [{"collector": "kubernetes", "kind": "Pod", "reason": "forbidden", "message": "x"}]}, "want": {"deny": 0, "unknown": 1}},
+}

@@ -1,0 +1,35 @@
+package wiscan.k8s.identity_binding_test
+
+import data.wiscan.k8s.identity_binding as control
+import data.wiscan.lib.fixtures as fx
+
+failures contains {"case": name, "got": got, "want": c.want} if {
+	some name, c in cases
+	got := fx.outcome(control.deny, control.unknown) with input as fx.space(c.o)
+	got != c.want
+}
+
+test_cases if count(failures) == 0
+
+azure := {"cloud": "azure", "method": "azure-workload-identity"}
+
+cases := {
+	"documented IRSA setup passes": {"o": {}, "want": {"deny": 0, "unknown": 0}},
+	# IRSA required and no annotation.
+	"irsa without annotation": {"o": {"sa_annotations": {}, "profile": {"cloud": "aws", "method": "irsa"}}, "want": {"deny": 1, "unknown": 0}},
+	# Without AWS data, a missing annotation may mean Pod Identity.
+	"aws, no annotation, pod identity unknown": {"o": {"sa_annotations": {}, "pod_env": []}, "want": {"deny": 0, "unknown": 1}},
+	# The Pod Identity webhook injected its variables: a binding exists.
+	"aws, pod identity injected": {"o": {"sa_annotations": {}, "pod_env": [{"name": "AWS_CONTAINER_CREDENTIALS_FULL_URI", "value": "http://169.254.170.23/v1/credentials", "hasValue": true}]}, "want": {"deny": 0, "unknown": 0}},
+	"azure with client id": {"o": {"profile": azure, "sa_annotations": {"azure.workload.identity/client-id": "00000000-0000-0000-0000-000000000000"}}, "want": {"deny": 0, "unknown": 0}},
+	"azure without client id": {"o": {"profile": azure, "sa_annotations": {}}, "want": {"deny": 1, "unknown": 0}},
+	# An AWS annotation does not bind an Azure workload.
+	"azure cloud with aws annotation": {"o": {"profile": azure}, "want": {"deny": 1, "unknown": 0}},
+	"gke with annotation": {"o": {"profile": {"cloud": "gcp"}, "sa_annotations": {"iam.gke.io/gcp-service-account": "backup-restore-sa@my-project.iam.gserviceaccount.com"}}, "want": {"deny": 0, "unknown": 0}},
+	"gke method without annotation": {"o": {"profile": {"cloud": "gcp", "method": "gke-workload-identity"}, "sa_annotations": {}}, "want": {"deny": 1, "unknown": 0}},
+	# GCP principal identifiers need no annotation; the GCP side decides.
+	"gcp without annotation, principal identifiers possible": {"o": {"profile": {"cloud": "gcp"}, "sa_annotations": {}}, "want": {"deny": 0, "unknown": 1}},
+	# Nothing tells the cloud: no annotation, no backup config provider.
+	"cloud unknown": {"o": {"sa_annotations": {}, "sharedBackupConfigs": []}, "want": {"deny": 0, "unknown": 1}},
+	"service accounts forbidden": {"o": {"serviceAccounts": {}, "errors": [{"collector": "kubernetes", "kind": "ServiceAccount", "reason": "forbidden", "message": "serviceaccounts is forbidden"}]}, "want": {"deny": 0, "unknown": 1}},
+}

@@ -1,0 +1,25 @@
+package wiscan.k8s.service_account_test
+
+import data.wiscan.k8s.service_account as control
+import data.wiscan.lib.fixtures as fx
+
+failures contains {"case": name, "got": got, "want": c.want} if {
+	some name, c in cases
+	got := fx.outcome(control.deny, control.unknown) with input as fx.space(c.o)
+	got != c.want
+}
+
+test_cases if count(failures) == 0
+
+cases := {
+	"documented setup passes": {"o": {}, "want": {"deny": 0, "unknown": 0}},
+	# The chart was installed without the service account.
+	"service account missing": {"o": {"serviceAccounts": {"default": fx.sa({})}}, "want": {"deny": 1, "unknown": 0}},
+	# The Deployment was patched to run as another account.
+	"workload under another service account": {"o": {"template_serviceAccount": "default"}, "want": {"deny": 1, "unknown": 0}},
+	"both broken": {"o": {"serviceAccounts": {}, "template_serviceAccount": "default"}, "want": {"deny": 2, "unknown": 0}},
+	# Service accounts could not be listed: unknown, never a pass.
+	"service accounts forbidden": {"o": {"serviceAccounts": {}, "errors": [{"collector": "kubernetes", "kind": "ServiceAccount", "reason": "forbidden", "message": "serviceaccounts is forbidden"}]}, "want": {"deny": 0, "unknown": 1}},
+	# A gap in another namespace does not affect this one.
+	"gap elsewhere": {"o": {"errors": [{"collector": "kubernetes", "kind": "ServiceAccount", "namespace": "other", "reason": "forbidden", "message": "x"}]}, "want": {"deny": 0, "unknown": 0}},
+}

@@ -1,0 +1,42 @@
+package wiscan.k8s.workload_static_credentials_test
+
+import data.wiscan.k8s.workload_static_credentials as control
+import data.wiscan.lib.fixtures as fx
+
+failures contains {"case": name, "got": got, "want": c.want} if {
+	some name, c in cases
+	got := fx.outcome(control.deny, control.unknown) with input as fx.space(c.o)
+	got != c.want
+}
+
+test_cases if count(failures) == 0
+
+creds_secret := {"backup-creds": {
+	"namespace": fx.ns, "name": "backup-creds", "labels": {}, "annotations": {}, "type": "Opaque",
+	"keys": ["credentials"],
+	"credentials": [{"kind": "aws-shared-credentials", "cloud": "aws", "key": "credentials", "fingerprint": "AKIA…MPLE"}],
+}}
+
+gcp_secret := {"gcp-key": {
+	"namespace": fx.ns, "name": "gcp-key", "labels": {}, "annotations": {}, "type": "Opaque",
+	"keys": ["key.json"], "credentials": [],
+}}
+
+cases := {
+	"documented setup passes": {"o": {}, "want": {"deny": 0, "unknown": 0}},
+	# The variable name alone says static keys are in use.
+	"env AWS_ACCESS_KEY_ID": {"o": {"template_env": [{"name": "AWS_ACCESS_KEY_ID", "secretRef": {"name": "x", "key": "id"}}]}, "want": {"deny": 1, "unknown": 0}},
+	"env literal credential": {"o": {"template_env": [{"name": "KEY", "hasValue": true, "credential": {"kind": "aws-access-key", "cloud": "aws", "fingerprint": "AKIA…MPLE"}}]}, "want": {"deny": 1, "unknown": 0}},
+	"env from credential secret key": {"o": {"secrets": creds_secret, "template_env": [{"name": "CREDS", "secretRef": {"name": "backup-creds", "key": "credentials"}}]}, "want": {"deny": 1, "unknown": 0}},
+	"envFrom credential secret": {"o": {"secrets": creds_secret, "template_envFrom": [{"secret": "backup-creds"}]}, "want": {"deny": 1, "unknown": 0}},
+	"mounted credential secret": {"o": {"secrets": creds_secret, "template_volumes": [{"name": "creds", "secret": "backup-creds"}], "template_mounts": [{"volume": "creds", "path": "/creds"}]}, "want": {"deny": 1, "unknown": 0}},
+	"projected credential secret": {"o": {"secrets": creds_secret, "template_volumes": [{"name": "creds", "projected": [{"secret": "backup-creds"}]}], "template_mounts": [{"volume": "creds", "path": "/creds"}]}, "want": {"deny": 1, "unknown": 0}},
+	"GOOGLE_APPLICATION_CREDENTIALS into a secret volume": {"o": {"secrets": gcp_secret, "template_env": [{"name": "GOOGLE_APPLICATION_CREDENTIALS", "value": "/var/secrets/google/key.json", "hasValue": true}], "template_volumes": [{"name": "google", "secret": "gcp-key"}], "template_mounts": [{"volume": "google", "path": "/var/secrets/google"}]}, "want": {"deny": 1, "unknown": 0}},
+	# An external-account file from a ConfigMap is workload identity federation.
+	"GOOGLE_APPLICATION_CREDENTIALS to a configmap": {"o": {"template_env": [{"name": "GOOGLE_APPLICATION_CREDENTIALS", "value": "/etc/wif/config.json", "hasValue": true}], "template_volumes": [{"name": "wif", "other": "configMap"}], "template_mounts": [{"volume": "wif", "path": "/etc/wif"}]}, "want": {"deny": 0, "unknown": 0}},
+	# A harmless secret mounted is fine.
+	"mounted tls secret": {"o": {"secrets": {"tls": {"namespace": fx.ns, "name": "tls", "labels": {}, "annotations": {}, "type": "kubernetes.io/tls", "keys": ["tls.crt", "tls.key"], "credentials": []}}, "template_volumes": [{"name": "tls", "secret": "tls"}], "template_mounts": [{"volume": "tls", "path": "/tls"}]}, "want": {"deny": 0, "unknown": 0}},
+	# Without a Deployment the pods are checked.
+	"pod without deployment": {"o": {"deployments": {}, "pod_env": [{"name": "AZURE_CLIENT_SECRET", "secretRef": {"name": "x", "key": "y"}}]}, "want": {"deny": 1, "unknown": 0}},
+	"secrets forbidden": {"o": {"errors": [{"collector": "kubernetes", "kind": "Secret", "reason": "forbidden", "message": "x"}]}, "want": {"deny": 0, "unknown": 1}},
+}

@@ -1,0 +1,107 @@
+# Fixtures for the policy tests: a control plane namespace set up as the
+# documented AWS IRSA setup says, with every part overridable by name.
+package wiscan.lib.fixtures
+
+ns := "mxp-706c49fa-5bb8-4a7e-9f41-2fc38ef4b065-system"
+
+role_arn := "arn:aws:iam::123456789012:role/backup-restore-role"
+
+profile := {
+	"name": "spaces-backup",
+	"namespaces": {"pattern": "^mxp-[0-9a-f-]+-system$"},
+	"serviceAccount": "mxp-controller",
+	"workload": {"kind": "Deployment", "name": "mxp-controller"},
+	"backupConfig": "SharedBackupConfig",
+	"storage": {},
+	"targets": [ns],
+}
+
+irsa_env := [
+	{"name": "AWS_ROLE_ARN", "value": role_arn, "hasValue": true},
+	{"name": "AWS_WEB_IDENTITY_TOKEN_FILE", "value": "/var/run/secrets/eks.amazonaws.com/serviceaccount/token", "hasValue": true},
+]
+
+irsa_volumes := [{"name": "aws-iam-token", "projected": [{"serviceAccountToken": {"audience": "sts.amazonaws.com", "path": "token"}}]}]
+
+irsa_mounts := [{"volume": "aws-iam-token", "path": "/var/run/secrets/eks.amazonaws.com/serviceaccount"}]
+
+pod_spec(o, prefix) := {
+	"labels": object.get(o, concat("", [prefix, "labels"]), {"app": "mxp-controller"}),
+	"annotations": object.get(o, concat("", [prefix, "annotations"]), {}),
+	"serviceAccount": object.get(o, concat("", [prefix, "serviceAccount"]), "mxp-controller"),
+	"automount": object.get(o, concat("", [prefix, "automount"]), null),
+	"containers": [{
+		"name": "mxp-controller",
+		"env": object.get(o, concat("", [prefix, "env"]), irsa_env),
+		"envFrom": object.get(o, concat("", [prefix, "envFrom"]), []),
+		"mounts": object.get(o, concat("", [prefix, "mounts"]), irsa_mounts),
+	}],
+	"volumes": object.get(o, concat("", [prefix, "volumes"]), irsa_volumes),
+}
+
+sa(o) := {
+	"namespace": ns,
+	"name": "mxp-controller",
+	"labels": object.get(o, "sa_labels", {}),
+	"annotations": object.get(o, "sa_annotations", {"eks.amazonaws.com/role-arn": role_arn}),
+	"automount": object.get(o, "sa_automount", null),
+	"updatedAt": object.get(o, "sa_updatedAt", "2026-11-01T10:00:00Z"),
+}
+
+deployment(o) := {
+	"namespace": ns,
+	"name": "mxp-controller",
+	"labels": object.get(o, "deployment_labels", {}),
+	"annotations": object.get(o, "deployment_annotations", {}),
+	"selector": {"app": "mxp-controller"},
+	"template": pod_spec(o, "template_"),
+}
+
+pod(o) := {
+	"namespace": ns,
+	"name": "mxp-controller-7d9f8b6c5d-x2x4z",
+	"labels": object.get(o, "pod_labels", {"app": "mxp-controller"}),
+	"annotations": {},
+	"createdAt": object.get(o, "pod_createdAt", "2026-11-02T10:00:00Z"),
+	"spec": pod_spec(o, "pod_"),
+	"phase": "Running",
+	"owner": {"kind": "ReplicaSet", "name": "mxp-controller-7d9f8b6c5d"},
+	"deployment": "mxp-controller",
+}
+
+backup_config(o) := {
+	"namespace": "default",
+	"name": "default",
+	"labels": {},
+	"annotations": {},
+	"kind": "SharedBackupConfig",
+	"provider": object.get(o, "bc_provider", "AWS"),
+	"bucket": object.get(o, "bc_bucket", "spaces-backups"),
+	"config": object.get(o, "bc_config", {"region": "us-east-1"}),
+	"credentialsSource": object.get(o, "bc_source", "InjectedIdentity"),
+}
+
+# space builds a snapshot input; o overrides parts by name (sa_annotations,
+# template_env, pod_volumes, secrets, errors, ...).
+space(o) := {
+	"schemaVersion": "wiscan.io/snapshot/v1alpha1",
+	"profiles": [object.union(profile, object.get(o, "profile", {}))],
+	"kubernetes": {
+		"namespaces": {ns: {"name": ns, "labels": {}}},
+		"serviceAccounts": {ns: object.get(o, "serviceAccounts", {"mxp-controller": sa(o)})},
+		"deployments": {ns: object.get(o, "deployments", {"mxp-controller": deployment(o)})},
+		"pods": {ns: object.get(o, "pods", {"mxp-controller-7d9f8b6c5d-x2x4z": pod(o)})},
+		"secrets": {ns: object.get(o, "secrets", {})},
+		"spaces": {
+			"kinds": object.get(o, "spaces_kinds", {"SharedBackupConfig": true}),
+			"controlPlanes": [],
+			"sharedBackupConfigs": object.get(o, "sharedBackupConfigs", [backup_config(o)]),
+			"spaceBackupConfigs": [],
+		},
+	},
+	"errors": object.get(o, "errors", []),
+	"stats": [],
+}
+
+# outcome counts a control's results on an input.
+outcome(deny, unknown) := {"deny": count(deny), "unknown": count(unknown)}

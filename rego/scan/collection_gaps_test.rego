@@ -1,0 +1,24 @@
+package wiscan.scan.collection_gaps_test
+
+import data.wiscan.lib.fixtures as fx
+import data.wiscan.scan.collection_gaps as control
+
+cases := {
+	"no gaps passes": {"o": {}, "want": 0},
+	"forbidden list": {"o": {"errors": [{"collector": "kubernetes", "kind": "Secret", "reason": "forbidden", "message": "secrets is forbidden"}]}, "want": 1},
+	# A malformed evidence file names the file.
+	"malformed file": {"o": {"errors": [{"collector": "evidence", "reason": "malformed", "message": "a.yaml:3: bad", "source": {"file": "a.yaml", "line": 3}}]}, "want": 1},
+}
+
+failures contains {"case": name, "got": got, "want": c.want} if {
+	some name, c in cases
+	got := count(control.deny) with input as fx.space(c.o)
+	got != c.want
+}
+
+test_cases if count(failures) == 0
+
+test_file_resource if {
+	some f in control.deny with input as fx.space({"errors": [{"collector": "evidence", "reason": "malformed", "message": "m", "source": {"file": "a.yaml", "line": 3}}]})
+	f.resource == {"kind": "File", "namespace": "", "name": "a.yaml", "file": "a.yaml", "line": 3}
+}
