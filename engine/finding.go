@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 
@@ -58,7 +59,12 @@ func finding(c report.Control, status report.Status, v any) (report.Finding, err
 func resource(m map[string]any) report.Resource {
 	str := func(k string) string { s, _ := m[k].(string); return s }
 	r := report.Resource{Kind: str("kind"), Namespace: str("namespace"), Name: str("name"), File: str("file")}
-	if n, ok := m["line"].(float64); ok {
+	switch n := m["line"].(type) {
+	case json.Number:
+		if v, err := n.Int64(); err == nil {
+			r.Line = int(v)
+		}
+	case float64:
 		r.Line = int(n)
 	}
 	return r

@@ -29,7 +29,7 @@ deny contains f if {
 	carried := k8s.env_values(p.spec, env)
 	stale(declared, carried)
 	f := {
-		"msg": sprintf("pod %s carries %s %v but its service account declares %v: restart the workload", [p.name, env, sorted(carried), declared_text(declared)]),
+		"msg": sprintf("pod %s carries %s but its service account declares %s: restart the workload", [p.name, carried_text(env, carried), declared_text(declared)]),
 		"resource": k8s.resource("Pod", p),
 		"evidence": {"env": env, "podValues": sorted(carried), "serviceAccountValue": declared, "podCreatedAt": object.get(p, "createdAt", null)},
 		"fix": {"command": sprintf("kubectl rollout restart deployment %s -n %s", [t.profile.workload.name, t.namespace])},
@@ -48,9 +48,13 @@ stale(null, carried) if count(carried) > 0
 
 sorted(s) := sort([x | some x in s])
 
-declared_text(null) := "none"
+declared_text(null) := "no identity"
 
-declared_text(v) := v if v != null
+declared_text(v) := sprintf("%q", [v]) if v != null
+
+carried_text(env, carried) := sprintf("no %s", [env]) if count(carried) == 0
+
+carried_text(env, carried) := sprintf("%s=%s", [env, concat(",", sorted(carried))]) if count(carried) > 0
 
 # GKE injects nothing into the pod: a pod created before the service
 # account last changed may hold the old identity.

@@ -1,0 +1,147 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"strings"
+
+	"github.com/spf13/cobra"
+	"golang.org/x/term"
+)
+
+// Exit codes.
+const (
+	exitOK         = 0
+	exitFindings   = 1
+	exitUsage      = 2
+	exitIncomplete = 3
+)
+
+// exitError carries the exit code an error should end the command with.
+type exitError struct {
+	code int
+	err  error
+}
+
+func (e *exitError) Error() string { return e.err.Error() }
+func (e *exitError) Unwrap() error { return e.err }
+
+func usageErr(format string, a ...any) error {
+	return &exitError{code: exitUsage, err: fmt.Errorf(format, a...)}
+}
+
+func incomplete(err error) error { return &exitError{code: exitIncomplete, err: err} }
+
+// findingsErr ends a scan whose findings reach --fail-on; the report says
+// why, so nothing more is printed.
+var findingsErr = &exitError{code: exitFindings, err: errors.New("findings at or above the fail-on severity")}
+
+// app holds what every command shares.
+type app struct {
+	stdin          io.Reader
+	stdout, stderr io.Writer
+	log            *slog.Logger
+	logLevel       string
+	logFormat      string
+}
+
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	a := &app{stdin: stdin, stdout: stdout, stderr: stderr}
+	root := a.rootCommand()
+	root.SetArgs(args)
+	root.SetIn(stdin)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	err := root.ExecuteContext(ctx)
+	if err == nil {
+		return exitOK
+	}
+	var ee *exitError
+	if errors.As(err, &ee) {
+		if ee != findingsErr {
+			fmt.Fprintf(stderr, "wiscan: %v\n", ee.err)
+		}
+		return ee.code
+	}
+	// Errors cobra raises itself (unknown command or flag) are usage errors.
+	fmt.Fprintf(stderr, "wiscan: %v\nRun 'wiscan --help' for usage.\n", err)
+	return exitUsage
+}
+
+func (a *app) rootCommand() *cobra.Command {
+	root := &cobra.Command{
+		Use:   "wiscan",
+		Short: "Check that Kubernetes workloads reach cloud storage through workload identity",
+		Long: `wiscan collects the Kubernetes side (and, with the cloud collectors, the IAM
+side) of a workload's identity setup, evaluates it with Rego policies against
+the documented setup, and reports what is wrong.
+
+Exit codes: 0 nothing at or above --fail-on, 1 findings at or above it,
+2 usage or configuration error, 3 the scan could not complete.`,
+		SilenceUsage:      true,
+		SilenceErrors:     true,
+		PersistentPreRunE: func(*cobra.Command, []string) error { return a.setupLog() },
+	}
+	root.PersistentFlags().StringVar(&a.logLevel, "log-level", "warn", "log level on stderr: debug, info, warn or error")
+	root.PersistentFlags().StringVar(&a.logFormat, "log-format", "text", "log format: text or json")
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageErr("%w", err) })
+	root.AddCommand(a.scanCommand(), a.collectCommand(), a.evalCommand(), a.controlsCommand(), a.versionCommand())
+	return root
+}
+
+func (a *app) setupLog() error {
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(a.logLevel)); err != nil {
+		return usageErr("--log-level %q: want debug, info, warn or error", a.logLevel)
+	}
+	opts := &slog.HandlerOptions{Level: level}
+	switch a.logFormat {
+	case "text":
+		a.log = slog.New(slog.NewTextHandler(a.stderr, opts))
+	case "json":
+		a.log = slog.New(slog.NewJSONHandler(a.stderr, opts))
+	default:
+		return usageErr("--log-format %q: want text or json", a.logFormat)
+	}
+	return nil
+}
+
+// isTerminal reports whether w is a terminal.
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
+}
+
+// progress returns a line-rewriting progress printer for stderr when it is
+// a terminal, else nil.
+func (a *app) progress() func(string) {
+	if !isTerminal(a.stderr) {
+		return nil
+	}
+	return func(msg string) { fmt.Fprintf(a.stderr, "\r\x1b[K%s", msg) }
+}
+
+// endProgress clears the progress line.
+func (a *app) endProgress() {
+	if isTerminal(a.stderr) {
+		fmt.Fprint(a.stderr, "\r\x1b[K")
+	}
+}
+
+func (a *app) versionCommand() *cobra.Command {
+	return &cobra.Command{
+		Use:   "version",
+		Short: "Print the version",
+		Args:  cobra.NoArgs,
+		RunE: func(*cobra.Command, []string) error {
+			_, err := fmt.Fprintf(a.stdout, "wiscan %s\n", version)
+			return err
+		},
+	}
+}
+
+func joinQuoted(items []string) string { return strings.Join(items, ", ") }

@@ -1,0 +1,231 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/wiscan/wiscan/collectors"
+	"github.com/wiscan/wiscan/collectors/evidence"
+	"github.com/wiscan/wiscan/collectors/kube"
+	"github.com/wiscan/wiscan/engine"
+	"github.com/wiscan/wiscan/profiles"
+	"github.com/wiscan/wiscan/report"
+	"github.com/wiscan/wiscan/snapshot"
+)
+
+// collectFlags choose the source and the profiles.
+type collectFlags struct {
+	evidence     string
+	kubeconfig   string
+	context      string
+	timeout      time.Duration
+	profiles     []string
+	profileFiles []string
+	cloud        string
+}
+
+func (f *collectFlags) register(cmd *cobra.Command) {
+	fl := cmd.Flags()
+	fl.StringVar(&f.evidence, "evidence", "", "read exported files from this directory (or file) instead of the live cluster")
+	fl.StringVar(&f.kubeconfig, "kubeconfig", "", "kubeconfig file (default: KUBECONFIG, ~/.kube/config, then in-cluster)")
+	fl.StringVar(&f.context, "context", "", "kubeconfig context")
+	fl.DurationVar(&f.timeout, "timeout", 30*time.Second, "timeout for each API call")
+	fl.StringArrayVar(&f.profiles, "profile", nil, fmt.Sprintf("built-in profile, repeatable (%s; default %s)", joinQuoted(profiles.Builtin()), profiles.Default))
+	fl.StringArrayVar(&f.profileFiles, "profile-file", nil, "user profile file (YAML), repeatable")
+	fl.StringVar(&f.cloud, "cloud", "", "cloud in use for every profile: aws, azure or gcp (default: the profile's, else inferred)")
+}
+
+// evalFlags choose the policies and the outputs.
+type evalFlags struct {
+	policies []string
+	formats  []string
+	failOn   string
+}
+
+func (f *evalFlags) register(cmd *cobra.Command) {
+	fl := cmd.Flags()
+	fl.StringArrayVar(&f.policies, "policy", nil, "directory of user Rego policies, repeatable")
+	fl.StringArrayVar(&f.formats, "format", []string{"table"}, "output as FORMAT or FORMAT=FILE, repeatable (table, json)")
+	fl.StringVar(&f.failOn, "fail-on", string(report.High), "exit 1 when a finding is at or above this severity (info, low, medium, high, critical, none)")
+}
+
+func (a *app) scanCommand() *cobra.Command {
+	var cf collectFlags
+	var ef evalFlags
+	cmd := &cobra.Command{
+		Use:   "scan",
+		Short: "Collect and evaluate in one step",
+		Long: `Collect the cluster state (live, or from --evidence files), evaluate every
+control and write the report.`,
+		Example: `  wiscan scan --evidence testdata/evidence/broken-space
+  wiscan scan --context prod --format table --format json=report.json`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			outs, failOn, err := ef.parse()
+			if err != nil {
+				return err
+			}
+			eng, err := a.engine(cmd.Context(), ef.policies)
+			if err != nil {
+				return err
+			}
+			s, err := a.collect(cmd.Context(), cf)
+			if err != nil {
+				return err
+			}
+			return a.evaluate(cmd.Context(), eng, s, outs, failOn)
+		},
+	}
+	cf.register(cmd)
+	ef.register(cmd)
+	return cmd
+}
+
+func (f *evalFlags) parse() ([]output, report.Severity, error) {
+	failOn, err := report.ParseSeverity(f.failOn)
+	if err != nil {
+		return nil, "", usageErr("--fail-on: %w", err)
+	}
+	outs, err := parseFormats(f.formats)
+	if err != nil {
+		return nil, "", err
+	}
+	return outs, failOn, nil
+}
+
+func (a *app) engine(ctx context.Context, dirs []string) (*engine.Engine, error) {
+	eng, err := engine.New(ctx, engine.Options{PolicyDirs: dirs})
+	if err != nil {
+		return nil, usageErr("%w", err)
+	}
+	return eng, nil
+}
+
+// collect builds a snapshot from the live cluster or the evidence.
+func (a *app) collect(ctx context.Context, f collectFlags) (*snapshot.Snapshot, error) {
+	ps, err := profiles.Resolve(f.profiles, f.profileFiles)
+	if err != nil {
+		return nil, usageErr("%w", err)
+	}
+	if f.cloud != "" {
+		if f.cloud != "aws" && f.cloud != "azure" && f.cloud != "gcp" {
+			return nil, usageErr("--cloud %q: want aws, azure or gcp", f.cloud)
+		}
+		for i := range ps {
+			ps[i].Cloud = f.cloud
+		}
+	}
+	s := snapshot.New(time.Now())
+	s.Profiles = ps
+	var c collectors.Collector
+	if f.evidence != "" {
+		if f.kubeconfig != "" || f.context != "" {
+			return nil, usageErr("--evidence reads files; it does not take --kubeconfig or --context")
+		}
+		c = &evidence.Collector{Dir: f.evidence, Progress: a.progress(), Log: a.log}
+	} else {
+		k, err := kube.New(kube.Options{Kubeconfig: f.kubeconfig, Context: f.context, Timeout: f.timeout, Progress: a.progress(), Log: a.log})
+		if err != nil {
+			return nil, usageErr("%w", err)
+		}
+		c = k
+	}
+	a.log.Info("collecting", "collector", c.Name())
+	err = c.Collect(ctx, s)
+	a.endProgress()
+	switch {
+	case errors.Is(err, profiles.ErrInvalid):
+		return nil, usageErr("%w", err)
+	case err != nil:
+		return nil, incomplete(fmt.Errorf("collect: %w", err))
+	}
+	s.Sort()
+	return s, nil
+}
+
+// evaluate runs the policies, writes every output and decides the exit.
+func (a *app) evaluate(ctx context.Context, eng *engine.Engine, s *snapshot.Snapshot, outs []output, failOn report.Severity) error {
+	if err := profiles.Target(s); err != nil {
+		return usageErr("%w", err)
+	}
+	findings, err := eng.Evaluate(ctx, s)
+	if err != nil {
+		return incomplete(err)
+	}
+	r := report.New(report.Tool{Name: "wiscan", Version: version}, time.Now(), s, eng.Controls(), findings)
+	if err := a.write(ctx, r, outs, failOn); err != nil {
+		return incomplete(err)
+	}
+	if r.ExitCode(failOn) != 0 {
+		return findingsErr
+	}
+	return nil
+}
+
+func (a *app) collectCommand() *cobra.Command {
+	var cf collectFlags
+	var out string
+	cmd := &cobra.Command{
+		Use:   "collect",
+		Short: "Collect a snapshot without evaluating it",
+		Long:  "Collect the cluster state into a snapshot file that 'wiscan eval' reads later. Secret values are never written.",
+		Example: `  wiscan collect -o snapshot.json
+  wiscan collect --evidence ./bundle -o snapshot.json`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			s, err := a.collect(cmd.Context(), cf)
+			if err != nil {
+				return err
+			}
+			w, done, err := a.create(out)
+			if err != nil {
+				return incomplete(err)
+			}
+			if err := snapshot.Save(w, s); err != nil {
+				done()
+				return incomplete(err)
+			}
+			return done()
+		},
+	}
+	cf.register(cmd)
+	cmd.Flags().StringVarP(&out, "output", "o", "-", "snapshot file, - for stdout")
+	return cmd
+}
+
+func (a *app) evalCommand() *cobra.Command {
+	var ef evalFlags
+	cmd := &cobra.Command{
+		Use:     "eval SNAPSHOT",
+		Short:   "Evaluate a snapshot written by 'wiscan collect'",
+		Example: `  wiscan eval snapshot.json --format json=report.json`,
+		Args:    cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			outs, failOn, err := ef.parse()
+			if err != nil {
+				return err
+			}
+			eng, err := a.engine(cmd.Context(), ef.policies)
+			if err != nil {
+				return err
+			}
+			f, err := os.Open(args[0])
+			if err != nil {
+				return usageErr("%w", err)
+			}
+			defer f.Close()
+			s, err := snapshot.Load(f)
+			if err != nil {
+				return usageErr("%s: %w", args[0], err)
+			}
+			return a.evaluate(cmd.Context(), eng, s, outs, failOn)
+		},
+	}
+	ef.register(cmd)
+	return cmd
+}

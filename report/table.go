@@ -1,0 +1,146 @@
+package report
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+	"text/tabwriter"
+)
+
+// Table writes a report for people: findings grouped by namespace (control
+// plane), then a one-line summary. Colour is for terminals only.
+type Table struct {
+	W      io.Writer
+	Color  bool
+	FailOn Severity
+}
+
+const (
+	reset  = "\x1b[0m"
+	bold   = "\x1b[1m"
+	red    = "\x1b[31m"
+	yellow = "\x1b[33m"
+	cyan   = "\x1b[36m"
+	purple = "\x1b[35m"
+	dim    = "\x1b[2m"
+)
+
+var severityColor = map[Severity]string{Critical: bold + red, High: red, Medium: yellow, Low: cyan, Info: dim}
+
+// Write implements Writer.
+func (t Table) Write(_ context.Context, r Report) error {
+	var b strings.Builder
+	t.header(&b, r)
+	groups, order := group(r.Findings)
+	for _, ns := range order {
+		title := ns
+		if ns == "" {
+			title = "(cluster-wide)"
+		}
+		fmt.Fprintf(&b, "\n%s\n", t.paint(bold, title))
+		tw := tabwriter.NewWriter(&b, 0, 4, 2, ' ', 0)
+		for _, f := range groups[ns] {
+			fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", t.label(f), f.ControlID, where(f.Resource), f.Message)
+		}
+		if err := tw.Flush(); err != nil {
+			return err
+		}
+	}
+	for _, n := range r.Notes {
+		fmt.Fprintf(&b, "\nnote: %s\n", n)
+	}
+	fmt.Fprintf(&b, "\n%s\n", t.summary(r))
+	_, err := io.WriteString(t.W, b.String())
+	return err
+}
+
+func (t Table) header(b *strings.Builder, r Report) {
+	src := r.Source.Mode
+	switch {
+	case r.Source.Evidence != "":
+		src = "evidence " + r.Source.Evidence
+	case r.Source.Context != "":
+		src = "cluster " + r.Source.Context
+	case r.Source.Server != "":
+		src = "cluster " + r.Source.Server
+	}
+	var profiles []string
+	for _, p := range r.Profiles {
+		profiles = append(profiles, fmt.Sprintf("%s (%d %s)", p.Name, p.Targets, plural(p.Targets, "namespace")))
+	}
+	fmt.Fprintf(b, "wiscan %s · %s · profile %s\n", r.Tool.Version, src, strings.Join(profiles, ", "))
+}
+
+func (t Table) paint(code, s string) string {
+	if !t.Color || code == "" {
+		return s
+	}
+	return code + s + reset
+}
+
+func (t Table) label(f Finding) string {
+	if f.Status == Unknown {
+		return t.paint(purple, "UNKNOWN ")
+	}
+	return t.paint(severityColor[f.Severity], fmt.Sprintf("%-8s", strings.ToUpper(string(f.Severity))))
+}
+
+// where renders a resource with its evidence location.
+func where(r Resource) string {
+	s := r.Kind + "/" + r.Name
+	if r.File != "" {
+		s += fmt.Sprintf(" (%s:%d)", r.File, r.Line)
+	}
+	return s
+}
+
+func group(fs []Finding) (map[string][]Finding, []string) {
+	groups := map[string][]Finding{}
+	for _, f := range fs {
+		groups[f.Resource.Namespace] = append(groups[f.Resource.Namespace], f)
+	}
+	order := make([]string, 0, len(groups))
+	for ns := range groups {
+		order = append(order, ns)
+	}
+	sort.Strings(order)
+	return groups, order
+}
+
+func (t Table) summary(r Report) string {
+	failed := 0
+	var parts []string
+	for _, s := range []Severity{Critical, High, Medium, Low, Info} {
+		if n := r.Summary.Findings[s]; n > 0 {
+			failed += n
+			parts = append(parts, fmt.Sprintf("%d %s", n, s))
+		}
+	}
+	line := fmt.Sprintf("%d %s", failed, plural(failed, "finding"))
+	if len(parts) > 0 {
+		line += " (" + strings.Join(parts, ", ") + ")"
+	}
+	c := r.Summary.Controls
+	line += fmt.Sprintf(", %d unknown · controls: %d failed, %d unknown, %d passed", r.Summary.Unknown, c[Fail], c[Unknown], c[Pass])
+	if n := c[NotApplicable]; n > 0 {
+		line += fmt.Sprintf(", %d not applicable", n)
+	}
+	line += fmt.Sprintf(" · %d %s", r.Summary.Namespaces, plural(r.Summary.Namespaces, "namespace"))
+	if t.FailOn != "" && t.FailOn != None {
+		if r.ExitCode(t.FailOn) != 0 {
+			line += fmt.Sprintf(" · FAIL (findings at or above %s)", t.FailOn)
+		} else {
+			line += fmt.Sprintf(" · PASS (nothing at or above %s)", t.FailOn)
+		}
+	}
+	return t.paint(bold, line)
+}
+
+func plural(n int, word string) string {
+	if n == 1 {
+		return word
+	}
+	return word + "s"
+}
