@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
@@ -47,10 +48,16 @@ type app struct {
 	log            *slog.Logger
 	logLevel       string
 	logFormat      string
+	now            func() time.Time
 }
 
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	a := &app{stdin: stdin, stdout: stdout, stderr: stderr}
+	return runWith(ctx, args, stdin, stdout, stderr, time.Now)
+}
+
+// runWith runs the command line with a given clock.
+func runWith(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, now func() time.Time) int {
+	a := &app{stdin: stdin, stdout: stdout, stderr: stderr, now: now}
 	root := a.rootCommand()
 	root.SetArgs(args)
 	root.SetIn(stdin)

@@ -120,7 +120,7 @@ func (a *app) collect(ctx context.Context, f collectFlags) (*snapshot.Snapshot, 
 			ps[i].Cloud = f.cloud
 		}
 	}
-	s := snapshot.New(time.Now())
+	s := snapshot.New(a.now())
 	s.Profiles = ps
 	var c collectors.Collector
 	if f.evidence != "" {
@@ -157,7 +157,7 @@ func (a *app) evaluate(ctx context.Context, eng *engine.Engine, s *snapshot.Snap
 	if err != nil {
 		return incomplete(err)
 	}
-	r := report.New(report.Tool{Name: "wiscan", Version: version}, time.Now(), s, eng.Controls(), findings)
+	r := report.New(report.Tool{Name: "wiscan", Version: version}, a.now(), s, eng.Controls(), findings)
 	if err := a.write(ctx, r, outs, failOn); err != nil {
 		return incomplete(err)
 	}

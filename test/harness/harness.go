@@ -83,6 +83,17 @@ func Start(t testing.TB, opts ...func(*envtest.Environment)) *Env {
 	return &Env{Config: cfg, env: env}
 }
 
+// Kubeconfig writes a kubeconfig for the admin user into dir and returns
+// its path, for tests that run the CLI as a user would.
+func (e *Env) Kubeconfig(t testing.TB, dir string) string {
+	t.Helper()
+	p := filepath.Join(dir, "kubeconfig")
+	if err := os.WriteFile(p, e.env.KubeConfig, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
 // User adds a user authenticated by client certificate, in the given groups,
 // and returns its configuration. Its rights come from RBAC objects the test
 // creates.

@@ -1,0 +1,155 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata/golden")
+
+const bundle = "../../testdata/evidence/broken-space"
+
+// wiscan runs the CLI in-process with a fixed clock.
+func wiscan(t *testing.T, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	a := func() time.Time { return time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC) }
+	code = runWith(context.Background(), args, strings.NewReader(""), &out, &errb, a)
+	return code, out.String(), errb.String()
+}
+
+// golden compares got with testdata/golden/name, or rewrites it with -update.
+func golden(t *testing.T, name, got string) {
+	t.Helper()
+	path := filepath.Join("..", "..", "testdata", "golden", name)
+	if *update {
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("read golden file (create it with: go test ./cmd/wiscan -update): %v", err)
+	}
+	if string(want) != got {
+		t.Errorf("%s differs from the golden file; if the change is intended, refresh it with go test ./cmd/wiscan -update and read the diff.\n--- got ---\n%s", name, got)
+	}
+}
+
+// durations vary from run to run; the golden JSON holds zero.
+func stable(s string) string {
+	lines := strings.Split(s, "\n")
+	for i, l := range lines {
+		if strings.Contains(l, `"durationSeconds"`) {
+			lines[i] = l[:strings.Index(l, ":")+1] + " 0,"
+		}
+	}
+	return strings.Join(lines, "\n")
+}
+
+// The shipped broken Space gives exactly the findings its README lists.
+func TestScanEvidenceGolden(t *testing.T) {
+	code, table, stderr := wiscan(t, "scan", "--evidence", bundle)
+	if code != exitFindings {
+		t.Fatalf("exit %d, want %d; stderr: %s", code, exitFindings, stderr)
+	}
+	golden(t, "broken-space.table.txt", table)
+
+	dir := t.TempDir()
+	out := filepath.Join(dir, "report.json")
+	code, _, stderr = wiscan(t, "scan", "--evidence", bundle, "--format", "json="+out, "--fail-on", "none")
+	if code != exitOK {
+		t.Fatalf("exit %d with --fail-on none; stderr: %s", code, stderr)
+	}
+	b, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "broken-space.report.json", string(b))
+}
+
+// collect then eval gives the same report as scan.
+func TestCollectThenEval(t *testing.T) {
+	dir := t.TempDir()
+	snap := filepath.Join(dir, "snapshot.json")
+	if code, _, stderr := wiscan(t, "collect", "--evidence", bundle, "-o", snap); code != 0 {
+		t.Fatalf("collect: exit %d: %s", code, stderr)
+	}
+	_, direct, _ := wiscan(t, "scan", "--evidence", bundle, "--format", "json")
+	code, viaSnap, stderr := wiscan(t, "eval", snap, "--format", "json")
+	if code != exitFindings {
+		t.Fatalf("eval: exit %d: %s", code, stderr)
+	}
+	if stable(direct) != stable(viaSnap) {
+		t.Error("eval of the collected snapshot differs from scan")
+	}
+}
+
+// Usage and configuration errors exit 2 and say what is valid; a scan that
+// cannot complete exits 3.
+func TestExitCodes(t *testing.T) {
+	dir := t.TempDir()
+	kubeconfig := filepath.Join(dir, "kubeconfig")
+	// Nothing listens on port 1 of the loopback address.
+	if err := os.WriteFile(kubeconfig, []byte(`apiVersion: v1
+kind: Config
+clusters: [{name: c, cluster: {server: "https://127.0.0.1:1"}}]
+users: [{name: u, user: {token: not-a-token}}]
+contexts: [{name: c, context: {cluster: c, user: u}}]
+current-context: c
+`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	badSnap := filepath.Join(dir, "bad.json")
+	os.WriteFile(badSnap, []byte(`{"schemaVersion": "nope"}`), 0o600)
+	cases := []struct {
+		name   string
+		args   []string
+		code   int
+		stderr string
+	}{
+		{"unknown profile lists the valid ones", []string{"scan", "--evidence", bundle, "--profile", "nope"}, exitUsage, "spaces-backup, spaces-billing"},
+		{"unknown flag", []string{"scan", "--nope"}, exitUsage, "unknown flag"},
+		{"unknown command", []string{"frobnicate"}, exitUsage, "unknown command"},
+		{"unknown format", []string{"scan", "--evidence", bundle, "--format", "xml"}, exitUsage, "want one of table, json"},
+		{"bad fail-on", []string{"scan", "--evidence", bundle, "--fail-on", "severe"}, exitUsage, "want one of info"},
+		{"bad cloud", []string{"scan", "--evidence", bundle, "--cloud", "oracle"}, exitUsage, "want aws, azure or gcp"},
+		{"evidence with context", []string{"scan", "--evidence", bundle, "--context", "x"}, exitUsage, "does not take"},
+		{"invalid snapshot", []string{"eval", badSnap}, exitUsage, "invalid snapshot"},
+		{"missing evidence directory", []string{"scan", "--evidence", filepath.Join(dir, "none")}, exitIncomplete, "evidence directory unreadable"},
+		{"unreachable API server", []string{"scan", "--kubeconfig", kubeconfig, "--timeout", "5s"}, exitIncomplete, "unreachable"},
+		{"missing kubeconfig context", []string{"scan", "--kubeconfig", kubeconfig, "--context", "nope"}, exitUsage, "nope"},
+		{"fail-on critical still fails on critical", []string{"scan", "--evidence", bundle, "--fail-on", "critical"}, exitFindings, ""},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			code, _, stderr := wiscan(t, c.args...)
+			if code != c.code {
+				t.Errorf("exit %d, want %d; stderr: %s", code, c.code, stderr)
+			}
+			if !strings.Contains(stderr, c.stderr) {
+				t.Errorf("stderr %q lacks %q", stderr, c.stderr)
+			}
+		})
+	}
+}
+
+func TestVersionAndControls(t *testing.T) {
+	if code, out, _ := wiscan(t, "version"); code != 0 || !strings.HasPrefix(out, "wiscan ") {
+		t.Errorf("version: %d %q", code, out)
+	}
+	code, out, _ := wiscan(t, "controls", "-o", "json")
+	if code != 0 || !strings.Contains(out, `"WI-K8S-010"`) {
+		t.Errorf("controls -o json: %d %q", code, out)
+	}
+}
