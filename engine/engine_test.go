@@ -3,8 +3,10 @@ package engine
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -14,7 +16,6 @@ import (
 	"github.com/open-policy-agent/opa/v1/tester"
 
 	builtin "github.com/wiscan/wiscan/rego"
-	"github.com/wiscan/wiscan/report"
 	"github.com/wiscan/wiscan/snapshot"
 )
 
@@ -42,11 +43,6 @@ func TestBuiltinPoliciesCompileStrict(t *testing.T) {
 // Every *_test.rego beside the policies passes; the run fails if no test
 // ran at all.
 func TestRegoTests(t *testing.T) {
-	files, err := builtin.FS.ReadDir("k8s")
-	if err != nil {
-		t.Fatal(err)
-	}
-	_ = files
 	modules := map[string]*ast.Module{}
 	for _, dir := range []string{"lib", "k8s", "scan"} {
 		entries, err := builtin.FS.ReadDir(dir)
@@ -125,7 +121,97 @@ func TestEvaluateEmpty(t *testing.T) {
 	if len(e.Controls()) < 12 {
 		t.Fatalf("only %d controls", len(e.Controls()))
 	}
-	_ = report.Fail
-	_ = errors.New
-	_ = strings.Contains
+}
+
+// A control's METADATA carries exactly the fixed key set: a missing or
+// unknown key (or a misspelled one) fails to load.
+func TestMetadataKeys(t *testing.T) {
+	const good = `# METADATA
+# title: T
+# description: D
+# related_resources:
+#   - ref: https://example.com
+# custom:
+#   id: WI-USR-001
+#   severity: high
+#   remediation: R
+package user.good
+
+deny contains {"msg": "m", "resource": {"kind": "K", "name": "n"}} if false
+`
+	cases := []struct {
+		name, src, err string
+	}{
+		{"complete", good, ""},
+		{"unknown top-level key", strings.Replace(good, "# title: T", "# title: T\n# authors: [me]", 1), `unknown key "authors"`},
+		{"two spellings of one key", strings.Replace(good, "#   severity: high", "#   severity: high\n#   Severity: high", 1), "unknown key custom.Severity"},
+		{"missing severity", strings.Replace(good, "#   severity: high\n", "", 1), "missing key custom.severity"},
+		{"missing title", strings.Replace(good, "# title: T\n", "", 1), "missing key title"},
+		{"bad severity", strings.Replace(good, "severity: high", "severity: urgent", 1), `custom.severity "urgent"`},
+		{"bad id", strings.Replace(good, "WI-USR-001", "usr1", 1), "is not of the form"},
+		{"deny without metadata", "package user.bare\n\ndeny contains 1 if false\n", "needs a METADATA block"},
+		{"duplicate of a built-in id", strings.Replace(good, "WI-USR-001", "WI-K8S-001", 1), "already defined"},
+		{"built-in package", strings.Replace(good, "package user.good", "package wiscan.k8s.service_account", 1), "is built in"},
+		// User policies run without network built-ins.
+		{"http.send refused", strings.Replace(good, "if false", `if { http.send({"method": "get", "url": "http://127.0.0.1:1"}) }`, 1), "http.send"},
+		{"net.lookup_ip_addr refused", strings.Replace(good, "if false", `if { net.lookup_ip_addr("example.com") }`, 1), "net.lookup_ip_addr"},
+		{"opa.runtime refused", strings.Replace(good, "if false", `if { opa.runtime() }`, 1), "opa.runtime"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			dir := t.TempDir()
+			if err := os.WriteFile(filepath.Join(dir, "p.rego"), []byte(c.src), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			_, err := New(context.Background(), Options{PolicyDirs: []string{dir}})
+			switch {
+			case c.err == "" && err != nil:
+				t.Fatalf("unexpected error: %v", err)
+			case c.err != "" && (err == nil || !strings.Contains(err.Error(), c.err)):
+				t.Fatalf("error %v, want one containing %q", err, c.err)
+			}
+		})
+	}
+}
+
+// Every built-in control has a test package beside it.
+func TestEveryControlHasTests(t *testing.T) {
+	e, err := New(context.Background(), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range e.Controls() {
+		file := strings.ReplaceAll(strings.TrimPrefix(c.Package, "wiscan."), ".", "/") + "_test.rego"
+		if _, err := builtin.FS.ReadFile(file); err != nil {
+			t.Errorf("%s (%s) has no %s", c.ID, c.Package, file)
+		}
+	}
+}
+
+// A user policy's finding that breaks the output contract is an error, not
+// a silently dropped result.
+func TestContractViolation(t *testing.T) {
+	dir := t.TempDir()
+	src := `# METADATA
+# title: T
+# description: D
+# custom:
+#   id: WI-USR-002
+#   severity: low
+#   remediation: R
+package user.broken
+
+deny contains {"message": "wrong key"} if true
+`
+	if err := os.WriteFile(filepath.Join(dir, "p.rego"), []byte(src), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	e, err := New(context.Background(), Options{PolicyDirs: []string{dir}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = e.Evaluate(context.Background(), snapshot.New(time.Now()))
+	if !errors.Is(err, ErrContract) {
+		t.Fatalf("error %v, want ErrContract", err)
+	}
 }

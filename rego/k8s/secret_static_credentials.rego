@@ -36,6 +36,7 @@ deny contains f if {
 
 unknown contains u if {
 	some ns in namespaces
+	k8s.has_gap_kind(["Secret"])
 	reasons := k8s.missing(["Secret"], ns)
 	count(reasons) > 0
 	u := {"msg": concat("; ", reasons), "resource": k8s.namespace_resource(ns)}

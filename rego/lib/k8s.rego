@@ -35,11 +35,29 @@ missing(kinds, ns) := sort([msg |
 	msg := sprintf("%s not readable (%s): %s", [kind, e.reason, e.message])
 ])
 
+# gap_kinds are the kinds with any gap; most scans have none, and checking
+# this set first keeps the per-namespace lookups off the common path.
+gap_kinds contains e.kind if {
+	some e in input.errors
+	object.get(e, "kind", "") != ""
+}
+
+has_gap_kind(kinds) if {
+	some kind in kinds
+	kind in gap_kinds
+}
+
 # readable holds when every kind could be read in namespace ns.
-readable(kinds, ns) if count(missing(kinds, ns)) == 0
+readable(kinds, _) if not has_gap_kind(kinds)
+
+readable(kinds, ns) if {
+	has_gap_kind(kinds)
+	count(missing(kinds, ns)) == 0
+}
 
 # unknown_result is the unknown entry for a target whose inputs are missing.
 unknown_result(kinds, t, resource) := {"msg": concat("; ", reasons), "resource": resource} if {
+	has_gap_kind(kinds)
 	reasons := missing(kinds, t.namespace)
 	count(reasons) > 0
 }
@@ -101,7 +119,10 @@ cloud(t) := c if {
 	clouds := annotated_clouds(object.get(object.get(input.kubernetes.serviceAccounts, t.namespace, {}), t.profile.serviceAccount, {}))
 	count(clouds) == 1
 	some c in clouds
-} else := c if {
+} else := backup_cloud
+
+# backup_cloud is the one provider every backup config names, else "".
+backup_cloud := c if {
 	providers := {lower(trim_space(b.provider)) |
 		some b in array.concat(input.kubernetes.spaces.sharedBackupConfigs, input.kubernetes.spaces.spaceBackupConfigs)
 	}

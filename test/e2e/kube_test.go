@@ -91,11 +91,11 @@ func TestSpace(t *testing.T) {
 			}
 		}
 		want := map[result]int{
-			{"WI-K8S-003", ns1, report.Fail}:    1, // the eks.amazon.aws typo
-			{"WI-K8S-002", ns1, report.Unknown}: 1, // no IRSA annotation: Pod Identity unknown without AWS data
-			{"WI-K8S-001", ns2, report.Fail}:    2, // no mxp-controller, workload under default
-			{"WI-K8S-010", ns3, report.Fail}:    1, // static key pair in a Secret
-			{"WI-K8S-011", ns3, report.Fail}:    1, // read through env
+			{"WI-K8S-003", ns1, report.Fail}:      1, // the eks.amazon.aws typo
+			{"WI-K8S-002", ns1, report.Unknown}:   1, // no IRSA annotation: Pod Identity unknown without AWS data
+			{"WI-K8S-001", ns2, report.Fail}:      2, // no mxp-controller, workload under default
+			{"WI-K8S-010", ns3, report.Fail}:      1, // static key pair in a Secret
+			{"WI-K8S-011", ns3, report.Fail}:      1, // read through env
 			{"WI-K8S-012", "team-a", report.Fail}: 1,
 		}
 		assertResults(t, evaluate(t, s), want)
