@@ -1,0 +1,116 @@
+package evidence
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/wiscan/wiscan/profiles"
+	"github.com/wiscan/wiscan/snapshot"
+)
+
+func collectDir(t *testing.T, files map[string]string) *snapshot.Snapshot {
+	t.Helper()
+	dir := t.TempDir()
+	for name, body := range files {
+		p := filepath.Join(dir, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(body), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s := snapshot.New(time.Now())
+	p, _ := profiles.Get(profiles.Default)
+	s.Profiles = []snapshot.Profile{p}
+	if err := (&Collector{Dir: dir}).Collect(context.Background(), s); err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+const ns = "mxp-706c49fa-5bb8-4a7e-9f41-2fc38ef4b065-system"
+
+// Files are recognised by content whatever their names: a single object, a
+// multi-document stream, a kind: List, a typed list from the raw API, JSON.
+func TestFormats(t *testing.T) {
+	s := collectDir(t, map[string]string{
+		"a.txt":      "apiVersion: v1\nkind: ServiceAccount\nmetadata: {name: mxp-controller, namespace: " + ns + "}\n",
+		"b":          "---\napiVersion: v1\nkind: Namespace\nmetadata: {name: " + ns + "}\n---\napiVersion: apps/v1\nkind: Deployment\nmetadata: {name: mxp-controller, namespace: " + ns + "}\nspec: {template: {spec: {containers: []}}}\n",
+		"dir/c.json": `{"apiVersion": "v1", "kind": "PodList", "items": [{"metadata": {"name": "p", "namespace": "` + ns + `"}, "spec": {"containers": []}}]}`,
+		"d.yaml":     "apiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: Secret\n  metadata: {name: s, namespace: " + ns + "}\n  stringData: {token: abc}\n",
+		"README.md":  "# notes\nnot: [data\n",
+	})
+	k := s.Kubernetes
+	if _, ok := k.ServiceAccounts[ns]["mxp-controller"]; !ok {
+		t.Error("service account from a .txt file not read")
+	}
+	if _, ok := k.Pods[ns]["p"]; !ok {
+		t.Error("pod from a typed PodList not read")
+	}
+	if loc := k.Deployments[ns]["mxp-controller"].Source; loc == nil || loc.File != "b" || loc.Line != 6 {
+		t.Errorf("deployment location %+v, want b:6", loc)
+	}
+	if loc := k.Secrets[ns]["s"].Source; loc == nil || loc.Line != 4 {
+		t.Errorf("list item location %+v, want line 4", loc)
+	}
+	// Only the Spaces kind the bundle lacks is a gap.
+	if len(s.Errors) != 1 || s.Errors[0].Kind != "SharedBackupConfig" {
+		t.Errorf("gaps %+v, want only SharedBackupConfig not provided", s.Errors)
+	}
+	if got := s.Profiles[0].Targets; len(got) != 1 {
+		t.Errorf("targets %v", got)
+	}
+}
+
+// A malformed file is a gap naming file and line; the other files are
+// still read, and no gap quotes the file's content.
+func TestMalformedFile(t *testing.T) {
+	s := collectDir(t, map[string]string{
+		"bad.yaml": "apiVersion: v1\nkind: Secret\nmetadata: {name: s}\ndata:\n  key: 'c2VjcmV0\n  other: [\n",
+		"sa.yaml":  "apiVersion: v1\nkind: ServiceAccount\nmetadata: {name: mxp-controller, namespace: " + ns + "}\n",
+	})
+	if _, ok := s.Kubernetes.ServiceAccounts[ns]["mxp-controller"]; !ok {
+		t.Error("the good file was not read")
+	}
+	var found bool
+	for _, e := range s.Errors {
+		if e.Reason == "malformed" {
+			found = true
+			if e.Source == nil || e.Source.File != "bad.yaml" || e.Source.Line == 0 {
+				t.Errorf("malformed gap without file and line: %+v", e)
+			}
+			if strings.Contains(e.Message, "c2VjcmV0") {
+				t.Errorf("gap quotes the content: %s", e.Message)
+			}
+		}
+	}
+	if !found {
+		t.Fatalf("no malformed gap in %+v", s.Errors)
+	}
+}
+
+// A kind the bundle lacks is a gap, so that its controls are unknown.
+func TestNotProvided(t *testing.T) {
+	s := collectDir(t, map[string]string{
+		"sa.yaml": "apiVersion: v1\nkind: ServiceAccount\nmetadata: {name: mxp-controller, namespace: " + ns + "}\n",
+	})
+	missing := map[string]bool{}
+	for _, e := range s.Errors {
+		if e.Reason == "not-provided" {
+			missing[e.Kind] = true
+		}
+	}
+	for _, k := range []string{"Deployment", "Pod", "Secret", "SharedBackupConfig"} {
+		if !missing[k] {
+			t.Errorf("no not-provided gap for %s (gaps %+v)", k, s.Errors)
+		}
+	}
+	if missing["ServiceAccount"] {
+		t.Error("a gap for a kind that was provided")
+	}
+}
