@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"flag"
 	"os"
 	"path/filepath"
@@ -151,5 +152,49 @@ func TestVersionAndControls(t *testing.T) {
 	code, out, _ := wiscan(t, "controls", "-o", "json")
 	if code != 0 || !strings.Contains(out, `"WI-K8S-010"`) {
 		t.Errorf("controls -o json: %d %q", code, out)
+	}
+}
+
+// Several profiles run in one scan, built-in and from a file; each finding
+// names its profile.
+func TestSeveralProfiles(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "profile.yaml")
+	if err := os.WriteFile(file, []byte(`apiVersion: wiscan.io/v1alpha1
+kind: Profile
+name: backup-by-label
+namespaces: {pattern: '^mxp-c4d2e8f0-.*-system$'}
+serviceAccount: mxp-controller
+cloud: aws
+method: irsa
+`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, out, stderr := wiscan(t, "scan", "--evidence", bundle, "--profile", "spaces-backup", "--profile", "spaces-billing", "--profile-file", file, "--format", "json")
+	if code != exitFindings {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	var r struct {
+		Profiles []struct {
+			Name    string
+			Targets int
+		}
+		Findings []struct{ ControlID, Profile string }
+	}
+	if err := json.Unmarshal([]byte(out), &r); err != nil {
+		t.Fatal(err)
+	}
+	if len(r.Profiles) != 3 || r.Profiles[2].Name != "backup-by-label" || r.Profiles[2].Targets != 1 {
+		t.Fatalf("profiles %+v", r.Profiles)
+	}
+	seen := map[string]bool{}
+	for _, f := range r.Findings {
+		seen[f.Profile+"/"+f.ControlID] = true
+	}
+	// The bundle has no vector service account; the file profile sees the
+	// leading space in its one namespace.
+	for _, want := range []string{"spaces-billing/WI-K8S-001", "backup-by-label/WI-K8S-004", "spaces-backup/WI-K8S-003"} {
+		if !seen[want] {
+			t.Errorf("no %s finding (have %v)", want, seen)
+		}
 	}
 }
