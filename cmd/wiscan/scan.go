@@ -66,11 +66,7 @@ control and write the report.`,
   wiscan scan --context prod --format table --format json=report.json`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			outs, failOn, err := ef.parse()
-			if err != nil {
-				return err
-			}
-			eng, err := a.engine(cmd.Context(), ef.policies)
+			outs, failOn, eng, err := a.prepare(cmd.Context(), ef)
 			if err != nil {
 				return err
 			}
@@ -96,6 +92,20 @@ func (f *evalFlags) parse() ([]output, report.Severity, error) {
 		return nil, "", err
 	}
 	return outs, failOn, nil
+}
+
+// prepare checks the evaluation flags and compiles the policies, before any
+// collection starts.
+func (a *app) prepare(ctx context.Context, f evalFlags) ([]output, report.Severity, *engine.Engine, error) {
+	outs, failOn, err := f.parse()
+	if err != nil {
+		return nil, "", nil, err
+	}
+	eng, err := a.engine(ctx, f.policies)
+	if err != nil {
+		return nil, "", nil, err
+	}
+	return outs, failOn, eng, nil
 }
 
 func (a *app) engine(ctx context.Context, dirs []string) (*engine.Engine, error) {
@@ -206,11 +216,7 @@ func (a *app) evalCommand() *cobra.Command {
 		Example: `  wiscan eval snapshot.json --format json=report.json`,
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			outs, failOn, err := ef.parse()
-			if err != nil {
-				return err
-			}
-			eng, err := a.engine(cmd.Context(), ef.policies)
+			outs, failOn, eng, err := a.prepare(cmd.Context(), ef)
 			if err != nil {
 				return err
 			}
