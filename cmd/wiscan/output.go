@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/wiscan/wiscan/report"
@@ -25,7 +26,7 @@ func parseFormats(specs []string) ([]output, error) {
 	for _, s := range specs {
 		name, path, _ := strings.Cut(s, "=")
 		name = strings.ToLower(strings.TrimSpace(name))
-		if !contains(formats, name) {
+		if !slices.Contains(formats, name) {
 			return nil, usageErr("--format %q: want one of %s, optionally =FILE", s, strings.Join(formats, ", "))
 		}
 		if path == "-" {
@@ -34,15 +35,6 @@ func parseFormats(specs []string) ([]output, error) {
 		out = append(out, output{format: name, path: path})
 	}
 	return out, nil
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 func (a *app) write(ctx context.Context, r report.Report, outs []output, failOn report.Severity) error {

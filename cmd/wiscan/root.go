@@ -7,7 +7,6 @@ import (
 	"io"
 	"log/slog"
 	"os"
-	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -150,5 +149,3 @@ func (a *app) versionCommand() *cobra.Command {
 		},
 	}
 }
-
-func joinQuoted(items []string) string { return strings.Join(items, ", ") }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -35,7 +36,7 @@ func (f *collectFlags) register(cmd *cobra.Command) {
 	fl.StringVar(&f.kubeconfig, "kubeconfig", "", "kubeconfig file (default: KUBECONFIG, ~/.kube/config, then in-cluster)")
 	fl.StringVar(&f.context, "context", "", "kubeconfig context")
 	fl.DurationVar(&f.timeout, "timeout", 30*time.Second, "timeout for each API call")
-	fl.StringArrayVar(&f.profiles, "profile", nil, fmt.Sprintf("built-in profile, repeatable (%s; default %s)", joinQuoted(profiles.Builtin()), profiles.Default))
+	fl.StringArrayVar(&f.profiles, "profile", nil, fmt.Sprintf("built-in profile, repeatable (%s; default %s)", strings.Join(profiles.Builtin(), ", "), profiles.Default))
 	fl.StringArrayVar(&f.profileFiles, "profile-file", nil, "user profile file (YAML), repeatable")
 	fl.StringVar(&f.cloud, "cloud", "", "cloud in use for every profile: aws, azure or gcp (default: the profile's, else inferred)")
 }
