@@ -1,0 +1,181 @@
+package iampolicy
+
+import (
+	"fmt"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+const (
+	issuer   = "oidc.eks.us-east-1.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE"
+	provider = "arn:aws:iam::111122223333:oidc-provider/" + issuer
+	ns1      = "mxp-0a1b2c3d-system"
+	ns2      = "mxp-4e5f6a7b-system"
+)
+
+// trust builds an IRSA trust policy like the documented one, from one
+// statement's parts.
+func trust(principal, action, conditions string) string {
+	return fmt.Sprintf(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":%s,"Action":%q,"Condition":%s}]}`, principal, action, conditions)
+}
+
+var (
+	federated  = `{"Federated":"` + provider + `"}`
+	documentCd = `{"StringEquals":{"` + issuer + `:aud":"sts.amazonaws.com","` + issuer + `:sub":["system:serviceaccount:` + ns1 + `:mxp-controller","system:serviceaccount:` + ns2 + `:mxp-controller"]}}`
+)
+
+func TestIRSA(t *testing.T) {
+	in := IRSAInput{
+		ProviderARN: provider, Issuer: issuer,
+		Subjects: []string{Subject(ns1, "mxp-controller"), Subject(ns2, "mxp-controller")},
+		Probes:   []string{Subject("kube-system", "mxp-controller"), Subject(ns1, "default"), Subject(ns1+"-probe", "mxp-controller")},
+	}
+	cases := []struct {
+		name              string
+		doc               string
+		statements, noAud int
+		broad             bool
+		denied            []string
+	}{
+		{"documented", trust(federated, WebIdentityAction, documentCd), 1, 0, false, nil},
+		{"one namespace missing", trust(federated, WebIdentityAction, `{"StringEquals":{"`+issuer+`:aud":"sts.amazonaws.com","`+issuer+`:sub":"system:serviceaccount:`+ns1+`:mxp-controller"}}`), 1, 0, false, []string{Subject(ns2, "mxp-controller")}},
+		{"any service account", trust(federated, WebIdentityAction, `{"StringEquals":{"`+issuer+`:aud":"sts.amazonaws.com"},"StringLike":{"`+issuer+`:sub":"system:serviceaccount:*:*"}}`), 1, 0, true, nil},
+		{"any namespace", trust(federated, WebIdentityAction, `{"StringEquals":{"`+issuer+`:aud":"sts.amazonaws.com"},"StringLike":{"`+issuer+`:sub":"system:serviceaccount:*:mxp-controller"}}`), 1, 0, true, nil},
+		{"pattern confined to the profile", trust(federated, WebIdentityAction, `{"StringEquals":{"`+issuer+`:aud":"sts.amazonaws.com"},"StringLike":{"`+issuer+`:sub":"system:serviceaccount:mxp-*-system:mxp-controller"}}`), 1, 0, false, nil},
+		{"no sub condition", trust(federated, WebIdentityAction, `{"StringEquals":{"`+issuer+`:aud":"sts.amazonaws.com"}}`), 1, 0, true, nil},
+		{"no aud condition", trust(federated, WebIdentityAction, `{"StringEquals":{"`+issuer+`:sub":"system:serviceaccount:`+ns1+`:mxp-controller"}}`), 1, 1, false, []string{Subject(ns2, "mxp-controller")}},
+		{"aud any", trust(federated, WebIdentityAction, `{"StringLike":{"`+issuer+`:aud":"*","`+issuer+`:sub":"system:serviceaccount:mxp-*-system:mxp-controller"}}`), 1, 1, false, nil},
+		{"ForAnyValue negated sub", trust(federated, WebIdentityAction, `{"StringEquals":{"`+issuer+`:aud":"sts.amazonaws.com"},"ForAnyValue:StringNotEquals":{"`+issuer+`:sub":["system:serviceaccount:a:b","system:serviceaccount:c:d"]}}`), 1, 0, true, nil},
+		{"star principal", trust(`"*"`, WebIdentityAction, documentCd), 1, 0, true, nil},
+		{"wrong account", trust(`{"Federated":"arn:aws:iam::444455556666:oidc-provider/`+issuer+`"}`, WebIdentityAction, documentCd), 0, 0, false, []string{Subject(ns1, "mxp-controller"), Subject(ns2, "mxp-controller")}},
+		{"wrong issuer", trust(`{"Federated":"arn:aws:iam::111122223333:oidc-provider/oidc.eks.us-west-2.amazonaws.com/id/OTHER"}`, WebIdentityAction, documentCd), 0, 0, false, []string{Subject(ns1, "mxp-controller"), Subject(ns2, "mxp-controller")}},
+		{"wrong action", trust(federated, AssumeRoleAction, documentCd), 0, 0, false, []string{Subject(ns1, "mxp-controller"), Subject(ns2, "mxp-controller")}},
+		{"deny one namespace", `{"Statement":[` + strings.TrimSuffix(strings.TrimPrefix(trust(federated, WebIdentityAction, documentCd), `{"Version":"2012-10-17","Statement":[`), `]}`) +
+			`,{"Effect":"Deny","Principal":"*","Action":"sts:*","Condition":{"StringEquals":{"` + issuer + `:sub":"system:serviceaccount:` + ns2 + `:mxp-controller"}}}]}`, 1, 0, false, []string{Subject(ns2, "mxp-controller")}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			r := IRSA(mustParse(t, c.doc), in)
+			if len(r.Statements) != c.statements || len(r.NoAudience) != c.noAud || (len(r.Broad) > 0) != c.broad {
+				t.Fatalf("statements %v, no audience %v, broad %+v", r.Statements, r.NoAudience, r.Broad)
+			}
+			var denied []string
+			for _, d := range r.Denied {
+				denied = append(denied, d.Subject)
+			}
+			if !reflect.DeepEqual(denied, c.denied) {
+				t.Fatalf("denied %v, want %v", denied, c.denied)
+			}
+		})
+	}
+}
+
+func TestPodIdentity(t *testing.T) {
+	in := PodIdentityInput{Account: "111122223333", ClusterARN: "arn:aws:eks:us-east-1:111122223333:cluster/spaces", ClusterName: "spaces",
+		Subjects: [][2]string{{ns1, "mxp-controller"}}}
+	doc := func(service, actions, cond string) string {
+		return `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"` + service + `"},"Action":` + actions + cond + `}]}`
+	}
+	cases := []struct {
+		name, doc string
+		denied    []string
+	}{
+		{"documented", doc(PodIdentityService, `["sts:AssumeRole","sts:TagSession"]`, ""), nil},
+		{"source account condition", doc(PodIdentityService, `["sts:AssumeRole","sts:TagSession"]`, `,"Condition":{"StringEquals":{"aws:SourceAccount":"111122223333"}}`), nil},
+		{"namespace tag condition elsewhere", doc(PodIdentityService, `["sts:AssumeRole","sts:TagSession"]`, `,"Condition":{"StringEquals":{"aws:RequestTag/kubernetes-namespace":"other"}}`), []string{AssumeRoleAction, TagSessionAction}},
+		{"no TagSession", doc(PodIdentityService, `"sts:AssumeRole"`, ""), []string{TagSessionAction}},
+		{"wrong service", doc("ec2.amazonaws.com", `["sts:AssumeRole","sts:TagSession"]`, ""), []string{AssumeRoleAction, TagSessionAction}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			var got []string
+			for _, d := range PodIdentity(mustParse(t, c.doc), in).Denied {
+				got = append(got, d.Action)
+			}
+			if !reflect.DeepEqual(got, c.denied) {
+				t.Fatalf("denied %v, want %v", got, c.denied)
+			}
+		})
+	}
+}
+
+func TestAccess(t *testing.T) {
+	const role = "arn:aws:iam::111122223333:role/backup"
+	policy := func(stmts string) string { return `{"Version":"2012-10-17","Statement":[` + stmts + `]}` }
+	allow := func(actions, resources string) string {
+		return `{"Effect":"Allow","Action":` + actions + `,"Resource":` + resources + `}`
+	}
+	four := `["s3:GetObject","s3:PutObject","s3:ListBucket","s3:DeleteObject"]`
+	both := `["arn:aws:s3:::backups","arn:aws:s3:::backups/*"]`
+	cases := []struct {
+		name     string
+		identity []string
+		boundary string
+		bucket   string
+		missing  []string
+		excess   int
+		buckets  []string
+	}{
+		{name: "documented", identity: []string{documented}, missing: nil, excess: 0, buckets: []string{"backups"}},
+		{name: "s3 star", identity: []string{policy(allow(`"s3:*"`, both))}, excess: 1, buckets: []string{"backups"}},
+		{name: "resource star", identity: []string{policy(allow(four, `"*"`))}, excess: 1, buckets: []string{}},
+		{name: "ListBucket only on objects", identity: []string{policy(allow(four, `"arn:aws:s3:::backups/*"`))}, missing: []string{"s3:ListBucket"}, buckets: []string{"backups"}},
+		{name: "no DeleteObject", identity: []string{policy(allow(`["s3:GetObject","s3:PutObject","s3:ListBucket"]`, both))}, missing: []string{"s3:DeleteObject"}, buckets: []string{"backups"}},
+		{name: "explicit deny", identity: []string{documented, policy(`{"Effect":"Deny","Action":"s3:DeleteObject","Resource":"*"}`)}, missing: []string{"s3:DeleteObject"}, buckets: []string{"backups"}},
+		{name: "split over two policies", identity: []string{policy(allow(`["s3:GetObject","s3:PutObject","s3:DeleteObject"]`, `"arn:aws:s3:::backups/*"`)), policy(allow(`"s3:ListBucket"`, `"arn:aws:s3:::backups"`))}, buckets: []string{"backups"}},
+		{name: "boundary blocks", identity: []string{documented}, boundary: policy(allow(`["s3:GetObject","s3:PutObject","s3:ListBucket"]`, `"*"`)), missing: []string{"s3:DeleteObject"}, buckets: []string{"backups"}},
+		{name: "boundary trims excess", identity: []string{policy(allow(`"s3:*"`, both))}, boundary: policy(allow(four, both)), buckets: []string{"backups"}},
+		{name: "boundary keeps excess", identity: []string{policy(allow(`"s3:*"`, both))}, boundary: policy(allow(`"s3:*"`, `"*"`)), excess: 1, buckets: []string{"backups"}},
+		{name: "other bucket", identity: []string{documented}, bucket: "elsewhere", missing: []string{"s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:ListBucket"}, excess: 1, buckets: []string{"backups"}},
+		{name: "NotAction", identity: []string{policy(`{"Effect":"Allow","NotAction":"iam:*","Resource":` + both + `}`)}, excess: 1, buckets: []string{"backups"}},
+		{name: "extra service", identity: []string{documented, policy(allow(`"ec2:DescribeInstances"`, `"*"`))}, excess: 1, buckets: []string{"backups"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			in := AccessInput{Partition: "aws", Bucket: "backups", RoleARN: role}
+			if c.bucket != "" {
+				in.Bucket = c.bucket
+			}
+			for i, doc := range c.identity {
+				in.Identity = append(in.Identity, Named{Kind: "inline", Name: fmt.Sprintf("p%d", i), Policy: mustParse(t, doc)})
+			}
+			if c.boundary != "" {
+				in.Boundary = &Named{Kind: "boundary", Name: "arn:aws:iam::111122223333:policy/b", Policy: mustParse(t, c.boundary)}
+			}
+			r := Access(in)
+			var missing []string
+			for _, m := range r.Missing {
+				missing = append(missing, m.Action)
+			}
+			if !reflect.DeepEqual(missing, c.missing) || len(r.Excess) != c.excess || !reflect.DeepEqual(r.Buckets, c.buckets) {
+				t.Fatalf("missing %+v, excess %+v, buckets %v", r.Missing, r.Excess, r.Buckets)
+			}
+		})
+	}
+}
+
+func TestAccessReasons(t *testing.T) {
+	in := AccessInput{Partition: "aws", Bucket: "backups", RoleARN: "arn:aws:iam::111122223333:role/backup",
+		Identity: []Named{{Kind: "inline", Name: "p", Policy: mustParse(t, `{"Statement":[{"Sid":"Objects","Effect":"Allow","Action":["s3:GetObject","s3:PutObject","s3:ListBucket"],"Resource":"arn:aws:s3:::backups/*"},{"Sid":"NoDelete","Effect":"Deny","Action":"s3:DeleteObject","Resource":"*"}]}`)}}}
+	got := map[string]string{}
+	for _, m := range Access(in).Missing {
+		got[m.Action] = m.Reason + "|" + m.Statement
+	}
+	want := map[string]string{
+		"s3:ListBucket":   "granted only on arn:aws:s3:::backups/*; s3:ListBucket applies to the bucket ARN arn:aws:s3:::backups|",
+		"s3:DeleteObject": `denied by inline policy p statement "NoDelete"|inline policy p statement "NoDelete"`,
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("got %v", got)
+	}
+}
+
+func TestAWSManagedPolicyIsExcess(t *testing.T) {
+	in := AccessInput{Partition: "aws", Bucket: "backups", RoleARN: "arn:aws:iam::111122223333:role/backup",
+		Identity: []Named{{Kind: "managed", Name: "arn:aws:iam::aws:policy/AmazonS3FullAccess", Policy: mustParse(t, `{"Statement":{"Effect":"Allow","Action":["s3:*","s3-object-lambda:*"],"Resource":"*"}}`)}}}
+	r := Access(in)
+	if len(r.Missing) != 0 || len(r.Excess) != 1 || !strings.Contains(r.Excess[0].Detail, "AWS managed") {
+		t.Fatalf("got %+v", r)
+	}
+}
