@@ -118,7 +118,7 @@ func Capabilities() *ast.Capabilities {
 		}
 		kept = append(kept, b)
 	}
-	caps.Builtins = kept
+	caps.Builtins = append(kept, analyzeRoleDecl)
 	caps.AllowNet = []string{}
 	return caps
 }
@@ -173,7 +173,8 @@ func compile(ctx context.Context, mods []Module, caps *ast.Capabilities) (*Engin
 	if len(query) == 0 {
 		return nil, fmt.Errorf("%w: no controls", ErrPolicy)
 	}
-	pq, err := rego.New(rego.Compiler(compiler), rego.Query(strings.Join(query, "; "))).PrepareForEval(ctx)
+	opts := append([]func(*rego.Rego){rego.Compiler(compiler), rego.Query(strings.Join(query, "; "))}, customBuiltins()...)
+	pq, err := rego.New(opts...).PrepareForEval(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("%w: prepare query: %w", ErrPolicy, err)
 	}

@@ -50,6 +50,7 @@ type File struct {
 	Method         string                  `json:"method,omitempty"`
 	BackupConfig   string                  `json:"backupConfig,omitempty"`
 	Storage        snapshot.Storage        `json:"storage,omitempty"`
+	Identity       string                  `json:"identity,omitempty"`
 }
 
 // methodCloud maps each method to the cloud it belongs to.
@@ -112,6 +113,7 @@ func Parse(name string, b []byte) (snapshot.Profile, error) {
 		Method:         f.Method,
 		BackupConfig:   f.BackupConfig,
 		Storage:        f.Storage,
+		Identity:       f.Identity,
 		Targets:        []string{},
 	}, nil
 }

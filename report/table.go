@@ -37,7 +37,7 @@ func (t Table) Write(_ context.Context, r Report) error {
 	for _, ns := range order {
 		title := ns
 		if ns == "" {
-			title = "(cluster-wide)"
+			title = "(cluster-wide and cloud)"
 		}
 		fmt.Fprintf(&b, "\n%s\n", t.paint(bold, title))
 		tw := tabwriter.NewWriter(&b, 0, 4, 2, ' ', 0)

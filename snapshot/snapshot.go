@@ -19,6 +19,8 @@ type Snapshot struct {
 	Source        Source     `json:"source"`
 	Profiles      []Profile  `json:"profiles"`
 	Kubernetes    Kubernetes `json:"kubernetes"`
+	// AWS is nil when AWS was not collected.
+	AWS *AWS `json:"aws,omitempty"`
 	// Errors are the gaps: what a collector could not read. Policies turn a
 	// gap into an unknown result, never a pass.
 	Errors []CollectionError `json:"errors"`
@@ -72,6 +74,10 @@ type Profile struct {
 	// storage (SharedBackupConfig or SpaceBackupConfig), if any.
 	BackupConfig string  `json:"backupConfig,omitempty"`
 	Storage      Storage `json:"storage"`
+	// Identity is the cloud identity every target should use, if the
+	// profile names one: an IAM role ARN, an Azure client ID or a Google
+	// service-account email.
+	Identity string `json:"identity,omitempty"`
 	// Targets are the namespaces the profile matched, sorted.
 	Targets []string `json:"targets"`
 }
@@ -317,6 +323,8 @@ type CollectionError struct {
 	Kind string `json:"kind,omitempty"`
 	// Namespace is empty for a cluster-wide failure.
 	Namespace string `json:"namespace,omitempty"`
+	// Name names the one object that could not be read (a role ARN).
+	Name string `json:"name,omitempty"`
 	// Reason is a short machine-readable cause: forbidden, timeout,
 	// unreachable, not-found, not-provided, malformed, error.
 	Reason  string    `json:"reason"`
@@ -388,3 +396,107 @@ const (
 	KindAzureSASToken         = "azure-sas-token"
 	KindGCPServiceAccountKey  = "gcp-service-account-key"
 )
+
+// AWS holds what the AWS collector read: the account, the EKS cluster, the
+// IAM OIDC providers, the roles the workloads use and the Pod Identity
+// associations. Its absence means AWS was not collected.
+type AWS struct {
+	// Account and Partition are those of the credentials the scan used.
+	Account   string `json:"account,omitempty"`
+	Partition string `json:"partition,omitempty"`
+	// Caller is the ARN of those credentials.
+	Caller  string      `json:"caller,omitempty"`
+	Region  string      `json:"region,omitempty"`
+	Cluster *EKSCluster `json:"cluster,omitempty"`
+	// OIDCProviders are keyed by ARN.
+	OIDCProviders map[string]OIDCProvider `json:"oidcProviders"`
+	// Roles are keyed by ARN, as the workloads reference them.
+	Roles map[string]Role `json:"roles"`
+	// PodIdentityAssociations are keyed by namespace and service account.
+	PodIdentityAssociations map[string]map[string]PodIdentityAssociation `json:"podIdentityAssociations"`
+	// Buckets are keyed by name.
+	Buckets map[string]Bucket `json:"buckets"`
+	// TrustPolicyQuota is the account's limit on a role trust policy's
+	// length in characters.
+	TrustPolicyQuota int `json:"trustPolicyQuota,omitempty"`
+}
+
+// NewAWS returns an AWS section with every map allocated.
+func NewAWS() *AWS {
+	return &AWS{
+		OIDCProviders:           map[string]OIDCProvider{},
+		Roles:                   map[string]Role{},
+		PodIdentityAssociations: map[string]map[string]PodIdentityAssociation{},
+		Buckets:                 map[string]Bucket{},
+	}
+}
+
+// EKSCluster is the EKS cluster the scan targets.
+type EKSCluster struct {
+	Name string `json:"name"`
+	ARN  string `json:"arn,omitempty"`
+	// OIDCIssuer is the issuer URL, with its https:// scheme.
+	OIDCIssuer string    `json:"oidcIssuer,omitempty"`
+	Source     *Location `json:"source,omitempty"`
+}
+
+// OIDCProvider is an IAM OIDC identity provider.
+type OIDCProvider struct {
+	ARN string `json:"arn"`
+	// URL is the issuer without its scheme, as IAM stores it.
+	URL       string    `json:"url"`
+	ClientIDs []string  `json:"clientIds"`
+	Source    *Location `json:"source,omitempty"`
+}
+
+// Role is an IAM role with its policies. A role IAM does not know has
+// Found false and nothing else.
+type Role struct {
+	ARN   string `json:"arn"`
+	Name  string `json:"name"`
+	Found bool   `json:"found"`
+	// TrustPolicy is the role's assume-role policy.
+	TrustPolicy *PolicyDocument  `json:"trustPolicy,omitempty"`
+	Inline      []PolicyDocument `json:"inlinePolicies"`
+	// Attached are the attached managed policies, with their default
+	// version's document.
+	Attached []PolicyDocument `json:"attachedPolicies"`
+	// Boundary is the permissions boundary, if any.
+	Boundary *PolicyDocument `json:"permissionsBoundary,omitempty"`
+	Source   *Location       `json:"source,omitempty"`
+}
+
+// PolicyDocument is a policy and its document, decoded from the
+// URL-encoded JSON IAM returns.
+type PolicyDocument struct {
+	// Name is an inline policy's name or a managed policy's name.
+	Name string `json:"name,omitempty"`
+	// ARN is a managed policy's ARN.
+	ARN     string `json:"arn,omitempty"`
+	Version string `json:"version,omitempty"`
+	// Document is the JSON document; null when it could not be read.
+	Document any `json:"document"`
+	// Error says why Document is missing, without quoting it.
+	Error  string    `json:"error,omitempty"`
+	Source *Location `json:"source,omitempty"`
+}
+
+// PodIdentityAssociation is an EKS Pod Identity association.
+type PodIdentityAssociation struct {
+	ID             string `json:"id"`
+	ARN            string `json:"arn,omitempty"`
+	Namespace      string `json:"namespace"`
+	ServiceAccount string `json:"serviceAccount"`
+	RoleARN        string `json:"roleArn"`
+	// TargetRoleARN is the role in another account that the association
+	// chains to, if any.
+	TargetRoleARN string    `json:"targetRoleArn,omitempty"`
+	Source        *Location `json:"source,omitempty"`
+}
+
+// Bucket is an S3 bucket's resource policy.
+type Bucket struct {
+	Name string `json:"name"`
+	// Policy is nil when the bucket has no policy.
+	Policy *PolicyDocument `json:"policy,omitempty"`
+}

@@ -7,6 +7,7 @@ package evidence
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -64,7 +65,7 @@ func (c *Collector) Collect(ctx context.Context, s *snapshot.Snapshot) error {
 		return fmt.Errorf("%w: %w", ErrUnreadable, err)
 	}
 	s.Source = snapshot.Source{Mode: "evidence", Evidence: c.Dir}
-	r := &reader{s: s, log: log, seen: map[string]int{}}
+	r := &reader{s: s, log: log, seen: map[string]int{}, aws: newAWSReader()}
 	for i, f := range files {
 		if err := ctx.Err(); err != nil {
 			return err
@@ -73,6 +74,7 @@ func (c *Collector) Collect(ctx context.Context, s *snapshot.Snapshot) error {
 		c.Progress.Report(fmt.Sprintf("read %d/%d evidence files", i+1, len(files)))
 	}
 	r.deriveNamespaces()
+	r.aws.finish(r)
 	r.notProvided()
 	if err := profiles.Target(s); err != nil {
 		return err
@@ -119,6 +121,7 @@ type reader struct {
 	s    *snapshot.Snapshot
 	log  *slog.Logger
 	seen map[string]int
+	aws  *awsReader
 }
 
 func (r *reader) malformed(file string, line int, msg string) {
@@ -233,6 +236,9 @@ func (r *reader) document(file string, n *yaml.Node) {
 		return
 	}
 	kind, apiVersion := scalar(n, "kind"), scalar(n, "apiVersion")
+	if kind == "" && apiVersion == "" && r.awsDocument(file, n) {
+		return
+	}
 	if kind == "" || apiVersion == "" {
 		r.log.Debug("skipped unrecognised document", "file", file, "line", n.Line)
 		return
@@ -337,4 +343,28 @@ func (r *reader) notProvided() {
 			Message: fmt.Sprintf("the evidence holds no %s objects; export them with kubectl get %s -A -o yaml", k, strings.ToLower(k)+"s"),
 		})
 	}
+}
+
+// awsDocument hands a document without kind and apiVersion to the AWS
+// reader, in the JSON types the policy parser expects.
+func (r *reader) awsDocument(file string, n *yaml.Node) bool {
+	var v any
+	if err := n.Decode(&v); err != nil {
+		return false
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return false
+	}
+	d := json.NewDecoder(bytes.NewReader(b))
+	d.UseNumber()
+	var m map[string]any
+	if d.Decode(&m) != nil {
+		return false
+	}
+	if !r.aws.document(file, n.Line, m) {
+		return false
+	}
+	r.seen["AWS"]++
+	return true
 }

@@ -16,6 +16,7 @@
 #     and name the bucket the workload's identity is granted.
 package wiscan.k8s.backup_storage_settings
 
+import data.wiscan.lib.aws
 import data.wiscan.lib.k8s
 
 import data.wiscan.k8s.backup_config_credentials as bcc
@@ -63,6 +64,33 @@ deny contains f if {
 		"evidence": {"bucket": b.bucket, "expected": want},
 		"profile": p.name,
 	}
+}
+
+# The cloud half on AWS: the bucket the configuration names is not one the
+# role of its control planes can reach, while the role is granted another.
+deny contains f if {
+	some p in input.profiles
+	kind := object.get(p, "backupConfig", "")
+	some b in bcc.configs(kind)
+	bucket := trim_space(b.bucket)
+	bucket != ""
+	some arn in profile_roles(p)
+	access := aws.analysis[arn].access[bucket]
+	count(access.missing) == 4
+	count(access.buckets) > 0
+	not bucket in access.buckets
+	f := {
+		"msg": sprintf("%s %s names bucket %q, but role %s is granted %s", [kind, b.name, bucket, arn, concat(", ", access.buckets)]),
+		"resource": k8s.resource(kind, b),
+		"evidence": {"bucket": bucket, "role": arn, "grantedBuckets": access.buckets},
+		"profile": p.name,
+	}
+}
+
+profile_roles(p) := {arn |
+	some arn, us in aws.uses
+	some u in us
+	u.profile == p.name
 }
 
 unknown contains u if {

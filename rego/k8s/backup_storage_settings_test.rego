@@ -5,7 +5,7 @@ import data.wiscan.lib.fixtures as fx
 
 failures contains {"case": name, "got": got, "want": c.want} if {
 	some name, c in cases
-	got := fx.outcome(control.deny, control.unknown) with input as fx.space(c.o)
+	got := fx.outcome(control.deny, control.unknown) with input as build(c)
 	got != c.want
 }
 
@@ -19,5 +19,13 @@ cases := {
 	"no bucket": {"o": {"bc_bucket": ""}, "want": {"deny": 1, "unknown": 0}},
 	"expected bucket matches": {"o": {"profile": {"storage": {"bucket": "spaces-backups"}}}, "want": {"deny": 0, "unknown": 0}},
 	"expected bucket differs": {"o": {"profile": {"storage": {"bucket": "other-bucket"}}}, "want": {"deny": 1, "unknown": 0}},
+	# The cloud half: the role grants the documented bucket, the
+	# configuration names another.
+	"role grants another bucket": {"o": {"bc_bucket": "other-bucket"}, "aws": true, "want": {"deny": 1, "unknown": 0}},
+	"role grants the configured bucket": {"o": {}, "aws": true, "want": {"deny": 0, "unknown": 0}},
 	"kind not looked for": {"o": {"sharedBackupConfigs": [], "spaces_kinds": {}}, "want": {"deny": 0, "unknown": 1}},
 }
+
+build(c) := fx.space_aws(c.o) if c.aws
+
+else := fx.space(c.o)

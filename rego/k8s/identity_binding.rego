@@ -17,6 +17,7 @@
 #     iam\.gke\.io/gcp-service-account), then restart the workload.
 package wiscan.k8s.identity_binding
 
+import data.wiscan.lib.aws
 import data.wiscan.lib.k8s
 
 # Pod Identity's webhook injects this variable; its presence shows an
@@ -32,12 +33,14 @@ deny contains f if {
 	not sa.annotations[key]
 	unbound(t, sa, c)
 	f := {
-		"msg": sprintf("service account %s has no %s workload-identity binding (annotation %s)", [sa.name, c, key]),
+		"msg": sprintf("service account %s has no %s workload-identity binding (annotation %s%s)", [sa.name, c, key, also[c]]),
 		"resource": k8s.resource("ServiceAccount", sa),
 		"evidence": {"cloud": c, "identityAnnotations": k8s.annotated_clouds(sa), "method": k8s.method(t)},
 		"profile": t.profile.name,
 	}
 }
+
+also := {"aws": " or an EKS Pod Identity association", "azure": "", "gcp": ""}
 
 unbound(t, _, c) if definitely_unbound(t, c)
 
@@ -54,6 +57,13 @@ unbound(_, sa, c) if {
 definitely_unbound(_, "azure")
 
 definitely_unbound(t, "aws") if k8s.method(t) == "irsa"
+
+# With the cluster's Pod Identity associations read, a service account
+# without the annotation and without an association is unbound.
+definitely_unbound(t, "aws") if {
+	aws.associations_known
+	not aws.association(t)
+}
 
 definitely_unbound(t, "gcp") if k8s.method(t) == "gke-workload-identity"
 
@@ -81,6 +91,7 @@ unknown contains u if {
 	not sa.annotations[k8s.identity_keys[c]]
 	not unbound(t, sa, c)
 	not pod_identity_injected(t, c)
+	not aws.association(t)
 	u := {
 		"msg": other_binding[c],
 		"resource": k8s.resource("ServiceAccount", sa),

@@ -5,7 +5,7 @@ import data.wiscan.lib.fixtures as fx
 
 failures contains {"case": name, "got": got, "want": c.want} if {
 	some name, c in cases
-	got := fx.outcome(control.deny, control.unknown) with input as fx.space(c.o)
+	got := fx.outcome(control.deny, control.unknown) with input as build(c)
 	got != c.want
 }
 
@@ -21,6 +21,11 @@ cases := {
 	"aws, no annotation, pod identity unknown": {"o": {"sa_annotations": {}, "pod_env": []}, "want": {"deny": 0, "unknown": 1}},
 	# The Pod Identity webhook injected its variables: a binding exists.
 	"aws, pod identity injected": {"o": {"sa_annotations": {}, "pod_env": [{"name": "AWS_CONTAINER_CREDENTIALS_FULL_URI", "value": "http://169.254.170.23/v1/credentials", "hasValue": true}]}, "want": {"deny": 0, "unknown": 0}},
+	# With the AWS side read, an association is a binding and its absence
+	# is definite.
+	"aws, pod identity association": {"o": fx.pod_identity, "aws": true, "want": {"deny": 0, "unknown": 0}},
+	"aws, no annotation and no association": {"o": fx.replace(fx.pod_identity, "associations", {}), "aws": true, "want": {"deny": 1, "unknown": 0}},
+	"aws, associations not readable": {"o": object.union(fx.replace(fx.pod_identity, "associations", {}), {"pod_env": [], "errors": [{"collector": "aws", "kind": "PodIdentityAssociation", "reason": "forbidden", "message": "AccessDeniedException"}]}), "aws": true, "want": {"deny": 0, "unknown": 1}},
 	"azure with client id": {"o": {"profile": azure, "sa_annotations": {"azure.workload.identity/client-id": "00000000-0000-0000-0000-000000000000"}}, "want": {"deny": 0, "unknown": 0}},
 	"azure without client id": {"o": {"profile": azure, "sa_annotations": {}}, "want": {"deny": 1, "unknown": 0}},
 	# An AWS annotation does not bind an Azure workload.
@@ -33,3 +38,7 @@ cases := {
 	"cloud unknown": {"o": {"sa_annotations": {}, "sharedBackupConfigs": []}, "want": {"deny": 0, "unknown": 1}},
 	"service accounts forbidden": {"o": {"serviceAccounts": {}, "errors": [{"collector": "kubernetes", "kind": "ServiceAccount", "reason": "forbidden", "message": "serviceaccounts is forbidden"}]}, "want": {"deny": 0, "unknown": 1}},
 }
+
+build(c) := fx.space_aws(c.o) if c.aws
+
+else := fx.space(c.o)

@@ -105,3 +105,95 @@ space(o) := {
 
 # outcome counts a control's results on an input.
 outcome(deny, unknown) := {"deny": count(deny), "unknown": count(unknown)}
+
+# The AWS side of the documented setup: the cluster's OIDC provider
+# registered, the role trusting the control plane's subject, and the
+# documented permission policy on the backup bucket.
+account := "123456789012"
+
+issuer := "oidc.eks.us-east-1.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE"
+
+provider_arn := sprintf("arn:aws:iam::%s:oidc-provider/%s", [account, issuer])
+
+subject := sprintf("system:serviceaccount:%s:mxp-controller", [ns])
+
+bucket := "spaces-backups"
+
+aud_key := sprintf("%s:aud", [issuer])
+
+sub_key := sprintf("%s:sub", [issuer])
+
+# documented_trust is the documented IRSA trust policy for the given
+# subjects and condition operator.
+documented_trust(subjects) := {
+	"Version": "2012-10-17",
+	"Statement": [{
+		"Effect": "Allow",
+		"Principal": {"Federated": provider_arn},
+		"Action": "sts:AssumeRoleWithWebIdentity",
+		"Condition": {"StringEquals": {aud_key: "sts.amazonaws.com", sub_key: subjects}},
+	}],
+}
+
+pod_identity_trust := {
+	"Version": "2012-10-17",
+	"Statement": [{
+		"Effect": "Allow",
+		"Principal": {"Service": "pods.eks.amazonaws.com"},
+		"Action": ["sts:AssumeRole", "sts:TagSession"],
+	}],
+}
+
+documented_permissions := {
+	"Version": "2012-10-17",
+	"Statement": [{
+		"Effect": "Allow",
+		"Action": ["s3:GetObject", "s3:PutObject", "s3:ListBucket", "s3:DeleteObject"],
+		"Resource": [sprintf("arn:aws:s3:::%s", [bucket]), sprintf("arn:aws:s3:::%s/*", [bucket])],
+	}],
+}
+
+# statement builds a one-statement policy.
+statement(s) := {"Version": "2012-10-17", "Statement": [s]}
+
+role(o) := object.union(
+	{
+		"arn": role_arn,
+		"name": "backup-restore-role",
+		"found": object.get(o, "role_found", true),
+		"trustPolicy": {"document": object.get(o, "trust", documented_trust(subject))},
+		"inlinePolicies": object.get(o, "inline", [{"name": "backup-restore", "document": documented_permissions}]),
+		"attachedPolicies": object.get(o, "attached", []),
+	},
+	boundary(o),
+)
+
+boundary(o) := {"permissionsBoundary": {"arn": "arn:aws:iam::123456789012:policy/boundary", "document": o.boundary}} if o.boundary
+
+else := {}
+
+association := {"id": "a-0123456789abcdef0", "namespace": ns, "serviceAccount": "mxp-controller", "roleArn": role_arn}
+
+aws(o) := {
+	"account": account,
+	"partition": "aws",
+	"cluster": object.get(o, "cluster", {"name": "spaces", "arn": "arn:aws:eks:us-east-1:123456789012:cluster/spaces", "oidcIssuer": concat("", ["https://", issuer])}),
+	"oidcProviders": object.get(o, "providers", {provider_arn: {"arn": provider_arn, "url": issuer, "clientIds": ["sts.amazonaws.com"]}}),
+	"roles": object.get(o, "roles", {role_arn: role(o)}),
+	"podIdentityAssociations": object.get(o, "associations", {}),
+	"buckets": object.get(o, "buckets", {}),
+}
+
+# space_aws is space(o) with the AWS side.
+space_aws(o) := object.union(space(o), {"aws": aws(o)})
+
+# pod_identity are the overrides of the documented Pod Identity setup.
+pod_identity := {
+	"sa_annotations": {},
+	"profile": {"cloud": "aws", "method": "pod-identity"},
+	"trust": pod_identity_trust,
+	"associations": {ns: {"mxp-controller": association}},
+}
+
+# with replaces one override (object.union would merge nested objects).
+replace(o, k, v) := object.union(object.remove(o, [k]), {k: v})

@@ -1,0 +1,489 @@
+package evidence
+
+import (
+	"fmt"
+	"path"
+	"sort"
+	"strings"
+
+	"github.com/wiscan/wiscan/snapshot"
+)
+
+// awsReader gathers the JSON the AWS CLI prints, recognised by its keys,
+// and joins it into the snapshot's AWS section once every file is read.
+type awsReader struct {
+	seen      bool
+	caller    map[string]any
+	cluster   *snapshot.EKSCluster
+	providers map[string]snapshot.OIDCProvider
+	listed    bool // list-open-id-connect-providers was given
+	clientIDs map[string]oidcDetail
+	roles     map[string]*roleEvidence // by role name
+	policies  map[string]*policyEvidence
+	versions  []versionEvidence
+	assocList map[string]snapshot.PodIdentityAssociation
+	assocFull map[string]snapshot.PodIdentityAssociation
+	assocSeen bool
+	orphans   []orphanList
+}
+
+// orphanList is a list-role-policies or list-attached-role-policies output,
+// which names no role.
+type orphanList struct {
+	file, kind  string
+	names, arns []string
+}
+
+type oidcDetail struct {
+	url       string
+	clientIDs []string
+	loc       *snapshot.Location
+}
+
+type roleEvidence struct {
+	role     snapshot.Role
+	inline   map[string]snapshot.PolicyDocument
+	names    []string // from list-role-policies
+	named    bool     // inline names are complete
+	attached []string // managed policy ARNs
+	listed   bool     // attached list is complete
+	boundary string
+}
+
+type policyEvidence struct {
+	arn, name, defaultVersion string
+	doc                       *snapshot.PolicyDocument
+	dir                       string
+}
+
+type versionEvidence struct {
+	file, dir, base string
+	version         string
+	isDefault       bool
+	doc             any
+	loc             *snapshot.Location
+}
+
+func newAWSReader() *awsReader {
+	return &awsReader{
+		providers: map[string]snapshot.OIDCProvider{}, clientIDs: map[string]oidcDetail{},
+		roles: map[string]*roleEvidence{}, policies: map[string]*policyEvidence{},
+		assocList: map[string]snapshot.PodIdentityAssociation{}, assocFull: map[string]snapshot.PodIdentityAssociation{},
+	}
+}
+
+// document takes one decoded JSON document; it reports whether it was AWS
+// CLI output.
+func (a *awsReader) document(file string, line int, m map[string]any) bool {
+	loc := &snapshot.Location{File: file, Line: line}
+	has := func(keys ...string) bool {
+		for _, k := range keys {
+			if _, ok := m[k]; !ok {
+				return false
+			}
+		}
+		return true
+	}
+	switch {
+	case has("RoleDetailList"):
+		a.authorizationDetails(m, loc)
+	case has("Account", "Arn", "UserId"):
+		a.caller = m
+	case has("cluster"):
+		c := obj(m["cluster"])
+		a.cluster = &snapshot.EKSCluster{Name: str(c["name"]), ARN: str(c["arn"]), OIDCIssuer: str(obj(obj(c["identity"])["oidc"])["issuer"]), Source: loc}
+	case has("associations"):
+		a.assocSeen = true
+		for _, it := range items(m["associations"]) {
+			as := association(obj(it), loc)
+			a.assocList[as.ID] = as
+		}
+	case has("association"):
+		a.assocSeen = true
+		as := association(obj(m["association"]), loc)
+		a.assocFull[as.ID] = as
+	case has("OpenIDConnectProviderList"):
+		a.listed = true
+		for _, it := range items(m["OpenIDConnectProviderList"]) {
+			arn := str(obj(it)["Arn"])
+			_, url, _ := strings.Cut(arn, ":oidc-provider/")
+			a.providers[arn] = snapshot.OIDCProvider{ARN: arn, URL: url, Source: loc}
+		}
+	case has("Url", "ClientIDList"):
+		a.clientIDs[str(m["Url"])] = oidcDetail{url: str(m["Url"]), clientIDs: strs(m["ClientIDList"]), loc: loc}
+	case has("Role"):
+		a.getRole(obj(m["Role"]), loc)
+	case has("RoleName", "PolicyName", "PolicyDocument"):
+		r := a.role(str(m["RoleName"]), "")
+		r.inline[str(m["PolicyName"])] = doc(str(m["PolicyName"]), "", m["PolicyDocument"], loc)
+	case has("PolicyNames"):
+		a.orphan(file, "PolicyNames", strs(m["PolicyNames"]), nil)
+	case has("AttachedPolicies"):
+		var arns []string
+		for _, it := range items(m["AttachedPolicies"]) {
+			arns = append(arns, str(obj(it)["PolicyArn"]))
+		}
+		a.orphan(file, "AttachedPolicies", nil, arns)
+	case has("Policy"):
+		p := obj(m["Policy"])
+		if str(p["Arn"]) == "" {
+			return false
+		}
+		a.policy(str(p["Arn"]), str(p["PolicyName"]), str(p["DefaultVersionId"])).dir = path.Dir(file)
+	case has("PolicyVersion"):
+		v := obj(m["PolicyVersion"])
+		a.versions = append(a.versions, versionEvidence{file: file, dir: path.Dir(file), base: stem(file), version: str(v["VersionId"]),
+			isDefault: v["IsDefaultVersion"] == true, doc: v["Document"], loc: loc})
+	default:
+		return false
+	}
+	a.seen = true
+	return true
+}
+
+func (a *awsReader) authorizationDetails(m map[string]any, loc *snapshot.Location) {
+	for _, it := range items(m["RoleDetailList"]) {
+		rd := obj(it)
+		r := a.getRole(rd, loc)
+		r.named, r.listed = true, true
+		for _, p := range items(rd["RolePolicyList"]) {
+			pm := obj(p)
+			r.inline[str(pm["PolicyName"])] = doc(str(pm["PolicyName"]), "", pm["PolicyDocument"], loc)
+		}
+		for _, p := range items(rd["AttachedManagedPolicies"]) {
+			r.attached = append(r.attached, str(obj(p)["PolicyArn"]))
+		}
+	}
+	for _, it := range items(m["Policies"]) {
+		pm := obj(it)
+		p := a.policy(str(pm["Arn"]), str(pm["PolicyName"]), str(pm["DefaultVersionId"]))
+		for _, v := range items(pm["PolicyVersionList"]) {
+			vm := obj(v)
+			if vm["IsDefaultVersion"] == true || str(vm["VersionId"]) == p.defaultVersion {
+				d := doc(p.name, p.arn, vm["Document"], loc)
+				d.Version = str(vm["VersionId"])
+				p.doc = &d
+			}
+		}
+	}
+}
+
+// getRole records a role from get-role or the authorization details.
+func (a *awsReader) getRole(rm map[string]any, loc *snapshot.Location) *roleEvidence {
+	r := a.role(str(rm["RoleName"]), str(rm["Arn"]))
+	r.role.Found, r.role.Source = true, loc
+	t := doc("", "", rm["AssumeRolePolicyDocument"], loc)
+	r.role.TrustPolicy = &t
+	r.boundary = str(obj(rm["PermissionsBoundary"])["PermissionsBoundaryArn"])
+	return r
+}
+
+func (a *awsReader) role(name, arn string) *roleEvidence {
+	r, ok := a.roles[name]
+	if !ok {
+		r = &roleEvidence{role: snapshot.Role{Name: name}, inline: map[string]snapshot.PolicyDocument{}}
+		a.roles[name] = r
+	}
+	if arn != "" {
+		r.role.ARN = arn
+	}
+	return r
+}
+
+func (a *awsReader) policy(arn, name, def string) *policyEvidence {
+	p, ok := a.policies[arn]
+	if !ok {
+		p = &policyEvidence{arn: arn}
+		a.policies[arn] = p
+	}
+	if name != "" {
+		p.name = name
+	}
+	if def != "" {
+		p.defaultVersion = def
+	}
+	return p
+}
+
+// orphan keeps a list that names no role; it is attributed once every
+// file is read.
+func (a *awsReader) orphan(file, kind string, names, arns []string) {
+	a.orphans = append(a.orphans, orphanList{file: file, kind: kind, names: names, arns: arns})
+}
+
+// finish joins the evidence into the snapshot; r.malformed records what
+// cannot be attributed.
+func (a *awsReader) finish(r *reader) {
+	if !a.seen {
+		return
+	}
+	s := r.s
+	out := snapshot.NewAWS()
+	a.attribute(r)
+	a.attributeVersions(r)
+	if a.caller != nil {
+		out.Account, out.Caller = str(a.caller["Account"]), str(a.caller["Arn"])
+		out.Partition = part(out.Caller, 1)
+	}
+	out.Cluster = a.cluster
+	if out.Account == "" && a.cluster != nil {
+		out.Account, out.Partition = part(a.cluster.ARN, 4), part(a.cluster.ARN, 1)
+	}
+	gap := func(kind, name, msg string) {
+		s.AddError(snapshot.CollectionError{Collector: Name, Kind: kind, Name: name, Reason: "not-provided", Message: msg})
+	}
+	if a.cluster == nil {
+		gap("EKSCluster", "", "the evidence holds no EKS cluster: add aws eks describe-cluster --name <cluster>")
+	}
+	a.oidc(out, gap)
+	a.associations(out, gap)
+	for _, re := range a.roles {
+		if re.role.ARN == "" {
+			continue
+		}
+		out.Roles[re.role.ARN] = a.joinRole(re)
+	}
+	a.missingRoles(s, out, gap)
+	s.AWS = out
+}
+
+func (a *awsReader) oidc(out *snapshot.AWS, gap func(kind, name, msg string)) {
+	for arn, p := range a.providers {
+		if d, ok := a.clientIDs[p.URL]; ok {
+			p.ClientIDs = d.clientIDs
+		}
+		out.OIDCProviders[arn] = p
+	}
+	// A get-open-id-connect-provider output names no ARN: derive it from the
+	// account.
+	for url, d := range a.clientIDs {
+		if a.listed || out.Account == "" {
+			continue
+		}
+		arn := fmt.Sprintf("arn:%s:iam::%s:oidc-provider/%s", orDefault(out.Partition, "aws"), out.Account, url)
+		out.OIDCProviders[arn] = snapshot.OIDCProvider{ARN: arn, URL: url, ClientIDs: d.clientIDs, Source: d.loc}
+	}
+	if !a.listed {
+		gap("IAMOIDCProvider", "", "the evidence holds no list of IAM OIDC providers: add aws iam list-open-id-connect-providers")
+	}
+}
+
+func (a *awsReader) associations(out *snapshot.AWS, gap func(kind, name, msg string)) {
+	if !a.assocSeen {
+		gap("PodIdentityAssociation", "", "the evidence holds no EKS Pod Identity associations: add aws eks list-pod-identity-associations --cluster-name <cluster>")
+		return
+	}
+	ids := map[string]bool{}
+	for id := range a.assocList {
+		ids[id] = true
+	}
+	for id := range a.assocFull {
+		ids[id] = true
+	}
+	for id := range ids {
+		as, ok := a.assocFull[id]
+		if !ok {
+			gap("PodIdentityAssociation", "", fmt.Sprintf("the role of association %s is not in the evidence: add aws eks describe-pod-identity-association --cluster-name <cluster> --association-id %s", id, id))
+			continue
+		}
+		snapshot.Put(out.PodIdentityAssociations, as.Namespace, as.ServiceAccount, as)
+	}
+}
+
+// joinRole completes a role with its policies; a part the evidence lacks
+// becomes an unreadable document that names the file to add.
+func (a *awsReader) joinRole(re *roleEvidence) snapshot.Role {
+	role := re.role
+	role.Inline, role.Attached = []snapshot.PolicyDocument{}, []snapshot.PolicyDocument{}
+	names := re.names
+	if !re.named {
+		role.Inline = append(role.Inline, snapshot.PolicyDocument{Name: "(inline policies)",
+			Error: fmt.Sprintf("the list of inline policies is not in the evidence: add aws iam list-role-policies --role-name %s", role.Name)})
+		names = nil
+		for n := range re.inline {
+			names = append(names, n)
+		}
+	}
+	if re.named && len(names) == 0 {
+		for n := range re.inline {
+			names = append(names, n)
+		}
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		d, ok := re.inline[n]
+		if !ok {
+			d = snapshot.PolicyDocument{Name: n, Error: fmt.Sprintf("not in the evidence: add aws iam get-role-policy --role-name %s --policy-name %s", role.Name, n)}
+		}
+		role.Inline = append(role.Inline, d)
+	}
+	if !re.listed {
+		role.Attached = append(role.Attached, snapshot.PolicyDocument{Name: "(attached policies)",
+			Error: fmt.Sprintf("the list of attached policies is not in the evidence: add aws iam list-attached-role-policies --role-name %s", role.Name)})
+	}
+	for _, arn := range re.attached {
+		role.Attached = append(role.Attached, a.managed(arn))
+	}
+	if re.boundary != "" {
+		b := a.managed(re.boundary)
+		role.Boundary = &b
+	}
+	return role
+}
+
+func (a *awsReader) managed(arn string) snapshot.PolicyDocument {
+	if p, ok := a.policies[arn]; ok && p.doc != nil {
+		return *p.doc
+	}
+	return snapshot.PolicyDocument{ARN: arn, Name: path.Base(arn),
+		Error: fmt.Sprintf("not in the evidence: add aws iam get-policy --policy-arn %s and aws iam get-policy-version --policy-arn %s --version-id <default version>", arn, arn)}
+}
+
+// missingRoles records a gap for each role the cluster names that the
+// evidence lacks.
+func (a *awsReader) missingRoles(s *snapshot.Snapshot, out *snapshot.AWS, gap func(kind, name, msg string)) {
+	want := map[string]bool{}
+	for _, byName := range s.Kubernetes.ServiceAccounts {
+		for _, sa := range byName {
+			if arn, ok := sa.Annotations["eks.amazonaws.com/role-arn"]; ok {
+				want[strings.TrimSpace(arn)] = true
+			}
+		}
+	}
+	for _, byNS := range out.PodIdentityAssociations {
+		for _, as := range byNS {
+			want[strings.TrimSpace(as.RoleARN)] = true
+		}
+	}
+	for arn := range want {
+		if _, ok := out.Roles[arn]; !ok && arn != "" {
+			gap("IAMRole", arn, fmt.Sprintf("role %s is not in the evidence: add aws iam get-account-authorization-details, or aws iam get-role --role-name %s", arn, path.Base(arn)))
+		}
+	}
+}
+
+// attribute gives each role-less list (list-role-policies,
+// list-attached-role-policies) to the role its directory or file is named
+// after, or to the only role in the evidence.
+func (a *awsReader) attribute(r *reader) {
+	for _, o := range a.orphans {
+		re := a.owner(o.file)
+		if re == nil {
+			r.malformed(o.file, 0, fmt.Sprintf("cannot tell which role this %s list belongs to: put the file in a directory named after the role (roles/<role name>/), or name it <role name>.json", o.kind))
+			continue
+		}
+		if o.kind == "PolicyNames" {
+			re.named, re.names = true, o.names
+		} else {
+			re.listed, re.attached = true, o.arns
+		}
+	}
+}
+
+func (a *awsReader) owner(file string) *roleEvidence {
+	for _, c := range []string{path.Base(path.Dir(file)), stem(file)} {
+		if re, ok := a.roles[c]; ok {
+			return re
+		}
+	}
+	if len(a.roles) == 1 {
+		for _, re := range a.roles {
+			return re
+		}
+	}
+	return nil
+}
+
+// attributeVersions gives each get-policy-version output (which names no
+// policy) to the policy beside it or named like its file.
+func (a *awsReader) attributeVersions(r *reader) {
+	for _, v := range a.versions {
+		var match *policyEvidence
+		var inDir []*policyEvidence
+		for _, p := range a.policies {
+			if p.name != "" && (p.name == v.base || p.name == path.Base(v.dir)) {
+				match = p
+			}
+			if p.dir == v.dir {
+				inDir = append(inDir, p)
+			}
+		}
+		if match == nil && len(inDir) == 1 {
+			match = inDir[0]
+		}
+		if match == nil {
+			r.malformed(v.file, v.loc.Line, "cannot tell which policy this policy version belongs to: put it beside the policy's get-policy output, or name it <policy name>.json")
+			continue
+		}
+		if v.isDefault || v.version == match.defaultVersion {
+			d := doc(match.name, match.arn, v.doc, v.loc)
+			d.Version = v.version
+			match.doc = &d
+		}
+	}
+}
+
+func association(m map[string]any, loc *snapshot.Location) snapshot.PodIdentityAssociation {
+	return snapshot.PodIdentityAssociation{
+		ID: str(m["associationId"]), ARN: str(m["associationArn"]), Namespace: str(m["namespace"]),
+		ServiceAccount: str(m["serviceAccount"]), RoleARN: str(m["roleArn"]), TargetRoleARN: str(m["targetRoleArn"]), Source: loc,
+	}
+}
+
+// doc wraps a policy document as the CLI prints it: a JSON object, or a
+// string (URL-encoded or not) that the engine decodes.
+func doc(name, arn string, v any, loc *snapshot.Location) snapshot.PolicyDocument {
+	d := snapshot.PolicyDocument{Name: name, ARN: arn, Document: v, Source: loc}
+	if v == nil {
+		d.Error = "the document is missing from the evidence"
+	}
+	return d
+}
+
+func obj(v any) map[string]any {
+	m, _ := v.(map[string]any)
+	return m
+}
+
+func items(v any) []any {
+	l, _ := v.([]any)
+	return l
+}
+
+func str(v any) string {
+	s, _ := v.(string)
+	return s
+}
+
+func strs(v any) []string {
+	var out []string
+	for _, it := range items(v) {
+		if s, ok := it.(string); ok {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+func part(arn string, i int) string {
+	p := strings.SplitN(arn, ":", 6)
+	if len(p) < 6 {
+		return ""
+	}
+	return p[i]
+}
+
+func stem(file string) string {
+	b := path.Base(file)
+	if i := strings.IndexByte(b, '.'); i > 0 {
+		return b[:i]
+	}
+	return b
+}
+
+func orDefault(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}

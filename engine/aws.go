@@ -1,0 +1,193 @@
+package engine
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"github.com/open-policy-agent/opa/v1/ast"
+	"github.com/open-policy-agent/opa/v1/rego"
+	"github.com/open-policy-agent/opa/v1/types"
+
+	"github.com/wiscan/wiscan/iampolicy"
+	"github.com/wiscan/wiscan/snapshot"
+)
+
+// AnalyzeRoleName is the built-in that gives policies IAM's evaluation
+// logic: wiscan.aws.analyze_role(role, context) analyses one role's trust
+// and permission policies for the subjects and buckets in context.
+const AnalyzeRoleName = "wiscan.aws.analyze_role"
+
+var analyzeRoleDecl = &ast.Builtin{
+	Name:        AnalyzeRoleName,
+	Description: "Analyses an IAM role (as in input.aws.roles) for IRSA, EKS Pod Identity and least-privilege access to buckets.",
+	Decl:        types.NewFunction(types.Args(types.A, types.A), types.A),
+}
+
+// customBuiltins are wiscan's own built-ins, for the engine and for the
+// Rego test runner.
+func customBuiltins() []func(*rego.Rego) {
+	return []func(*rego.Rego){
+		rego.Function2(&rego.Function{Name: AnalyzeRoleName, Decl: analyzeRoleDecl.Decl, Memoize: true}, analyzeRoleBuiltin),
+	}
+}
+
+// RoleContext is the second argument of wiscan.aws.analyze_role.
+type RoleContext struct {
+	Partition   string `json:"partition"`
+	Account     string `json:"account"`
+	ClusterName string `json:"clusterName"`
+	ClusterARN  string `json:"clusterArn"`
+	// Issuer is the cluster's OIDC issuer without its scheme.
+	Issuer      string `json:"issuer"`
+	ProviderARN string `json:"providerArn"`
+	// IRSASubjects are the subjects that reach the role through IRSA;
+	// Probes are subjects outside the profiles that must not.
+	IRSASubjects []string `json:"irsaSubjects"`
+	Probes       []string `json:"probes"`
+	// PodSubjects are [namespace, service account] pairs that reach the
+	// role through EKS Pod Identity.
+	PodSubjects [][2]string `json:"podSubjects"`
+	Buckets     []string    `json:"buckets"`
+	// BucketPolicies are input.aws.buckets: each bucket's resource policy.
+	BucketPolicies map[string]snapshot.Bucket `json:"bucketPolicies"`
+}
+
+// RoleAnalysis is the result of wiscan.aws.analyze_role.
+type RoleAnalysis struct {
+	// Problems are defects in the role's documents, by policy and
+	// statement.
+	Problems []DocumentProblem `json:"problems"`
+	// TrustError is set when the trust policy cannot be analysed.
+	TrustError string `json:"trustError,omitempty"`
+	// TrustSize is the trust policy's length as IAM counts it.
+	TrustSize   int                          `json:"trustSize"`
+	IRSA        *iampolicy.IRSAResult        `json:"irsa,omitempty"`
+	PodIdentity *iampolicy.PodIdentityResult `json:"podIdentity,omitempty"`
+	// AccessError is set when a permission document is missing or
+	// unreadable, so that access cannot be decided.
+	AccessError string                            `json:"accessError,omitempty"`
+	Access      map[string]iampolicy.AccessResult `json:"access"`
+}
+
+// DocumentProblem is a defect in one of a role's policies.
+type DocumentProblem struct {
+	Policy    string `json:"policy"`
+	Statement string `json:"statement,omitempty"`
+	Msg       string `json:"msg"`
+}
+
+func analyzeRoleBuiltin(_ rego.BuiltinContext, roleTerm, ctxTerm *ast.Term) (*ast.Term, error) {
+	var role snapshot.Role
+	var ctx RoleContext
+	if err := fromTerm(roleTerm, &role); err != nil {
+		return nil, fmt.Errorf("%s: role: %w", AnalyzeRoleName, err)
+	}
+	if err := fromTerm(ctxTerm, &ctx); err != nil {
+		return nil, fmt.Errorf("%s: context: %w", AnalyzeRoleName, err)
+	}
+	v, err := ast.InterfaceToValue(AnalyzeRole(role, ctx))
+	if err != nil {
+		return nil, err
+	}
+	return ast.NewTerm(v), nil
+}
+
+func fromTerm(t *ast.Term, dst any) error {
+	v, err := ast.JSON(t.Value)
+	if err != nil {
+		return err
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	return json.Unmarshal(b, dst)
+}
+
+// AnalyzeRole analyses a role with IAM's evaluation logic.
+func AnalyzeRole(role snapshot.Role, ctx RoleContext) RoleAnalysis {
+	out := RoleAnalysis{Problems: []DocumentProblem{}, Access: map[string]iampolicy.AccessResult{}}
+	trust, err := out.parse("trust policy", role.TrustPolicy)
+	if err != nil {
+		out.TrustError = err.Error()
+	} else {
+		out.TrustSize = trust.Size
+		if len(ctx.IRSASubjects) > 0 {
+			r := iampolicy.IRSA(trust, iampolicy.IRSAInput{ProviderARN: ctx.ProviderARN, Issuer: ctx.Issuer, Subjects: ctx.IRSASubjects, Probes: ctx.Probes})
+			out.IRSA = &r
+		}
+		if len(ctx.PodSubjects) > 0 {
+			r := iampolicy.PodIdentity(trust, iampolicy.PodIdentityInput{Account: ctx.Account, ClusterARN: ctx.ClusterARN, ClusterName: ctx.ClusterName, Subjects: ctx.PodSubjects})
+			out.PodIdentity = &r
+		}
+	}
+	in, err := out.accessInput(role, ctx)
+	if err != nil {
+		out.AccessError = err.Error()
+		return out
+	}
+	for _, b := range ctx.Buckets {
+		in.Bucket, in.BucketPolicy = b, nil
+		if bp := ctx.BucketPolicies[b].Policy; bp != nil {
+			// An unreadable bucket policy leaves the role's own grants to
+			// decide; its problem is reported.
+			in.BucketPolicy, _ = out.parse("bucket policy of "+b, bp)
+		}
+		out.Access[b] = iampolicy.Access(in)
+	}
+	return out
+}
+
+var errNoDocument = errors.New("document not collected")
+
+// parse reads one document and records its problems.
+func (a *RoleAnalysis) parse(name string, d *snapshot.PolicyDocument) (*iampolicy.Policy, error) {
+	if d == nil {
+		return nil, fmt.Errorf("%s: %w", name, errNoDocument)
+	}
+	if d.Error != "" {
+		return nil, fmt.Errorf("%s: %s", name, d.Error)
+	}
+	if d.Document == nil {
+		return nil, fmt.Errorf("%s: %w", name, errNoDocument)
+	}
+	p, err := iampolicy.ParseValue(d.Document)
+	if err != nil {
+		a.Problems = append(a.Problems, DocumentProblem{Policy: name, Msg: err.Error()})
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	for _, pr := range p.Problems {
+		a.Problems = append(a.Problems, DocumentProblem{Policy: name, Statement: pr.Statement, Msg: pr.Msg})
+	}
+	return p, nil
+}
+
+// accessInput parses the permission documents; any unreadable one makes
+// access undecidable.
+func (a *RoleAnalysis) accessInput(role snapshot.Role, ctx RoleContext) (iampolicy.AccessInput, error) {
+	in := iampolicy.AccessInput{Partition: ctx.Partition, RoleARN: role.ARN}
+	var errs []error
+	add := func(kind, name string, d snapshot.PolicyDocument) *iampolicy.Named {
+		p, err := a.parse(kind+" policy "+name, &d)
+		if err != nil {
+			errs = append(errs, err)
+			return nil
+		}
+		return &iampolicy.Named{Kind: kind, Name: name, Policy: p}
+	}
+	for _, d := range role.Inline {
+		if n := add("inline", d.Name, d); n != nil {
+			in.Identity = append(in.Identity, *n)
+		}
+	}
+	for _, d := range role.Attached {
+		if n := add("managed", d.ARN, d); n != nil {
+			in.Identity = append(in.Identity, *n)
+		}
+	}
+	if role.Boundary != nil {
+		in.Boundary = add("boundary", role.Boundary.ARN, *role.Boundary)
+	}
+	return in, errors.Join(errs...)
+}

@@ -1,0 +1,33 @@
+# METADATA
+# title: IRSA trust policy pins the audience
+# description: >-
+#   Each trust statement that admits the cluster's OIDC provider requires
+#   <issuer>:aud to be sts.amazonaws.com, so that tokens minted for other
+#   audiences cannot assume the role.
+# related_resources:
+#   - ref: https://docs.upbound.io/spaces/howtos/self-hosted/workload-id/backup-restore-config/
+# custom:
+#   id: WI-AWS-004
+#   severity: high
+#   remediation: >-
+#     Add "StringEquals": {"<issuer>:aud": "sts.amazonaws.com"} to the trust
+#     statement's Condition.
+package wiscan.aws.irsa_trust_audience
+
+import data.wiscan.aws.irsa_trust_provider as provider
+import data.wiscan.lib.aws
+
+deny contains f if {
+	some arn in provider.irsa_roles
+	some stmt in aws.analysis[arn].irsa.noAudience
+	f := {
+		"msg": sprintf("trust policy of role %s, %s: no %s:aud = sts.amazonaws.com condition (used by %s)", [arn, stmt, aws.issuer, aws.summary(aws.namespaces_via(arn, "irsa"))]),
+		"resource": aws.role_resource(arn),
+		"evidence": {"role": arn, "statement": stmt, "conditionKey": sprintf("%s:aud", [aws.issuer]), "namespaces": aws.namespaces_via(arn, "irsa")},
+	}
+}
+
+unknown contains {"msg": msg, "resource": aws.role_resource(arn)} if {
+	some arn in provider.irsa_roles
+	msg := aws.irsa_unknown(arn)
+}

@@ -1,0 +1,22 @@
+package wiscan.aws.irsa_trust_audience_test
+
+import data.wiscan.aws.irsa_trust_audience as control
+import data.wiscan.lib.fixtures as fx
+
+failures contains {"case": name, "got": got, "want": c.want} if {
+	some name, c in cases
+	got := fx.outcome(control.deny, control.unknown) with input as c.input
+	got != c.want
+}
+
+test_cases if count(failures) == 0
+
+cases := {
+	"documented setup passes": {"input": fx.space_aws({}), "want": {"deny": 0, "unknown": 0}},
+	"missing aud": {"input": fx.space_aws({"trust": fx.statement({"Effect": "Allow", "Principal": {"Federated": fx.provider_arn}, "Action": "sts:AssumeRoleWithWebIdentity", "Condition": {"StringEquals": {fx.sub_key: fx.subject}}})}), "want": {"deny": 1, "unknown": 0}},
+	"aud of another client": {"input": fx.space_aws({"trust": fx.statement({"Effect": "Allow", "Principal": {"Federated": fx.provider_arn}, "Action": "sts:AssumeRoleWithWebIdentity", "Condition": {"StringEquals": {fx.aud_key: "other", fx.sub_key: fx.subject}}})}), "want": {"deny": 1, "unknown": 0}},
+	"aud any": {"input": fx.space_aws({"trust": fx.statement({"Effect": "Allow", "Principal": {"Federated": fx.provider_arn}, "Action": "sts:AssumeRoleWithWebIdentity", "Condition": {"StringLike": {fx.aud_key: "*", fx.sub_key: fx.subject}}})}), "want": {"deny": 1, "unknown": 0}},
+	# Condition keys are case-insensitive.
+	"aud key in upper case": {"input": fx.space_aws({"trust": fx.statement({"Effect": "Allow", "Principal": {"Federated": fx.provider_arn}, "Action": "sts:AssumeRoleWithWebIdentity", "Condition": {"StringEquals": {upper(fx.aud_key): "sts.amazonaws.com", fx.sub_key: fx.subject}}})}), "want": {"deny": 0, "unknown": 0}},
+	"aws not collected": {"input": fx.space({}), "want": {"deny": 0, "unknown": 1}},
+}

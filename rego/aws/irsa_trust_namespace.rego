@@ -1,0 +1,55 @@
+# METADATA
+# title: IRSA trust policy admits every control plane
+# description: >-
+#   The trust policy admits system:serviceaccount:<namespace>:<service
+#   account> for every target namespace. A control plane whose subject is
+#   missing cannot back up.
+# related_resources:
+#   - ref: https://docs.upbound.io/spaces/howtos/self-hosted/workload-id/backup-restore-config/
+# custom:
+#   id: WI-AWS-006
+#   severity: high
+#   remediation: >-
+#     Add the missing subjects to the trust statement's <issuer>:sub
+#     condition (aws iam update-assume-role-policy), or use a StringLike
+#     pattern confined to the control plane namespaces, or Pod Identity.
+package wiscan.aws.irsa_trust_namespace
+
+import data.wiscan.aws.irsa_trust_provider as provider
+import data.wiscan.lib.aws
+
+denied(arn) := [d |
+	some d in aws.analysis[arn].irsa.denied
+	d.decision != "indeterminate"
+]
+
+deny contains f if {
+	some arn in provider.irsa_roles
+	count(aws.analysis[arn].irsa.statements) > 0
+	ds := denied(arn)
+	count(ds) > 0
+	ns := sort([namespace(d.subject) | some d in ds])
+	f := {
+		"msg": sprintf("trust policy of role %s does not admit %d of %d control plane(s): %s", [arn, count(ns), count(aws.namespaces_via(arn, "irsa")), aws.summary(ns)]),
+		"resource": aws.role_resource(arn),
+		"evidence": {"role": arn, "namespaces": ns, "denied": ds},
+		"fix": {"role": arn, "addSubjects": sort([d.subject | some d in ds])},
+	}
+}
+
+namespace(subject) := split(subject, ":")[2]
+
+unknown contains {"msg": msg, "resource": aws.role_resource(arn)} if {
+	some arn in provider.irsa_roles
+	msg := aws.irsa_unknown(arn)
+}
+
+unknown contains u if {
+	some arn in provider.irsa_roles
+	some d in aws.analysis[arn].irsa.denied
+	d.decision == "indeterminate"
+	u := {
+		"msg": sprintf("trust policy of role %s: cannot decide whether %s is admitted: %s", [arn, d.subject, d.reason]),
+		"resource": aws.role_resource(arn),
+	}
+}

@@ -1,0 +1,33 @@
+package wiscan.aws.irsa_trust_provider_test
+
+import data.wiscan.aws.irsa_trust_provider as control
+import data.wiscan.lib.fixtures as fx
+
+failures contains {"case": name, "got": got, "want": c.want} if {
+	some name, c in cases
+	got := fx.outcome(control.deny, control.unknown) with input as c.input
+	got != c.want
+}
+
+test_cases if count(failures) == 0
+
+trust(principal, action) := {"Version": "2012-10-17", "Statement": [{
+	"Effect": "Allow", "Principal": principal, "Action": action,
+	"Condition": {"StringEquals": {fx.aud_key: "sts.amazonaws.com", fx.sub_key: fx.subject}},
+}]}
+
+cases := {
+	"documented setup passes": {"input": fx.space_aws({}), "want": {"deny": 0, "unknown": 0}},
+	"wrong account": {"input": fx.space_aws({"trust": trust({"Federated": concat("", ["arn:aws:iam::210987654321:oidc-provider/", fx.issuer])}, "sts:AssumeRoleWithWebIdentity")}), "want": {"deny": 1, "unknown": 0}},
+	"wrong issuer": {"input": fx.space_aws({"trust": trust({"Federated": "arn:aws:iam::123456789012:oidc-provider/oidc.eks.eu-west-1.amazonaws.com/id/OTHER"}, "sts:AssumeRoleWithWebIdentity")}), "want": {"deny": 1, "unknown": 0}},
+	"wrong action": {"input": fx.space_aws({"trust": trust({"Federated": fx.provider_arn}, "sts:AssumeRole")}), "want": {"deny": 1, "unknown": 0}},
+	# A Pod Identity trust policy on a role used through IRSA.
+	"service principal": {"input": fx.space_aws({"trust": fx.pod_identity_trust}), "want": {"deny": 1, "unknown": 0}},
+	# Action names are case-insensitive in IAM.
+	"action in other case": {"input": fx.space_aws({"trust": trust({"Federated": fx.provider_arn}, "STS:assumerolewithwebidentity")}), "want": {"deny": 0, "unknown": 0}},
+	"trust policy malformed": {"input": fx.space_aws({"roles": {fx.role_arn: object.union(fx.role({}), {"trustPolicy": {"document": null, "error": "truncated or empty JSON"}})}}), "want": {"deny": 0, "unknown": 1}},
+	# An unknown operator: the statement is reported, not guessed.
+	"unknown condition operator": {"input": fx.space_aws({"trust": {"Statement": [{"Effect": "Allow", "Principal": {"Federated": fx.provider_arn}, "Action": "sts:AssumeRoleWithWebIdentity", "Condition": {"StringMatchesRegex": {fx.sub_key: ".*"}}}]}}), "want": {"deny": 0, "unknown": 1}},
+	"cluster unknown": {"input": fx.space_aws({"cluster": {"name": "spaces"}}), "want": {"deny": 0, "unknown": 1}},
+	"aws not collected": {"input": fx.space({}), "want": {"deny": 0, "unknown": 1}},
+}

@@ -1,0 +1,29 @@
+package wiscan.aws.irsa_trust_subject_scope_test
+
+import data.wiscan.aws.irsa_trust_subject_scope as control
+import data.wiscan.lib.fixtures as fx
+
+failures contains {"case": name, "got": got, "want": c.want} if {
+	some name, c in cases
+	got := fx.outcome(control.deny, control.unknown) with input as c.input
+	got != c.want
+}
+
+test_cases if count(failures) == 0
+
+like(pattern) := fx.statement({"Effect": "Allow", "Principal": {"Federated": fx.provider_arn}, "Action": "sts:AssumeRoleWithWebIdentity", "Condition": {"StringEquals": {fx.aud_key: "sts.amazonaws.com"}, "StringLike": {fx.sub_key: pattern}}})
+
+cases := {
+	"documented setup passes": {"input": fx.space_aws({}), "want": {"deny": 0, "unknown": 0}},
+	"any service account": {"input": fx.space_aws({"trust": like("system:serviceaccount:*:*")}), "want": {"deny": 1, "unknown": 0}},
+	"any namespace": {"input": fx.space_aws({"trust": like("system:serviceaccount:*:mxp-controller")}), "want": {"deny": 1, "unknown": 0}},
+	"any service account in the namespace": {"input": fx.space_aws({"trust": like(concat("", ["system:serviceaccount:", fx.ns, ":*"]))}), "want": {"deny": 1, "unknown": 0}},
+	# Confined to the profile's namespaces and service account: fine.
+	"pattern confined to control planes": {"input": fx.space_aws({"trust": like("system:serviceaccount:mxp-*-system:mxp-controller")}), "want": {"deny": 0, "unknown": 0}},
+	"open-ended namespace prefix": {"input": fx.space_aws({"trust": like("system:serviceaccount:mxp-*:mxp-controller")}), "want": {"deny": 1, "unknown": 0}},
+	"no sub condition": {"input": fx.space_aws({"trust": fx.statement({"Effect": "Allow", "Principal": {"Federated": fx.provider_arn}, "Action": "sts:AssumeRoleWithWebIdentity", "Condition": {"StringEquals": {fx.aud_key: "sts.amazonaws.com"}}})}), "want": {"deny": 1, "unknown": 0}},
+	"star principal": {"input": fx.space_aws({"trust": fx.statement({"Effect": "Allow", "Principal": "*", "Action": "sts:AssumeRoleWithWebIdentity", "Condition": {"StringEquals": {fx.aud_key: "sts.amazonaws.com", fx.sub_key: fx.subject}}})}), "want": {"deny": 1, "unknown": 0}},
+	# ForAnyValue with a negated operator holds for almost every subject.
+	"ForAnyValue trick": {"input": fx.space_aws({"trust": fx.statement({"Effect": "Allow", "Principal": {"Federated": fx.provider_arn}, "Action": "sts:AssumeRoleWithWebIdentity", "Condition": {"StringEquals": {fx.aud_key: "sts.amazonaws.com"}, "ForAnyValue:StringNotEquals": {fx.sub_key: [fx.subject, "system:serviceaccount:x:y"]}}})}), "want": {"deny": 1, "unknown": 0}},
+	"aws not collected": {"input": fx.space({}), "want": {"deny": 0, "unknown": 1}},
+}

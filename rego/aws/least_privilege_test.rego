@@ -1,0 +1,31 @@
+package wiscan.aws.least_privilege_test
+
+import data.wiscan.aws.least_privilege as control
+import data.wiscan.lib.fixtures as fx
+
+failures contains {"case": name, "got": got, "want": c.want} if {
+	some name, c in cases
+	got := fx.outcome(control.deny, control.unknown) with input as c.input
+	got != c.want
+}
+
+test_cases if count(failures) == 0
+
+both := [concat("", ["arn:aws:s3:::", fx.bucket]), concat("", ["arn:aws:s3:::", fx.bucket, "/*"])]
+
+four := ["s3:GetObject", "s3:PutObject", "s3:ListBucket", "s3:DeleteObject"]
+
+allow(actions, resources) := [{"name": "p", "document": fx.statement({"Effect": "Allow", "Action": actions, "Resource": resources})}]
+
+cases := {
+	"documented setup passes": {"input": fx.space_aws({}), "want": {"deny": 0, "unknown": 0}},
+	"s3 star": {"input": fx.space_aws({"inline": allow("s3:*", both)}), "want": {"deny": 1, "unknown": 0}},
+	"resource star": {"input": fx.space_aws({"inline": allow(four, "*")}), "want": {"deny": 1, "unknown": 0}},
+	"NotAction": {"input": fx.space_aws({"inline": [{"name": "p", "document": fx.statement({"Effect": "Allow", "NotAction": "iam:*", "Resource": both})}]}), "want": {"deny": 1, "unknown": 0}},
+	"AWS managed policy": {"input": fx.space_aws({"attached": [{"arn": "arn:aws:iam::aws:policy/AmazonS3FullAccess", "name": "AmazonS3FullAccess", "document": fx.statement({"Effect": "Allow", "Action": "s3:*", "Resource": "*"})}]}), "want": {"deny": 1, "unknown": 0}},
+	# The boundary takes away everything but the four actions.
+	"boundary trims s3 star": {"input": fx.space_aws({"inline": allow("s3:*", both), "boundary": fx.documented_permissions}), "want": {"deny": 0, "unknown": 0}},
+	"attached policy not readable": {"input": fx.space_aws({"attached": [{"arn": "arn:aws:iam::123456789012:policy/extra", "document": null, "error": "AccessDenied: iam:GetPolicyVersion"}]}), "want": {"deny": 0, "unknown": 1}},
+	"bucket unknown": {"input": fx.space_aws({"sharedBackupConfigs": []}), "want": {"deny": 0, "unknown": 1}},
+	"aws not collected": {"input": fx.space({}), "want": {"deny": 0, "unknown": 1}},
+}

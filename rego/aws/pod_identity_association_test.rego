@@ -1,0 +1,23 @@
+package wiscan.aws.pod_identity_association_test
+
+import data.wiscan.aws.pod_identity_association as control
+import data.wiscan.lib.fixtures as fx
+
+failures contains {"case": name, "got": got, "want": c.want} if {
+	some name, c in cases
+	got := fx.outcome(control.deny, control.unknown) with input as c.input
+	got != c.want
+}
+
+test_cases if count(failures) == 0
+
+cases := {
+	"documented Pod Identity setup passes": {"input": fx.space_aws(fx.pod_identity), "want": {"deny": 0, "unknown": 0}},
+	"no association": {"input": fx.space_aws(fx.replace(fx.pod_identity, "associations", {})), "want": {"deny": 1, "unknown": 0}},
+	"association for another service account": {"input": fx.space_aws(fx.replace(fx.pod_identity, "associations", {fx.ns: {"vector": object.union(fx.association, {"serviceAccount": "vector"})}})), "want": {"deny": 1, "unknown": 0}},
+	"association names another role than the profile": {"input": fx.space_aws(object.union(fx.pod_identity, {"profile": {"cloud": "aws", "method": "pod-identity", "identity": "arn:aws:iam::123456789012:role/expected"}})), "want": {"deny": 1, "unknown": 0}},
+	"associations not readable": {"input": fx.space_aws(object.union(fx.replace(fx.pod_identity, "associations", {}), {"errors": [{"collector": "aws", "kind": "PodIdentityAssociation", "reason": "forbidden", "message": "AccessDeniedException"}]})), "want": {"deny": 0, "unknown": 1}},
+	"aws not collected": {"input": fx.space(fx.pod_identity), "want": {"deny": 0, "unknown": 1}},
+	# IRSA setups need no association.
+	"irsa": {"input": fx.space_aws({}), "want": {"deny": 0, "unknown": 0}},
+}

@@ -1,0 +1,26 @@
+package wiscan.aws.pod_identity_trust_test
+
+import data.wiscan.aws.pod_identity_trust as control
+import data.wiscan.lib.fixtures as fx
+
+failures contains {"case": name, "got": got, "want": c.want} if {
+	some name, c in cases
+	got := fx.outcome(control.deny, control.unknown) with input as c.input
+	got != c.want
+}
+
+test_cases if count(failures) == 0
+
+trust(service, actions) := fx.statement({"Effect": "Allow", "Principal": {"Service": service}, "Action": actions})
+
+cases := {
+	"documented Pod Identity setup passes": {"input": fx.space_aws(fx.pod_identity), "want": {"deny": 0, "unknown": 0}},
+	"trusts the wrong service": {"input": fx.space_aws(fx.replace(fx.pod_identity, "trust", trust("eks.amazonaws.com", ["sts:AssumeRole", "sts:TagSession"]))), "want": {"deny": 1, "unknown": 0}},
+	"no TagSession": {"input": fx.space_aws(fx.replace(fx.pod_identity, "trust", trust("pods.eks.amazonaws.com", "sts:AssumeRole"))), "want": {"deny": 1, "unknown": 0}},
+	"IRSA trust on a Pod Identity role": {"input": fx.space_aws(fx.replace(fx.pod_identity, "trust", fx.documented_trust(fx.subject))), "want": {"deny": 1, "unknown": 0}},
+	"conditioned on the account": {"input": fx.space_aws(fx.replace(fx.pod_identity, "trust", fx.statement({"Effect": "Allow", "Principal": {"Service": "pods.eks.amazonaws.com"}, "Action": ["sts:AssumeRole", "sts:TagSession"], "Condition": {"StringEquals": {"aws:SourceAccount": fx.account}}}))), "want": {"deny": 0, "unknown": 0}},
+	"conditioned on another cluster": {"input": fx.space_aws(fx.replace(fx.pod_identity, "trust", fx.statement({"Effect": "Allow", "Principal": {"Service": "pods.eks.amazonaws.com"}, "Action": ["sts:AssumeRole", "sts:TagSession"], "Condition": {"ArnEquals": {"aws:SourceArn": "arn:aws:eks:us-east-1:123456789012:cluster/other"}}}))), "want": {"deny": 1, "unknown": 0}},
+	# Without AWS data no role is known through Pod Identity; WI-AWS-009
+	# reports the association as unknown.
+	"aws not collected": {"input": fx.space(fx.pod_identity), "want": {"deny": 0, "unknown": 0}},
+}

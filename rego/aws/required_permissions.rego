@@ -1,0 +1,51 @@
+# METADATA
+# title: Role has the four required S3 permissions
+# description: >-
+#   The role can s3:ListBucket on arn:aws:s3:::<bucket> and s3:GetObject,
+#   s3:PutObject, s3:DeleteObject on arn:aws:s3:::<bucket>/*, and no explicit
+#   deny (in its policies or the bucket policy) or permissions boundary
+#   blocks them.
+# related_resources:
+#   - ref: https://docs.upbound.io/spaces/howtos/self-hosted/workload-id/backup-restore-config/
+# custom:
+#   id: WI-AWS-008
+#   severity: high
+#   remediation: >-
+#     Attach the documented policy: Allow s3:GetObject, s3:PutObject,
+#     s3:ListBucket, s3:DeleteObject on arn:aws:s3:::<bucket> and
+#     arn:aws:s3:::<bucket>/*; remove denies and widen the boundary to match.
+package wiscan.aws.required_permissions
+
+import data.wiscan.aws.least_privilege as lp
+import data.wiscan.lib.aws
+
+deny contains f if {
+	some arn, _ in aws.uses
+	some bucket, access in aws.analysis[arn].access
+	missing := [m | some m in access.missing; m.decision != "indeterminate"]
+	count(missing) > 0
+	ns := aws.namespaces(arn)
+	f := {
+		"msg": sprintf("role %s lacks on bucket %s: %s (used by %s)", [arn, bucket, concat("; ", [describe(m) | some m in missing]), aws.summary(ns)]),
+		"resource": aws.role_resource(arn),
+		"evidence": {"role": arn, "bucket": bucket, "missing": missing, "namespaces": ns},
+	}
+}
+
+describe(m) := sprintf("%s on %s (%s)", [m.action, m.resource, m.reason])
+
+unknown contains {"msg": msg, "resource": aws.role_resource(arn)} if {
+	some arn, _ in aws.uses
+	msg := lp.access_unknown(arn)
+}
+
+unknown contains u if {
+	some arn, _ in aws.uses
+	some bucket, access in aws.analysis[arn].access
+	some m in access.missing
+	m.decision == "indeterminate"
+	u := {
+		"msg": sprintf("role %s: cannot decide %s on %s in bucket %s: %s", [arn, m.action, m.resource, bucket, m.reason]),
+		"resource": aws.role_resource(arn),
+	}
+}

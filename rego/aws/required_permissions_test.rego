@@ -1,0 +1,30 @@
+package wiscan.aws.required_permissions_test
+
+import data.wiscan.aws.required_permissions as control
+import data.wiscan.lib.fixtures as fx
+
+failures contains {"case": name, "got": got, "want": c.want} if {
+	some name, c in cases
+	got := fx.outcome(control.deny, control.unknown) with input as c.input
+	got != c.want
+}
+
+test_cases if count(failures) == 0
+
+both := [concat("", ["arn:aws:s3:::", fx.bucket]), concat("", ["arn:aws:s3:::", fx.bucket, "/*"])]
+
+allow(actions, resources) := [{"name": "p", "document": fx.statement({"Effect": "Allow", "Action": actions, "Resource": resources})}]
+
+cases := {
+	"documented setup passes": {"input": fx.space_aws({}), "want": {"deny": 0, "unknown": 0}},
+	"documented Pod Identity setup passes": {"input": fx.space_aws(fx.pod_identity), "want": {"deny": 0, "unknown": 0}},
+	"ListBucket only on objects": {"input": fx.space_aws({"inline": allow(["s3:GetObject", "s3:PutObject", "s3:ListBucket", "s3:DeleteObject"], concat("", ["arn:aws:s3:::", fx.bucket, "/*"]))}), "want": {"deny": 1, "unknown": 0}},
+	"no DeleteObject": {"input": fx.space_aws({"inline": allow(["s3:GetObject", "s3:PutObject", "s3:ListBucket"], both)}), "want": {"deny": 1, "unknown": 0}},
+	"explicit deny": {"input": fx.space_aws({"inline": [{"name": "backup", "document": fx.documented_permissions}, {"name": "guard", "document": fx.statement({"Effect": "Deny", "Action": "s3:Delete*", "Resource": "*"})}]}), "want": {"deny": 1, "unknown": 0}},
+	"boundary blocks": {"input": fx.space_aws({"boundary": fx.statement({"Effect": "Allow", "Action": "s3:Get*", "Resource": "*"})}), "want": {"deny": 1, "unknown": 0}},
+	"bucket policy denies": {"input": fx.space_aws({"buckets": {fx.bucket: {"name": fx.bucket, "policy": {"document": fx.statement({"Effect": "Deny", "Principal": "*", "Action": "s3:PutObject", "Resource": concat("", ["arn:aws:s3:::", fx.bucket, "/*"])})}}}}), "want": {"deny": 1, "unknown": 0}},
+	"config names another bucket": {"input": fx.space_aws({"bc_bucket": "other-bucket"}), "want": {"deny": 1, "unknown": 0}},
+	"no permission policies": {"input": fx.space_aws({"inline": []}), "want": {"deny": 1, "unknown": 0}},
+	"statement cannot be evaluated": {"input": fx.space_aws({"inline": [{"name": "p", "document": fx.statement({"Effect": "Allow", "Action": "s3:*", "Resource": both, "Condition": {"StringRegex": {"aws:x": "y"}}})}]}), "want": {"deny": 0, "unknown": 4}},
+	"role access denied": {"input": fx.space_aws({"roles": {}, "errors": [{"collector": "aws", "kind": "IAMRole", "name": fx.role_arn, "reason": "forbidden", "message": "AccessDenied"}]}), "want": {"deny": 0, "unknown": 1}},
+}

@@ -1,0 +1,24 @@
+package wiscan.aws.trust_policy_size_test
+
+import data.wiscan.aws.trust_policy_size as control
+import data.wiscan.lib.fixtures as fx
+
+failures contains {"case": name, "got": got, "want": c.want} if {
+	some name, c in cases
+	got := fx.outcome(control.deny, control.unknown) with input as c.input
+	got != c.want
+}
+
+test_cases if count(failures) == 0
+
+# subjects(n) are n control plane subjects besides this one.
+subjects(n) := array.concat([fx.subject], [sprintf("system:serviceaccount:mxp-%08d-0000-0000-0000-000000000000-system:mxp-controller", [i]) | some i in numbers.range(1, n)])
+
+cases := {
+	"documented setup passes": {"input": fx.space_aws({}), "want": {"deny": 0, "unknown": 0}},
+	"eleven subjects fit": {"input": fx.space_aws({"trust": fx.documented_trust(subjects(10))}), "want": {"deny": 0, "unknown": 0}},
+	# 17 subjects of 84 characters bring the policy past 80 % of 2,048.
+	"seventeen subjects are close to the quota": {"input": fx.space_aws({"trust": fx.documented_trust(subjects(16))}), "want": {"deny": 1, "unknown": 0}},
+	"raised quota": {"input": object.union(fx.space_aws({"trust": fx.documented_trust(subjects(16))}), {"aws": {"trustPolicyQuota": 4096}}), "want": {"deny": 0, "unknown": 0}},
+	"aws not collected": {"input": fx.space({}), "want": {"deny": 0, "unknown": 1}},
+}

@@ -1,0 +1,188 @@
+# METADATA
+# description: Shared helpers for the AWS controls. Not a control.
+package wiscan.lib.aws
+
+import data.wiscan.lib.k8s
+
+irsa_key := "eks.amazonaws.com/role-arn"
+
+# The IAM quota on a role trust policy's length, unless the account raised it.
+default_trust_quota := 2048
+
+# targets are the profile targets that use AWS.
+targets contains t if {
+	some t in k8s.targets
+	k8s.cloud(t) == "aws"
+}
+
+# irsa_role is the role ARN the target's service account names.
+irsa_role(t) := arn if {
+	arn := trim_space(k8s.service_account(t).annotations[irsa_key])
+	arn != ""
+}
+
+# association is the target's EKS Pod Identity association.
+association(t) := input.aws.podIdentityAssociations[t.namespace][t.profile.serviceAccount]
+
+# uses[arn] are the targets that reach a role, and how.
+uses[arn] contains use(t, "irsa") if {
+	some t in targets
+	arn := irsa_role(t)
+}
+
+uses[arn] contains use(t, "pod-identity") if {
+	some t in targets
+	arn := trim_space(association(t).roleArn)
+}
+
+use(t, via) := {"namespace": t.namespace, "serviceAccount": t.profile.serviceAccount, "profile": t.profile.name, "via": via}
+
+via(arn, how) := [u | some u in uses[arn]; u.via == how]
+
+namespaces(arn) := sort({u.namespace | some u in uses[arn]})
+
+namespaces_via(arn, how) := sort({u.namespace | some u in via(arn, how)})
+
+# summary names the first namespaces of a list and counts the rest.
+summary(list) := concat(", ", list) if {
+	count(list) <= 3
+} else := sprintf("%s and %d more", [concat(", ", array.slice(list, 0, 3)), count(list) - 3])
+
+# ARN parts.
+arn_part(arn, i) := split(arn, ":")[i]
+
+partition := p if {
+	p := object.get(object.get(input, "aws", {}), "partition", "")
+	p != ""
+} else := "aws"
+
+# cluster_partition is the partition the cluster runs in.
+cluster_partition := arn_part(input.aws.cluster.arn, 1) if {
+	input.aws.cluster.arn != ""
+} else := partition
+
+# issuer is the cluster's OIDC issuer without its scheme, "" when unknown.
+issuer := trim_prefix(trim_prefix(input.aws.cluster.oidcIssuer, "https://"), "http://") if {
+	object.get(object.get(input.aws, "cluster", {}), "oidcIssuer", "") != ""
+} else := ""
+
+provider_arn(arn) := sprintf("arn:%s:iam::%s:oidc-provider/%s", [arn_part(arn, 1), arn_part(arn, 4), issuer])
+
+# gap_messages are the AWS collection errors for kind and name (an error
+# without a name concerns every object of its kind).
+gap_messages(kind, name) := sort([sprintf("%s not readable (%s): %s", [kind, e.reason, e.message]) |
+	some e in input.errors
+	e.kind == kind
+	object.get(e, "name", "") in {"", name}
+])
+
+not_collected_msg := "AWS was not collected: run the scan with AWS credentials (or --cloud aws), or add the AWS CLI exports to the evidence"
+
+role_resource(arn) := object.union(
+	{"kind": "IAMRole", "name": arn},
+	object.get(object.get(object.get(input, ["aws", "roles"], {}), arn, {}), "source", {}),
+)
+
+role(arn) := r if {
+	r := input.aws.roles[arn]
+	r.found
+}
+
+# role_unknown explains why a used role cannot be checked, if it cannot.
+role_unknown(arn) := msg if {
+	not input.aws
+	msg := not_collected_msg
+} else := msg if {
+	not input.aws.roles[arn]
+	msg := reasons(gap_messages("IAMRole", arn), "the role was not collected")
+}
+
+# reasons joins gap messages, or gives the fallback when there are none.
+reasons(gaps, _) := concat("; ", gaps) if count(gaps) > 0
+
+reasons(gaps, fallback) := fallback if count(gaps) == 0
+
+# buckets(arn) are the buckets the role's users must reach: each profile's
+# storage.bucket, else the buckets of its backup configurations.
+buckets(arn) := {b |
+	some u in uses[arn]
+	some p in input.profiles
+	p.name == u.profile
+	some b in profile_buckets(p)
+}
+
+profile_buckets(p) := {b} if {
+	b := trim_space(object.get(object.get(p, "storage", {}), "bucket", ""))
+	b != ""
+} else := {b |
+	kind := object.get(p, "backupConfig", "")
+	kind != ""
+	some c in configs(kind)
+	b := trim_space(c.bucket)
+	b != ""
+}
+
+configs("SharedBackupConfig") := input.kubernetes.spaces.sharedBackupConfigs
+
+configs("SpaceBackupConfig") := input.kubernetes.spaces.spaceBackupConfigs
+
+# probes are subjects outside the profiles that use a role: other
+# namespaces, other service accounts, look-alike namespace names.
+probes(arn) := sort({p |
+	some u in uses[arn]
+	some p in [
+		sprintf("system:serviceaccount:kube-system:%s", [u.serviceAccount]),
+		sprintf("system:serviceaccount:default:%s", [u.serviceAccount]),
+		sprintf("system:serviceaccount:wiscan-probe:%s", [u.serviceAccount]),
+		sprintf("system:serviceaccount:%s-probe:%s", [u.namespace, u.serviceAccount]),
+		sprintf("system:serviceaccount:probe-%s:%s", [u.namespace, u.serviceAccount]),
+		sprintf("system:serviceaccount:%s:default", [u.namespace]),
+		sprintf("system:serviceaccount:%s:%s-probe", [u.namespace, u.serviceAccount]),
+	]
+	not p in subjects(arn)
+})
+
+# irsa_subjects are analysed only when the cluster's issuer is known.
+irsa_subjects(arn) := sort(subjects(arn)) if issuer != ""
+
+else := []
+
+subjects(arn) := {sprintf("system:serviceaccount:%s:%s", [u.namespace, u.serviceAccount]) | some u in via(arn, "irsa")}
+
+# analysis[arn] is IAM's evaluation of a used role: trust for its IRSA and
+# Pod Identity users, and access to their buckets.
+analysis[arn] := wiscan.aws.analyze_role(r, context(arn)) if {
+	some arn, _ in uses
+	r := role(arn)
+}
+
+context(arn) := {
+	"partition": arn_part(arn, 1),
+	"account": arn_part(arn, 4),
+	"clusterName": object.get(object.get(input.aws, "cluster", {}), "name", ""),
+	"clusterArn": object.get(object.get(input.aws, "cluster", {}), "arn", ""),
+	"issuer": issuer,
+	"providerArn": provider_arn(arn),
+	"irsaSubjects": irsa_subjects(arn),
+	"probes": probes(arn),
+	"podSubjects": sort([[u.namespace, u.serviceAccount] | some u in via(arn, "pod-identity")]),
+	"buckets": sort(buckets(arn)),
+	"bucketPolicies": object.get(input.aws, "buckets", {}),
+}
+
+# irsa_unknown explains why a role's IRSA trust cannot be checked.
+irsa_unknown(arn) := msg if {
+	msg := role_unknown(arn)
+} else := msg if {
+	issuer == ""
+	msg := reasons(gap_messages("EKSCluster", ""), "the EKS cluster's OIDC issuer is not known: pass --cluster-name, or add aws eks describe-cluster to the evidence")
+} else := msg if {
+	msg := analysis[arn].trustError
+}
+
+# associations_known holds when the cluster's Pod Identity associations
+# were read.
+associations_known if {
+	input.aws.cluster
+	count(gap_messages("PodIdentityAssociation", "")) == 0
+}
