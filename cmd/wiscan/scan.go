@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/wiscan/wiscan/collectors"
+	awscollector "github.com/wiscan/wiscan/collectors/aws"
 	"github.com/wiscan/wiscan/collectors/evidence"
 	"github.com/wiscan/wiscan/collectors/kube"
 	"github.com/wiscan/wiscan/engine"
@@ -28,6 +29,10 @@ type collectFlags struct {
 	profiles     []string
 	profileFiles []string
 	cloud        string
+	skipCloud    bool
+	region       string
+	clusterName  string
+	trustQuota   int
 }
 
 func (f *collectFlags) register(cmd *cobra.Command) {
@@ -39,6 +44,15 @@ func (f *collectFlags) register(cmd *cobra.Command) {
 	fl.StringArrayVar(&f.profiles, "profile", nil, fmt.Sprintf("built-in profile, repeatable (%s; default %s)", strings.Join(profiles.Builtin(), ", "), profiles.Default))
 	fl.StringArrayVar(&f.profileFiles, "profile-file", nil, "user profile file (YAML), repeatable")
 	fl.StringVar(&f.cloud, "cloud", "", "cloud in use for every profile: aws, azure or gcp (default: the profile's, else inferred)")
+	fl.BoolVar(&f.skipCloud, "skip-cloud", false, "do not read the cloud's IAM state (its controls are then unknown)")
+	fl.StringVar(&f.region, "region", "", "AWS region (default: the SDK's, else the region in an EKS context's ARN)")
+	fl.StringVar(&f.clusterName, "cluster-name", "", "EKS cluster name (default: from a kubeconfig context named after the cluster's ARN)")
+	fl.IntVar(&f.trustQuota, "aws-trust-policy-quota", 0, "the account's role trust policy length quota, if raised from IAM's default of 2048")
+}
+
+// cloudFlagsSet reports whether a flag for live cloud collection was given.
+func (f *collectFlags) cloudFlagsSet() bool {
+	return f.region != "" || f.clusterName != "" || f.trustQuota != 0
 }
 
 // evalFlags choose the policies and the outputs.
@@ -135,8 +149,8 @@ func (a *app) collect(ctx context.Context, f collectFlags) (*snapshot.Snapshot, 
 	s.Profiles = ps
 	var c collectors.Collector
 	if f.evidence != "" {
-		if f.kubeconfig != "" || f.context != "" {
-			return nil, usageErr("--evidence reads files; it does not take --kubeconfig or --context")
+		if f.kubeconfig != "" || f.context != "" || f.cloudFlagsSet() {
+			return nil, usageErr("--evidence reads files; it does not take --kubeconfig, --context, --region, --cluster-name or --aws-trust-policy-quota")
 		}
 		c = &evidence.Collector{Dir: f.evidence, Progress: a.progress(), Log: a.log}
 	} else {
@@ -154,6 +168,18 @@ func (a *app) collect(ctx context.Context, f collectFlags) (*snapshot.Snapshot, 
 		return nil, usageErr("%w", err)
 	case err != nil:
 		return nil, incomplete(fmt.Errorf("collect: %w", err))
+	}
+	if f.evidence == "" && !f.skipCloud && (f.cloudFlagsSet() || awscollector.Needed(s)) {
+		ac := awscollector.New(awscollector.Options{
+			Region: f.region, ClusterName: f.clusterName, ClusterARN: s.Source.Context, Timeout: f.timeout,
+			TrustPolicyQuota: f.trustQuota, Progress: a.progress(), Log: a.log,
+		})
+		a.log.Info("collecting", "collector", ac.Name())
+		err := ac.Collect(ctx, s)
+		a.endProgress()
+		if err != nil {
+			return nil, incomplete(fmt.Errorf("collect aws: %w", err))
+		}
 	}
 	s.Sort()
 	return s, nil

@@ -1,0 +1,191 @@
+package aws
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/wiscan/wiscan/snapshot"
+	"github.com/wiscan/wiscan/test/awsapi"
+)
+
+const (
+	bucket  = "spaces-backups"
+	managed = "arn:aws:iam::123456789012:policy/backup-restore"
+	perms   = `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["s3:GetObject","s3:PutObject","s3:ListBucket","s3:DeleteObject"],"Resource":["arn:aws:s3:::spaces-backups","arn:aws:s3:::spaces-backups/*"]}]}`
+)
+
+func namespace(i int) string { return fmt.Sprintf("mxp-%08x-0000-0000-0000-000000000000-system", i) }
+
+// server is the documented IRSA setup: the cluster's provider registered,
+// role backup-restore-role trusting it, with an inline and a managed
+// policy; role other shares the managed policy.
+func server(t *testing.T) *awsapi.Server {
+	srv := awsapi.Start(t)
+	srv.Env(t)
+	issuer := strings.TrimPrefix(srv.Issuer, "https://")
+	trust := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Federated":"` + srv.ProviderARN() + `"},"Action":"sts:AssumeRoleWithWebIdentity","Condition":{"StringEquals":{"` + issuer + `:aud":"sts.amazonaws.com","` + issuer + `:sub":"system:serviceaccount:` + namespace(0) + `:mxp-controller"}}}]}`
+	srv.Providers[srv.ProviderARN()] = []string{"sts.amazonaws.com"}
+	srv.Roles["backup-restore-role"] = awsapi.Role{Name: "backup-restore-role", Trust: trust, Inline: map[string]string{"backup": perms}, Attached: []string{managed}, Boundary: managed}
+	srv.Roles["other"] = awsapi.Role{Name: "other", Trust: trust, Attached: []string{managed}}
+	srv.Policies[managed] = awsapi.Policy{Name: "backup-restore", Version: "v3", Document: perms}
+	srv.Buckets[bucket] = ""
+	return srv
+}
+
+// spaceSnapshot has n control plane namespaces whose service accounts name
+// the given roles in turn.
+func spaceSnapshot(n int, roles ...string) *snapshot.Snapshot {
+	s := snapshot.New(time.Now())
+	p := snapshot.Profile{Name: "spaces-backup", ServiceAccount: "mxp-controller", BackupConfig: "SharedBackupConfig", Storage: snapshot.Storage{Bucket: bucket}}
+	for i := range n {
+		ns := namespace(i)
+		p.Targets = append(p.Targets, ns)
+		role := roles[i%len(roles)]
+		snapshot.Put(s.Kubernetes.ServiceAccounts, ns, "mxp-controller", snapshot.ServiceAccount{Meta: snapshot.Meta{
+			Namespace: ns, Name: "mxp-controller", Annotations: map[string]string{"eks.amazonaws.com/role-arn": role}}})
+	}
+	s.Profiles = []snapshot.Profile{p}
+	return s
+}
+
+func collect(t *testing.T, s *snapshot.Snapshot, opts Options) *snapshot.Snapshot {
+	t.Helper()
+	opts.ClusterName = "spaces"
+	opts.MaxBackoff = 5 * time.Millisecond
+	if err := New(opts).Collect(context.Background(), s); err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func TestCollect(t *testing.T) {
+	srv := server(t)
+	s := collect(t, spaceSnapshot(2, srv.RoleARN("backup-restore-role"), srv.RoleARN("other")), Options{})
+	if len(s.Errors) != 0 {
+		t.Fatalf("gaps: %+v", s.Errors)
+	}
+	a := s.AWS
+	if a.Account != "123456789012" || a.Partition != "aws" || a.Cluster == nil || a.Cluster.OIDCIssuer != srv.Issuer {
+		t.Fatalf("account and cluster: %+v %+v", a, a.Cluster)
+	}
+	if ids := a.OIDCProviders[srv.ProviderARN()].ClientIDs; len(ids) != 1 || ids[0] != "sts.amazonaws.com" {
+		t.Errorf("provider client IDs %v", ids)
+	}
+	r := a.Roles[srv.RoleARN("backup-restore-role")]
+	if !r.Found || r.TrustPolicy == nil || len(r.Inline) != 1 || len(r.Attached) != 1 || r.Boundary == nil {
+		t.Fatalf("role %+v", r)
+	}
+	// IAM sends documents percent-encoded; the snapshot holds them decoded.
+	doc, ok := r.TrustPolicy.Document.(map[string]any)
+	if !ok || doc["Version"] != "2012-10-17" {
+		t.Errorf("trust policy not decoded: %#v", r.TrustPolicy.Document)
+	}
+	if r.Attached[0].Version != "v3" || r.Attached[0].Document == nil {
+		t.Errorf("attached %+v", r.Attached[0])
+	}
+	// The managed policy attached to both roles and used as a boundary is
+	// read once.
+	if c := srv.Calls(); c["GetPolicy"] != 1 || c["GetPolicyVersion"] != 1 {
+		t.Errorf("managed policy read %d/%d times, want once", c["GetPolicy"], c["GetPolicyVersion"])
+	}
+	if b, ok := a.Buckets[bucket]; !ok || b.Policy != nil {
+		t.Errorf("bucket %+v", a.Buckets)
+	}
+}
+
+func TestCollectErrors(t *testing.T) {
+	cases := map[string]struct {
+		setup func(*awsapi.Server)
+		role  string
+		check func(*testing.T, *snapshot.Snapshot, *awsapi.Server)
+	}{
+		// NoSuchEntity is an answer: the role does not exist.
+		"role does not exist": {role: "missing", check: func(t *testing.T, s *snapshot.Snapshot, srv *awsapi.Server) {
+			r, ok := s.AWS.Roles[srv.RoleARN("missing")]
+			if !ok || r.Found {
+				t.Fatalf("role %+v", r)
+			}
+			if len(s.Errors) != 0 {
+				t.Fatalf("gaps %+v", s.Errors)
+			}
+		}},
+		// AccessDenied is a gap: the role is absent and the reason kept.
+		"GetRole denied": {setup: func(srv *awsapi.Server) { srv.Deny["GetRole"] = true }, check: func(t *testing.T, s *snapshot.Snapshot, srv *awsapi.Server) {
+			if _, ok := s.AWS.Roles[srv.RoleARN("backup-restore-role")]; ok {
+				t.Fatal("a denied role is in the snapshot")
+			}
+			assertGap(t, s, KindRole, srv.RoleARN("backup-restore-role"), "forbidden", "AccessDenied")
+		}},
+		"inline policy denied": {setup: func(srv *awsapi.Server) { srv.Deny["GetRolePolicy"] = true }, check: func(t *testing.T, s *snapshot.Snapshot, srv *awsapi.Server) {
+			r := s.AWS.Roles[srv.RoleARN("backup-restore-role")]
+			if len(r.Inline) != 1 || r.Inline[0].Error == "" || r.Inline[0].Document != nil {
+				t.Fatalf("inline %+v", r.Inline)
+			}
+			assertGap(t, s, KindRole, srv.RoleARN("backup-restore-role"), "forbidden", "GetRolePolicy")
+		}},
+		"associations denied": {setup: func(srv *awsapi.Server) { srv.Deny["ListPodIdentityAssociations"] = true }, check: func(t *testing.T, s *snapshot.Snapshot, _ *awsapi.Server) {
+			assertGap(t, s, KindAssociation, "", "forbidden", "AccessDeniedException")
+		}},
+		// Throttled calls are retried with backoff and then succeed.
+		"throttled": {setup: func(srv *awsapi.Server) { srv.Throttle["GetRole"] = 2; srv.Throttle["DescribeCluster"] = 1 }, check: func(t *testing.T, s *snapshot.Snapshot, srv *awsapi.Server) {
+			if len(s.Errors) != 0 {
+				t.Fatalf("gaps %+v", s.Errors)
+			}
+			if c := srv.Calls(); c["GetRole"] != 3 || c["DescribeCluster"] != 2 {
+				t.Fatalf("calls %v, want GetRole 3 and DescribeCluster 2", c)
+			}
+		}},
+		"bucket policy denied": {setup: func(srv *awsapi.Server) { srv.Deny["GetBucketPolicy"] = true }, check: func(t *testing.T, s *snapshot.Snapshot, _ *awsapi.Server) {
+			assertGap(t, s, KindBucket, bucket, "forbidden", "AccessDenied")
+		}},
+		"role in another partition": {role: "arn:aws-cn:iam::123456789012:role/backup", check: func(t *testing.T, s *snapshot.Snapshot, _ *awsapi.Server) {
+			assertGap(t, s, KindRole, "arn:aws-cn:iam::123456789012:role/backup", "not-provided", "partition aws-cn")
+		}},
+		"role in another account": {role: "arn:aws:iam::210987654321:role/backup", check: func(t *testing.T, s *snapshot.Snapshot, _ *awsapi.Server) {
+			assertGap(t, s, KindRole, "arn:aws:iam::210987654321:role/backup", "not-provided", "account 210987654321")
+		}},
+	}
+	for name, c := range cases {
+		t.Run(name, func(t *testing.T) {
+			srv := server(t)
+			if c.setup != nil {
+				c.setup(srv)
+			}
+			role := srv.RoleARN("backup-restore-role")
+			if strings.HasPrefix(c.role, "arn:") {
+				role = c.role
+			} else if c.role != "" {
+				role = srv.RoleARN(c.role)
+			}
+			c.check(t, collect(t, spaceSnapshot(1, role), Options{}), srv)
+		})
+	}
+}
+
+func assertGap(t *testing.T, s *snapshot.Snapshot, kind, name, reason, text string) {
+	t.Helper()
+	for _, e := range s.Errors {
+		if e.Kind == kind && e.Name == name && e.Reason == reason && strings.Contains(e.Message, text) {
+			return
+		}
+	}
+	t.Fatalf("no %s gap %s/%s with %q: %+v", reason, kind, name, text, s.Errors)
+}
+
+// With every control plane sharing one role, a thousand namespaces cost the
+// same AWS calls as one: each distinct role is read once.
+func TestCallsDoNotGrowWithNamespaces(t *testing.T) {
+	count := func(n int) map[string]int {
+		srv := server(t)
+		collect(t, spaceSnapshot(n, srv.RoleARN("backup-restore-role")), Options{})
+		return srv.Calls()
+	}
+	one, many := count(1), count(1000)
+	if fmt.Sprint(one) != fmt.Sprint(many) {
+		t.Fatalf("calls with 1 namespace %v, with 1,000 %v", one, many)
+	}
+	t.Logf("AWS calls for 1 or 1,000 namespaces: %v", one)
+}

@@ -1,0 +1,94 @@
+package e2e
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/wiscan/wiscan/report"
+	"github.com/wiscan/wiscan/test/awsapi"
+)
+
+const documentedPermissions = `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["s3:GetObject","s3:PutObject","s3:ListBucket","s3:DeleteObject"],"Resource":["arn:aws:s3:::spaces-backups","arn:aws:s3:::spaces-backups/*"]}]}`
+
+// trustFor is the documented IRSA trust policy with one subject per
+// namespace.
+func trustFor(srv *awsapi.Server, namespaces ...string) string {
+	issuer := strings.TrimPrefix(srv.Issuer, "https://")
+	var subs []string
+	for _, ns := range namespaces {
+		subs = append(subs, `"system:serviceaccount:`+ns+`:mxp-controller"`)
+	}
+	return `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Federated":"` + srv.ProviderARN() +
+		`"},"Action":"sts:AssumeRoleWithWebIdentity","Condition":{"StringEquals":{"` + issuer + `:aud":"sts.amazonaws.com","` +
+		issuer + `:sub":[` + strings.Join(subs, ",") + `]}}}]}`
+}
+
+// A Space of six control planes on IRSA, set up as documented except that
+// the role's trust policy names only the first four: wiscan scan, reading
+// the real API server and the AWS APIs through the real SDK, reports
+// exactly that, once, naming the two control planes left out.
+func TestAWSSpace(t *testing.T) {
+	env := startSpace(t)
+	c := newCluster(t, env)
+	c.namespace("team-a", map[string]string{"spaces.upbound.io/group": "true"})
+	c.sharedBackupConfig("team-a", "default", "InjectedIdentity")
+	var all []string
+	for i := range 6 {
+		ns := cpNamespace(i)
+		all = append(all, ns)
+		c.namespace(ns, nil)
+		c.serviceAccount(ns, "mxp-controller", map[string]string{"eks.amazonaws.com/role-arn": roleARN})
+		c.deployment(ns, "mxp-controller", irsaEnv)
+		c.pod(ns, "mxp-controller", irsaEnv)
+	}
+	srv := awsapi.Start(t)
+	srv.Providers[srv.ProviderARN()] = []string{"sts.amazonaws.com"}
+	srv.Roles["backup-restore-role"] = awsapi.Role{Name: "backup-restore-role", Trust: trustFor(srv, all[:4]...), Inline: map[string]string{"backup-restore": documentedPermissions}}
+	srv.Buckets["spaces-backups"] = ""
+	srv.Throttle["GetRole"] = 1
+
+	bin := buildCLI(t)
+	kc := env.Kubeconfig(t, t.TempDir())
+	cmd := exec.Command(bin, "scan", "--kubeconfig", kc, "--cluster-name", "spaces", "--format", "json")
+	cmd.Env = append(os.Environ(),
+		"AWS_ENDPOINT_URL="+srv.URL, "AWS_REGION=us-east-1", "AWS_EC2_METADATA_DISABLED=true",
+		"AWS_CONFIG_FILE=/dev/null", "AWS_SHARED_CREDENTIALS_FILE=/dev/null",
+		"AWS_ACCESS_KEY_ID="+exampleKeyID, "AWS_SECRET_ACCESS_KEY="+exampleSecret)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err := cmd.Run()
+	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 1 {
+		t.Fatalf("exit %v, want 1; stderr: %s", err, stderr.String())
+	}
+	var r report.Report
+	if err := json.Unmarshal(stdout.Bytes(), &r); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, f := range r.Findings {
+		got = append(got, f.ControlID+" "+string(f.Status)+" "+f.Resource.Kind+"/"+f.Resource.Name)
+	}
+	want := []string{"WI-AWS-006 fail IAMRole/" + roleARN}
+	if !slices.Equal(got, want) {
+		t.Fatalf("findings\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	f := r.Findings[0]
+	for _, ns := range all[4:] {
+		if !strings.Contains(f.Message, ns) {
+			t.Errorf("finding %q does not name %s", f.Message, ns)
+		}
+	}
+	if calls := srv.Calls(); calls["GetRole"] != 2 {
+		t.Errorf("GetRole served %d times, want 2 (one throttled, retried)", calls["GetRole"])
+	}
+	for _, c := range r.Controls {
+		if strings.HasPrefix(c.ID, "WI-AWS-") && c.Status != report.Pass && c.ID != "WI-AWS-006" {
+			t.Errorf("%s is %s, want pass", c.ID, c.Status)
+		}
+	}
+}
