@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"fmt"
+	"maps"
 	"testing"
 	"time"
 
@@ -52,10 +53,42 @@ func synthetic(n int) *snapshot.Snapshot {
 		snapshot.Put(k.Secrets, ns, "other", snapshot.Secret{Meta: meta("other"), Type: "Opaque", Keys: []string{"id"}, Credentials: creds})
 	}
 	k.Spaces.Kinds["SharedBackupConfig"] = true
+	k.Spaces.SharedBackupConfigs = []snapshot.BackupConfig{{
+		Meta: snapshot.Meta{Namespace: "default", Name: "default"}, Kind: "SharedBackupConfig", Provider: "AWS",
+		Bucket: "spaces-backups", Config: map[string]string{"region": "us-east-1"}, CredentialsSource: "InjectedIdentity",
+	}}
+	s.AWS = syntheticAWS(role)
 	if err := profiles.Target(s); err != nil {
 		panic(err)
 	}
 	return s
+}
+
+// syntheticAWS is the AWS side every control plane shares: one role whose
+// trust policy admits the control plane namespaces by a confined pattern.
+func syntheticAWS(role string) *snapshot.AWS {
+	a := snapshot.NewAWS()
+	a.Account, a.Partition = "123456789012", "aws"
+	issuer := "oidc.eks.us-east-1.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE"
+	provider := "arn:aws:iam::123456789012:oidc-provider/" + issuer
+	a.Cluster = &snapshot.EKSCluster{Name: "spaces", ARN: "arn:aws:eks:us-east-1:123456789012:cluster/spaces", OIDCIssuer: "https://" + issuer}
+	a.OIDCProviders[provider] = snapshot.OIDCProvider{ARN: provider, URL: issuer, ClientIDs: []string{"sts.amazonaws.com"}}
+	trust := map[string]any{"Version": "2012-10-17", "Statement": []any{map[string]any{
+		"Effect": "Allow", "Principal": map[string]any{"Federated": provider}, "Action": "sts:AssumeRoleWithWebIdentity",
+		"Condition": map[string]any{
+			"StringEquals": map[string]any{issuer + ":aud": "sts.amazonaws.com"},
+			"StringLike":   map[string]any{issuer + ":sub": "system:serviceaccount:mxp-*-system:mxp-controller"},
+		},
+	}}}
+	perms := map[string]any{"Version": "2012-10-17", "Statement": []any{map[string]any{
+		"Effect": "Allow", "Action": []any{"s3:GetObject", "s3:PutObject", "s3:ListBucket", "s3:DeleteObject"},
+		"Resource": []any{"arn:aws:s3:::spaces-backups", "arn:aws:s3:::spaces-backups/*"},
+	}}}
+	a.Roles[role] = snapshot.Role{ARN: role, Name: "backup-restore-role", Found: true,
+		TrustPolicy: &snapshot.PolicyDocument{Document: trust},
+		Inline:      []snapshot.PolicyDocument{{Name: "backup-restore", Document: perms}}, Attached: []snapshot.PolicyDocument{}}
+	a.Buckets["spaces-backups"] = snapshot.Bucket{Name: "spaces-backups"}
+	return a
 }
 
 // BenchmarkEvaluate measures one evaluation of every control, input
@@ -81,8 +114,9 @@ func BenchmarkEvaluate(b *testing.B) {
 	}
 }
 
-// The synthetic Space yields the findings it was built with: one typo and
-// one static key per ten control planes.
+// The synthetic Space yields the findings it was built with: one typo (and
+// so one unbound service account) and one static key per ten control
+// planes; the shared AWS role passes every AWS control.
 func TestSyntheticFindings(t *testing.T) {
 	e, err := New(context.Background(), Options{})
 	if err != nil {
@@ -96,7 +130,10 @@ func TestSyntheticFindings(t *testing.T) {
 	for _, f := range fs {
 		count[f.ControlID+"/"+string(f.Status)]++
 	}
-	if count["WI-K8S-003/fail"] != 10 || count["WI-K8S-010/fail"] != 10 {
-		t.Errorf("findings by control: %v", count)
+	// The pods of a misspelled service account still carry the role: a
+	// restart is due there too (WI-K8S-005).
+	want := map[string]int{"WI-K8S-002/fail": 10, "WI-K8S-003/fail": 10, "WI-K8S-005/fail": 10, "WI-K8S-010/fail": 10}
+	if !maps.Equal(count, want) {
+		t.Errorf("findings by control %v, want %v", count, want)
 	}
 }

@@ -36,6 +36,19 @@ unknown contains {"msg": msg, "resource": aws.role_resource(arn)} if {
 	msg := access_unknown(arn)
 }
 
+# A permission statement the scanner cannot evaluate may grant anything.
+unknown contains u if {
+	some arn, _ in aws.uses
+	some p in aws.analysis[arn].problems
+	p.policy != "trust policy"
+	# A document that does not parse at all is reported as accessError.
+	object.get(p, "statement", "") != ""
+	u := {
+		"msg": sprintf("role %s, %s %s: %s: its grants cannot be evaluated", [arn, p.policy, p.statement, p.msg]),
+		"resource": aws.role_resource(arn),
+	}
+}
+
 # access_unknown explains why a role's access cannot be decided.
 access_unknown(arn) := msg if {
 	msg := aws.role_unknown(arn)

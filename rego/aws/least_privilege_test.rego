@@ -26,6 +26,9 @@ cases := {
 	# The boundary takes away everything but the four actions.
 	"boundary trims s3 star": {"input": fx.space_aws({"inline": allow("s3:*", both), "boundary": fx.documented_permissions}), "want": {"deny": 0, "unknown": 0}},
 	"attached policy not readable": {"input": fx.space_aws({"attached": [{"arn": "arn:aws:iam::123456789012:policy/extra", "document": null, "error": "AccessDenied: iam:GetPolicyVersion"}]}), "want": {"deny": 0, "unknown": 1}},
+	# A broken statement is not skipped: it could grant anything.
+	"unknown condition operator": {"input": fx.space_aws({"inline": [{"name": "backup-restore", "document": fx.documented_permissions}, {"name": "p", "document": fx.statement({"Effect": "Allow", "Action": "s3:*", "Resource": "*", "Condition": {"StringRegex": {"aws:x": "y"}}})}]}), "want": {"deny": 0, "unknown": 1}},
+	"truncated document": {"input": fx.space_aws({"inline": [{"name": "p", "document": "%7B%22Version%22%3A%222012-10-17%22%2C%22Statem"}]}), "want": {"deny": 0, "unknown": 1}},
 	"bucket unknown": {"input": fx.space_aws({"sharedBackupConfigs": []}), "want": {"deny": 0, "unknown": 1}},
 	"aws not collected": {"input": fx.space({}), "want": {"deny": 0, "unknown": 1}},
 }

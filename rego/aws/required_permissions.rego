@@ -49,3 +49,17 @@ unknown contains u if {
 		"resource": aws.role_resource(arn),
 	}
 }
+
+# An unreadable bucket policy could hold the deny that blocks the role: a
+# role whose own policies grant everything is unknown, not passed.
+unknown contains u if {
+	some arn, _ in aws.uses
+	some bucket, access in aws.analysis[arn].access
+	count(access.missing) == 0
+	gaps := aws.gap_messages("S3BucketPolicy", bucket)
+	count(gaps) > 0
+	u := {
+		"msg": sprintf("role %s: the policy of bucket %s could not be read, and an explicit deny there would block the role: %s", [arn, bucket, concat("; ", gaps)]),
+		"resource": aws.role_resource(arn),
+	}
+}

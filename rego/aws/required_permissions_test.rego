@@ -26,5 +26,6 @@ cases := {
 	"config names another bucket": {"input": fx.space_aws({"bc_bucket": "other-bucket"}), "want": {"deny": 1, "unknown": 0}},
 	"no permission policies": {"input": fx.space_aws({"inline": []}), "want": {"deny": 1, "unknown": 0}},
 	"statement cannot be evaluated": {"input": fx.space_aws({"inline": [{"name": "p", "document": fx.statement({"Effect": "Allow", "Action": "s3:*", "Resource": both, "Condition": {"StringRegex": {"aws:x": "y"}}})}]}), "want": {"deny": 0, "unknown": 4}},
+	"bucket policy not readable": {"input": fx.space_aws({"errors": [{"collector": "aws", "kind": "S3BucketPolicy", "name": fx.bucket, "reason": "forbidden", "message": "AccessDenied"}]}), "want": {"deny": 0, "unknown": 1}},
 	"role access denied": {"input": fx.space_aws({"roles": {}, "errors": [{"collector": "aws", "kind": "IAMRole", "name": fx.role_arn, "reason": "forbidden", "message": "AccessDenied"}]}), "want": {"deny": 0, "unknown": 1}},
 }

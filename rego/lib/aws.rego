@@ -37,11 +37,25 @@ uses[arn] contains use(t, "pod-identity") if {
 
 use(t, via) := {"namespace": t.namespace, "serviceAccount": t.profile.serviceAccount, "profile": t.profile.name, "via": via}
 
-via(arn, how) := [u | some u in uses[arn]; u.via == how]
+# The following are rules, not functions, so that each is computed once
+# per role however many controls ask.
+via_uses[arn][how] := [u | some u in uses[arn]; u.via == how] if {
+	some arn, _ in uses
+	some how in {"irsa", "pod-identity"}
+}
 
-namespaces(arn) := sort({u.namespace | some u in uses[arn]})
+via(arn, how) := via_uses[arn][how]
 
-namespaces_via(arn, how) := sort({u.namespace | some u in via(arn, how)})
+role_namespaces[arn] := sort({u.namespace | some u in us}) if some arn, us in uses
+
+namespaces(arn) := role_namespaces[arn]
+
+via_namespaces[arn][how] := sort({u.namespace | some u in us}) if {
+	some arn, hows in via_uses
+	some how, us in hows
+}
+
+namespaces_via(arn, how) := via_namespaces[arn][how]
 
 # summary names the first namespaces of a list and counts the rest.
 summary(list) := concat(", ", list) if {
@@ -104,12 +118,14 @@ reasons(gaps, fallback) := fallback if count(gaps) == 0
 
 # buckets(arn) are the buckets the role's users must reach: each profile's
 # storage.bucket, else the buckets of its backup configurations.
-buckets(arn) := {b |
-	some u in uses[arn]
+role_buckets[arn] := {b |
+	some name in {u.profile | some u in uses[arn]}
 	some p in input.profiles
-	p.name == u.profile
+	p.name == name
 	some b in profile_buckets(p)
-}
+} if some arn, _ in uses
+
+buckets(arn) := role_buckets[arn]
 
 profile_buckets(p) := {b} if {
 	b := trim_space(object.get(object.get(p, "storage", {}), "bucket", ""))
@@ -127,27 +143,32 @@ configs("SharedBackupConfig") := input.kubernetes.spaces.sharedBackupConfigs
 configs("SpaceBackupConfig") := input.kubernetes.spaces.spaceBackupConfigs
 
 # probes are subjects outside the profiles that use a role: other
-# namespaces, other service accounts, look-alike namespace names.
+# namespaces, other service accounts, look-alike namespace names. Names
+# derived from the role's namespaces use the first few: trust conditions
+# are written once for all control planes, not per namespace.
 probes(arn) := sort({p |
-	some u in uses[arn]
+	some sa in {u.serviceAccount | some u in via(arn, "irsa")}
+	some ns in array.slice(namespaces_via(arn, "irsa"), 0, 3)
 	some p in [
-		sprintf("system:serviceaccount:kube-system:%s", [u.serviceAccount]),
-		sprintf("system:serviceaccount:default:%s", [u.serviceAccount]),
-		sprintf("system:serviceaccount:wiscan-probe:%s", [u.serviceAccount]),
-		sprintf("system:serviceaccount:%s-probe:%s", [u.namespace, u.serviceAccount]),
-		sprintf("system:serviceaccount:probe-%s:%s", [u.namespace, u.serviceAccount]),
-		sprintf("system:serviceaccount:%s:default", [u.namespace]),
-		sprintf("system:serviceaccount:%s:%s-probe", [u.namespace, u.serviceAccount]),
+		sprintf("system:serviceaccount:kube-system:%s", [sa]),
+		sprintf("system:serviceaccount:default:%s", [sa]),
+		sprintf("system:serviceaccount:wiscan-probe:%s", [sa]),
+		sprintf("system:serviceaccount:%s-probe:%s", [ns, sa]),
+		sprintf("system:serviceaccount:probe-%s:%s", [ns, sa]),
+		sprintf("system:serviceaccount:%s:default", [ns]),
+		sprintf("system:serviceaccount:%s:%s-probe", [ns, sa]),
 	]
-	not p in subjects(arn)
+	not p in irsa_subject_set[arn]
 })
 
+irsa_subject_set[arn] := {sprintf("system:serviceaccount:%s:%s", [u.namespace, u.serviceAccount]) | some u in via(arn, "irsa")} if {
+	some arn, _ in uses
+}
+
 # irsa_subjects are analysed only when the cluster's issuer is known.
-irsa_subjects(arn) := sort(subjects(arn)) if issuer != ""
+irsa_subjects(arn) := sort(irsa_subject_set[arn]) if issuer != ""
 
 else := []
-
-subjects(arn) := {sprintf("system:serviceaccount:%s:%s", [u.namespace, u.serviceAccount]) | some u in via(arn, "irsa")}
 
 # analysis[arn] is IAM's evaluation of a used role: trust for its IRSA and
 # Pod Identity users, and access to their buckets.

@@ -1,0 +1,92 @@
+package engine
+
+import (
+	"context"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/wiscan/wiscan/snapshot"
+)
+
+const trustText = `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"pods.eks.amazonaws.com"},"Action":["sts:AssumeRole","sts:TagSession"]}]}`
+
+// Documents arrive decoded (objects), as IAM stores them (URL-encoded
+// text), or broken; a broken one is an error naming the policy, never a
+// crash or an empty policy.
+func TestAnalyzeRoleDocuments(t *testing.T) {
+	ctx := RoleContext{Partition: "aws", Account: "123456789012", PodSubjects: [][2]string{{"ns", "sa"}}, Buckets: []string{"b"}}
+	cases := map[string]struct {
+		trust      any
+		trustError string
+	}{
+		"URL-encoded":    {trust: url.QueryEscape(trustText)},
+		"plain text":     {trust: trustText},
+		"truncated":      {trust: url.QueryEscape(trustText)[:50], trustError: "trust policy: malformed policy document"},
+		"not an object":  {trust: []any{"x"}, trustError: "want a JSON object"},
+		"no statement":   {trust: map[string]any{"Version": "2012-10-17"}, trustError: "no Statement element"},
+		"binary garbage": {trust: "\x00\x01{", trustError: "malformed policy document"},
+	}
+	for name, c := range cases {
+		t.Run(name, func(t *testing.T) {
+			role := snapshot.Role{ARN: "arn:aws:iam::123456789012:role/r", Found: true, TrustPolicy: &snapshot.PolicyDocument{Document: c.trust}}
+			a := AnalyzeRole(role, ctx)
+			if c.trustError == "" {
+				if a.TrustError != "" || a.PodIdentity == nil || len(a.PodIdentity.Denied) != 0 {
+					t.Fatalf("analysis %+v", a)
+				}
+				return
+			}
+			if !strings.Contains(a.TrustError, c.trustError) {
+				t.Fatalf("trust error %q, want %q", a.TrustError, c.trustError)
+			}
+		})
+	}
+}
+
+// User policies may call the IAM built-in too.
+func TestUserPolicyCallsAnalyzeRole(t *testing.T) {
+	dir := t.TempDir()
+	policy := `# METADATA
+# title: Every role trusts a principal
+# description: test
+# related_resources:
+#   - ref: https://example.com
+# custom:
+#   id: ORG-AWS-001
+#   severity: low
+#   remediation: none
+package org.aws.trust
+
+deny contains {"msg": "role has no trust", "resource": {"kind": "IAMRole", "name": arn}} if {
+	some arn, role in input.aws.roles
+	a := wiscan.aws.analyze_role(role, {"partition": "aws", "podSubjects": [["ns", "sa"]]})
+	count(a.podIdentity.denied) > 0
+}
+`
+	if err := os.WriteFile(filepath.Join(dir, "trust.rego"), []byte(policy), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	e, err := New(context.Background(), Options{PolicyDirs: []string{dir}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := snapshot.New(time.Now())
+	s.AWS = snapshot.NewAWS()
+	s.AWS.Roles["arn:aws:iam::123456789012:role/r"] = snapshot.Role{ARN: "arn:aws:iam::123456789012:role/r", Found: true,
+		TrustPolicy: &snapshot.PolicyDocument{Document: map[string]any{"Statement": []any{}}}}
+	fs, err := e.Evaluate(context.Background(), s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, f := range fs {
+		found = found || f.ControlID == "ORG-AWS-001"
+	}
+	if !found {
+		t.Fatalf("user policy did not fire: %+v", fs)
+	}
+}
