@@ -23,8 +23,11 @@ test: harness ## Run every test: Go, Rego, and the real API server tests
 bench: ## Run the evaluation benchmarks
 	$(GO) test -run '^$$' -bench . -benchtime 3x ./engine/
 
+fuzz: ## Fuzz the IAM policy parser for a minute
+	$(GO) test -run '^$$' -fuzz FuzzParse -fuzztime 60s ./iampolicy/
+
 lint: ## gofmt and go vet
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || (gofmt -l $$(git ls-files '*.go'); exit 1)
 	$(GO) vet ./...
 
-.PHONY: help build demo harness test bench lint
+.PHONY: help build demo harness test bench fuzz lint
