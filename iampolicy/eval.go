@@ -338,24 +338,17 @@ func boolTri(b bool) tri {
 	return no
 }
 
-func anyOf(ts []tri) tri {
-	out := no
-	for _, t := range ts {
-		if t == yes {
-			return yes
-		}
-		if t == maybe {
-			out = maybe
-		}
-	}
-	return out
-}
+// anyOf is true if one is, else maybe if one is; all is false if one is,
+// else maybe if one is.
+func anyOf(ts []tri) tri { return fold(ts, yes, no) }
 
-func all(ts []tri) tri {
-	out := yes
+func all(ts []tri) tri { return fold(ts, no, yes) }
+
+func fold(ts []tri, decisive, neutral tri) tri {
+	out := neutral
 	for _, t := range ts {
-		if t == no {
-			return no
+		if t == decisive {
+			return decisive
 		}
 		if t == maybe {
 			out = maybe

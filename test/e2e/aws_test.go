@@ -1,10 +1,6 @@
 package e2e
 
 import (
-	"bytes"
-	"encoding/json"
-	"os"
-	"os/exec"
 	"slices"
 	"strings"
 	"testing"
@@ -52,23 +48,11 @@ func TestAWSSpace(t *testing.T) {
 	srv.Buckets["spaces-backups"] = ""
 	srv.Throttle["GetRole"] = 1
 
-	bin := buildCLI(t)
-	kc := env.Kubeconfig(t, t.TempDir())
-	cmd := exec.Command(bin, "scan", "--kubeconfig", kc, "--cluster-name", "spaces", "--format", "json")
-	cmd.Env = append(os.Environ(),
-		"AWS_ENDPOINT_URL="+srv.URL, "AWS_REGION=us-east-1", "AWS_EC2_METADATA_DISABLED=true",
+	r := scanCLI(t, env, []string{
+		"AWS_ENDPOINT_URL=" + srv.URL, "AWS_REGION=us-east-1", "AWS_EC2_METADATA_DISABLED=true",
 		"AWS_CONFIG_FILE=/dev/null", "AWS_SHARED_CREDENTIALS_FILE=/dev/null",
-		"AWS_ACCESS_KEY_ID="+exampleKeyID, "AWS_SECRET_ACCESS_KEY="+exampleSecret)
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	err := cmd.Run()
-	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 1 {
-		t.Fatalf("exit %v, want 1; stderr: %s", err, stderr.String())
-	}
-	var r report.Report
-	if err := json.Unmarshal(stdout.Bytes(), &r); err != nil {
-		t.Fatal(err)
-	}
+		"AWS_ACCESS_KEY_ID=" + exampleKeyID, "AWS_SECRET_ACCESS_KEY=" + exampleSecret,
+	}, "--cluster-name", "spaces")
 	var got []string
 	for _, f := range r.Findings {
 		got = append(got, f.ControlID+" "+string(f.Status)+" "+f.Resource.Kind+"/"+f.Resource.Name)

@@ -19,6 +19,7 @@ import (
 	"github.com/wiscan/wiscan/profiles"
 	"github.com/wiscan/wiscan/report"
 	"github.com/wiscan/wiscan/snapshot"
+	"github.com/wiscan/wiscan/test/harness"
 )
 
 func collect(t *testing.T, cfg *rest.Config, opts kube.Options) *snapshot.Snapshot {
@@ -144,23 +145,32 @@ func TestSpace(t *testing.T) {
 	})
 
 	t.Run("cli scan of the live cluster", func(t *testing.T) {
-		bin := buildCLI(t)
-		kc := env.Kubeconfig(t, t.TempDir())
-		cmd := exec.Command(bin, "scan", "--kubeconfig", kc, "--skip-cloud", "--format", "json")
-		var stdout, stderr bytes.Buffer
-		cmd.Stdout, cmd.Stderr = &stdout, &stderr
-		err := cmd.Run()
-		if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 1 {
-			t.Fatalf("exit %v, want 1; stderr: %s", err, stderr.String())
-		}
-		var r report.Report
-		if err := json.Unmarshal(stdout.Bytes(), &r); err != nil {
-			t.Fatal(err)
-		}
+		r := scanCLI(t, env, nil, "--skip-cloud")
 		if r.Source.Mode != "live" || r.Summary.Findings[report.Critical] != 3 {
 			t.Errorf("report source %+v, critical findings %d, want live and 3", r.Source, r.Summary.Findings[report.Critical])
 		}
 	})
+}
+
+// scanCLI runs wiscan scan on the cluster with extra environment and
+// arguments, and returns its JSON report; the scan must exit 1.
+func scanCLI(t *testing.T, env *harness.Env, environ []string, args ...string) report.Report {
+	t.Helper()
+	bin := buildCLI(t)
+	kc := env.Kubeconfig(t, t.TempDir())
+	cmd := exec.Command(bin, append([]string{"scan", "--kubeconfig", kc, "--format", "json"}, args...)...)
+	cmd.Env = append(os.Environ(), environ...)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err := cmd.Run()
+	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 1 {
+		t.Fatalf("exit %v, want 1; stderr: %s", err, stderr.String())
+	}
+	var r report.Report
+	if err := json.Unmarshal(stdout.Bytes(), &r); err != nil {
+		t.Fatal(err)
+	}
+	return r
 }
 
 func buildCLI(t *testing.T) string {
