@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/wiscan/wiscan/engine"
+	"github.com/wiscan/wiscan/report"
 	"github.com/wiscan/wiscan/snapshot"
 	"github.com/wiscan/wiscan/test/awsapi"
 )
@@ -188,4 +190,36 @@ func TestCallsDoNotGrowWithNamespaces(t *testing.T) {
 		t.Fatalf("calls with 1 namespace %v, with 1,000 %v", one, many)
 	}
 	t.Logf("AWS calls for 1 or 1,000 namespaces: %v", one)
+}
+
+// Access denied on the role is never a pass: every AWS control that needs
+// the role is unknown, and WI-SCAN-001 names the gap.
+func TestAccessDeniedIsUnknown(t *testing.T) {
+	srv := server(t)
+	srv.Deny["GetRole"] = true
+	s := spaceSnapshot(3, srv.RoleARN("backup-restore-role"))
+	s.Kubernetes.Spaces.Kinds["SharedBackupConfig"] = true
+	collect(t, s, Options{})
+	e, err := engine.New(context.Background(), engine.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fs, err := e.Evaluate(context.Background(), s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]report.Status{}
+	for _, f := range fs {
+		if strings.HasPrefix(f.ControlID, "WI-AWS-") || f.ControlID == "WI-SCAN-001" {
+			got[f.ControlID] = f.Status
+		}
+	}
+	for _, id := range []string{"WI-AWS-001", "WI-AWS-003", "WI-AWS-004", "WI-AWS-005", "WI-AWS-006", "WI-AWS-007", "WI-AWS-008", "WI-AWS-012"} {
+		if got[id] != report.Unknown {
+			t.Errorf("%s: %q, want unknown", id, got[id])
+		}
+	}
+	if got["WI-SCAN-001"] != report.Fail {
+		t.Errorf("WI-SCAN-001: %q, want fail (all: %v)", got["WI-SCAN-001"], got)
+	}
 }

@@ -73,9 +73,16 @@ func newAWSReader() *awsReader {
 }
 
 // document takes one decoded JSON document; it reports whether it was AWS
-// CLI output.
-func (a *awsReader) document(file string, line int, m map[string]any) bool {
+// CLI output. lines gives the line of each item of a top-level list, so
+// that a role or association found in a long export is located exactly.
+func (a *awsReader) document(file string, line int, m map[string]any, lines func(key string, i int) int) bool {
 	loc := &snapshot.Location{File: file, Line: line}
+	at := func(key string, i int) *snapshot.Location {
+		if l := lines(key, i); l > 0 {
+			return &snapshot.Location{File: file, Line: l}
+		}
+		return loc
+	}
 	has := func(keys ...string) bool {
 		for _, k := range keys {
 			if _, ok := m[k]; !ok {
@@ -86,7 +93,7 @@ func (a *awsReader) document(file string, line int, m map[string]any) bool {
 	}
 	switch {
 	case has("RoleDetailList"):
-		a.authorizationDetails(m, loc)
+		a.authorizationDetails(m, loc, at)
 	case has("Account", "Arn", "UserId"):
 		a.caller = m
 	case has("cluster"):
@@ -94,8 +101,8 @@ func (a *awsReader) document(file string, line int, m map[string]any) bool {
 		a.cluster = &snapshot.EKSCluster{Name: str(c["name"]), ARN: str(c["arn"]), OIDCIssuer: str(obj(obj(c["identity"])["oidc"])["issuer"]), Source: loc}
 	case has("associations"):
 		a.assocSeen = true
-		for _, it := range items(m["associations"]) {
-			as := association(obj(it), loc)
+		for i, it := range items(m["associations"]) {
+			as := association(obj(it), at("associations", i))
 			a.assocList[as.ID] = as
 		}
 	case has("association"):
@@ -141,9 +148,10 @@ func (a *awsReader) document(file string, line int, m map[string]any) bool {
 	return true
 }
 
-func (a *awsReader) authorizationDetails(m map[string]any, loc *snapshot.Location) {
-	for _, it := range items(m["RoleDetailList"]) {
+func (a *awsReader) authorizationDetails(m map[string]any, loc *snapshot.Location, at func(string, int) *snapshot.Location) {
+	for i, it := range items(m["RoleDetailList"]) {
 		rd := obj(it)
+		loc := at("RoleDetailList", i)
 		r := a.getRole(rd, loc)
 		r.named, r.listed = true, true
 		for _, p := range items(rd["RolePolicyList"]) {
@@ -154,8 +162,9 @@ func (a *awsReader) authorizationDetails(m map[string]any, loc *snapshot.Locatio
 			r.attached = append(r.attached, str(obj(p)["PolicyArn"]))
 		}
 	}
-	for _, it := range items(m["Policies"]) {
+	for i, it := range items(m["Policies"]) {
 		pm := obj(it)
+		loc := at("Policies", i)
 		p := a.policy(str(pm["Arn"]), str(pm["PolicyName"]), str(pm["DefaultVersionId"]))
 		for _, v := range items(pm["PolicyVersionList"]) {
 			vm := obj(v)

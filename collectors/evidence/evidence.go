@@ -362,7 +362,13 @@ func (r *reader) awsDocument(file string, n *yaml.Node) bool {
 	if d.Decode(&m) != nil {
 		return false
 	}
-	if !r.aws.document(file, n.Line, m) {
+	lines := func(key string, i int) int {
+		if l := field(n, key); l != nil && l.Kind == yaml.SequenceNode && i < len(l.Content) {
+			return l.Content[i].Line
+		}
+		return 0
+	}
+	if !r.aws.document(file, n.Line, m, lines) {
 		return false
 	}
 	r.seen["AWS"]++

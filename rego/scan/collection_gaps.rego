@@ -26,6 +26,11 @@ deny contains f if {
 
 # A gap in reading a kind names the kind; a gap in reading a file names
 # the file.
-resource(e) := {"kind": e.kind, "namespace": object.get(e, "namespace", ""), "name": "*"} if e.kind
+resource(e) := {"kind": e.kind, "namespace": object.get(e, "namespace", ""), "name": name(e)} if e.kind
+
+# A gap about one object (a role) names it; a gap about a kind says "*".
+name(e) := e.name if object.get(e, "name", "") != ""
+
+else := "*"
 
 resource(e) := object.union({"kind": "File", "namespace": "", "name": e.source.file}, e.source) if not e.kind

@@ -22,3 +22,8 @@ test_file_resource if {
 	some f in control.deny with input as fx.space({"errors": [{"collector": "evidence", "reason": "malformed", "message": "m", "source": {"file": "a.yaml", "line": 3}}]})
 	f.resource == {"kind": "File", "namespace": "", "name": "a.yaml", "file": "a.yaml", "line": 3}
 }
+
+test_named_resource if {
+	some f in control.deny with input as fx.space({"errors": [{"collector": "aws", "kind": "IAMRole", "name": "arn:aws:iam::123456789012:role/r", "reason": "forbidden", "message": "AccessDenied"}]})
+	f.resource == {"kind": "IAMRole", "namespace": "", "name": "arn:aws:iam::123456789012:role/r"}
+}
