@@ -54,11 +54,23 @@ deny contains f if {
 deny contains f if {
 	some acct, roles in accounts
 	p := input.aws.oidcProviders[provider(acct)]
-	not "sts.amazonaws.com" in object.get(p, "clientIds", [])
+	is_array(p.clientIds)
+	not "sts.amazonaws.com" in p.clientIds
 	f := {
 		"msg": sprintf("IAM OIDC provider %s lacks client ID sts.amazonaws.com (has %v)", [provider(acct), object.get(p, "clientIds", [])]),
 		"resource": resource(acct),
 		"evidence": {"provider": provider(acct), "clientIds": object.get(p, "clientIds", []), "roles": sort(roles)},
+	}
+}
+
+# The provider is listed but its client IDs were not read.
+unknown contains u if {
+	some acct, _ in accounts
+	p := input.aws.oidcProviders[provider(acct)]
+	not is_array(object.get(p, "clientIds", null))
+	u := {
+		"msg": sprintf("the client IDs of IAM OIDC provider %s were not collected: add aws iam get-open-id-connect-provider to the evidence", [provider(acct)]),
+		"resource": resource(acct),
 	}
 }
 

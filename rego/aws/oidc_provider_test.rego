@@ -17,6 +17,8 @@ cases := {
 	"unregistered OIDC provider": {"input": fx.space_aws({"providers": {}}), "want": {"deny": 1, "unknown": 0}},
 	"provider of another cluster only": {"input": fx.space_aws({"providers": {"arn:aws:iam::123456789012:oidc-provider/oidc.eks.us-east-1.amazonaws.com/id/OTHER": {"arn": "x", "url": "x", "clientIds": ["sts.amazonaws.com"]}}}), "want": {"deny": 1, "unknown": 0}},
 	"provider without sts client ID": {"input": fx.space_aws({"providers": {fx.provider_arn: {"arn": fx.provider_arn, "url": fx.issuer, "clientIds": ["other"]}}}), "want": {"deny": 1, "unknown": 0}},
+	# Listed, but get-open-id-connect-provider missing from the evidence.
+	"client IDs not collected": {"input": fx.space_aws({"providers": {fx.provider_arn: {"arn": fx.provider_arn, "url": fx.issuer, "clientIds": null}}}), "want": {"deny": 0, "unknown": 1}},
 	"providers not readable": {"input": fx.space_aws({"providers": {}, "errors": [{"collector": "aws", "kind": "IAMOIDCProvider", "reason": "forbidden", "message": "AccessDenied"}]}), "want": {"deny": 0, "unknown": 1}},
 	"cluster unknown": {"input": fx.space_aws({"cluster": {"name": "spaces"}}), "want": {"deny": 0, "unknown": 1}},
 	# A role in another account: its providers were not read.
