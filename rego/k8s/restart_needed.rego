@@ -15,7 +15,12 @@
 #     kubectl rollout restart deployment <workload> -n <namespace>.
 package wiscan.k8s.restart_needed
 
+import data.wiscan.lib.aws
 import data.wiscan.lib.k8s
+
+# The EKS Pod Identity webhook injects this variable into pods created
+# while an association exists.
+pod_identity_env := "AWS_CONTAINER_CREDENTIALS_FULL_URI"
 
 # The variable each webhook injects with the bound identity.
 injected_env := {"aws": "AWS_ROLE_ARN", "azure": "AZURE_CLIENT_ID"}
@@ -55,6 +60,21 @@ declared_text(v) := sprintf("%q", [v]) if v != null
 carried_text(env, carried) := sprintf("no %s", [env]) if count(carried) == 0
 
 carried_text(env, carried) := sprintf("%s=%s", [env, concat(",", sorted(carried))]) if count(carried) > 0
+
+# An EKS Pod Identity association made after the pods started.
+deny contains f if {
+	some t in k8s.targets
+	a := aws.association(t)
+	some p in k8s.workload_pods(t)
+	not k8s.has_env(p.spec, pod_identity_env)
+	f := {
+		"msg": sprintf("pod %s lacks %s, which EKS Pod Identity association %s injects into new pods: restart the workload", [p.name, pod_identity_env, a.id]),
+		"resource": k8s.resource("Pod", p),
+		"evidence": {"association": a.id, "roleArn": a.roleArn, "podCreatedAt": object.get(p, "createdAt", null)},
+		"fix": {"command": sprintf("kubectl rollout restart deployment %s -n %s", [t.profile.workload.name, t.namespace])},
+		"profile": t.profile.name,
+	}
+}
 
 # GKE injects nothing into the pod: a pod created before the service
 # account last changed may hold the old identity.

@@ -5,7 +5,7 @@ import data.wiscan.lib.fixtures as fx
 
 failures contains {"case": name, "got": got, "want": c.want} if {
 	some name, c in cases
-	got := fx.outcome(control.deny, control.unknown) with input as fx.space(c.o)
+	got := fx.outcome(control.deny, control.unknown) with input as build(c)
 	got != c.want
 }
 
@@ -17,7 +17,16 @@ gcp := {"cloud": "gcp"}
 
 gsa := {"iam.gke.io/gcp-service-account": "backup-restore-sa@my-project.iam.gserviceaccount.com"}
 
+pod_identity_env := [{"name": "AWS_CONTAINER_CREDENTIALS_FULL_URI", "value": "http://169.254.170.23/v1/credentials", "hasValue": true}]
+
+build(c) := fx.space_aws(c.o) if c.aws
+
+else := fx.space(c.o)
+
 cases := {
+	# Pod Identity: pods started after the association carry its variable.
+	"pod identity injected": {"o": object.union(fx.pod_identity, {"pod_env": pod_identity_env, "template_env": []}), "aws": true, "want": {"deny": 0, "unknown": 0}},
+	"pod started before the association": {"o": object.union(fx.pod_identity, {"pod_env": [], "template_env": []}), "aws": true, "want": {"deny": 1, "unknown": 0}},
 	"documented setup passes": {"o": {}, "want": {"deny": 0, "unknown": 0}},
 	# Annotated after the pod started: no injected role at all.
 	"pod without injected role": {"o": {"pod_env": []}, "want": {"deny": 1, "unknown": 0}},
