@@ -1,6 +1,7 @@
 package aws
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"strings"
@@ -41,6 +42,7 @@ func server(t *testing.T) *awsapi.Server {
 // the given roles in turn.
 func spaceSnapshot(n int, roles ...string) *snapshot.Snapshot {
 	s := snapshot.New(time.Now())
+	s.Source = snapshot.Source{Mode: "live"}
 	p := snapshot.Profile{Name: "spaces-backup", ServiceAccount: "mxp-controller", BackupConfig: "SharedBackupConfig", Storage: snapshot.Storage{Bucket: bucket}}
 	for i := range n {
 		ns := namespace(i)
@@ -221,5 +223,39 @@ func TestAccessDeniedIsUnknown(t *testing.T) {
 	}
 	if got["WI-SCAN-001"] != report.Fail {
 		t.Errorf("WI-SCAN-001: %q, want fail (all: %v)", got["WI-SCAN-001"], got)
+	}
+}
+
+// Without --cluster-name, a kubeconfig context named after the cluster's ARN
+// (as aws eks update-kubeconfig names it) gives the cluster and region; with
+// neither, the cluster is a gap that says what to pass.
+func TestClusterFromContext(t *testing.T) {
+	srv := server(t)
+	s := spaceSnapshot(1, srv.RoleARN("backup-restore-role"))
+	opts := Options{ClusterARN: "arn:aws:eks:us-east-1:123456789012:cluster/spaces", MaxBackoff: time.Millisecond}
+	if err := New(opts).Collect(context.Background(), s); err != nil {
+		t.Fatal(err)
+	}
+	if s.AWS.Cluster == nil || s.AWS.Cluster.Name != "spaces" || len(s.Errors) != 0 {
+		t.Fatalf("cluster %+v, gaps %+v", s.AWS.Cluster, s.Errors)
+	}
+	s = spaceSnapshot(1, srv.RoleARN("backup-restore-role"))
+	if err := New(Options{ClusterARN: "kind-dev"}).Collect(context.Background(), s); err != nil {
+		t.Fatal(err)
+	}
+	assertGap(t, s, KindCluster, "", "not-provided", "--cluster-name")
+	assertGap(t, s, KindAssociation, "", "not-provided", "--cluster-name")
+}
+
+// A live snapshot with the AWS side keeps to the snapshot schema.
+func TestSnapshotSchema(t *testing.T) {
+	srv := server(t)
+	s := collect(t, spaceSnapshot(2, srv.RoleARN("backup-restore-role"), srv.RoleARN("missing")), Options{})
+	var buf bytes.Buffer
+	if err := snapshot.Save(&buf, s); err != nil {
+		t.Fatal(err)
+	}
+	if err := snapshot.Validate(buf.Bytes()); err != nil {
+		t.Fatal(err)
 	}
 }
