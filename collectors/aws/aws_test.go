@@ -58,6 +58,7 @@ func spaceSnapshot(n int, roles ...string) *snapshot.Snapshot {
 func collect(t *testing.T, s *snapshot.Snapshot, opts Options) *snapshot.Snapshot {
 	t.Helper()
 	opts.ClusterName = "spaces"
+	opts.Timeout = 300 * time.Millisecond
 	opts.MaxBackoff = 5 * time.Millisecond
 	if err := New(opts).Collect(context.Background(), s); err != nil {
 		t.Fatal(err)
@@ -140,6 +141,14 @@ func TestCollectErrors(t *testing.T) {
 			}
 			if c := srv.Calls(); c["GetRole"] != 3 || c["DescribeCluster"] != 2 {
 				t.Fatalf("calls %v, want GetRole 3 and DescribeCluster 2", c)
+			}
+		}},
+		// A call that does not answer in time is a timeout gap; the scan
+		// goes on.
+		"GetRole hangs": {setup: func(srv *awsapi.Server) { srv.Delay["GetRole"] = time.Second }, check: func(t *testing.T, s *snapshot.Snapshot, srv *awsapi.Server) {
+			assertGap(t, s, KindRole, srv.RoleARN("backup-restore-role"), "timeout", "")
+			if _, ok := s.AWS.Buckets[bucket]; !ok {
+				t.Error("the scan stopped after the timeout")
 			}
 		}},
 		"bucket policy denied": {setup: func(srv *awsapi.Server) { srv.Deny["GetBucketPolicy"] = true }, check: func(t *testing.T, s *snapshot.Snapshot, _ *awsapi.Server) {

@@ -18,6 +18,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 )
 
 // Role is an IAM role. Documents are JSON text.
@@ -57,6 +58,9 @@ type Server struct {
 	// Throttle answers a throttling error to the first n calls of an
 	// operation.
 	Throttle map[string]int
+	// Delay holds the reply to an operation back this long, or until the
+	// client gives up.
+	Delay map[string]time.Duration
 
 	mu    sync.Mutex
 	calls map[string]int
@@ -69,7 +73,7 @@ func Start(t testing.TB) *Server {
 		Account: "123456789012", Cluster: "spaces",
 		Issuer: "https://oidc.eks.us-east-1.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE",
 		Roles:  map[string]Role{}, Policies: map[string]Policy{}, Providers: map[string][]string{},
-		Buckets: map[string]string{}, Deny: map[string]bool{}, Throttle: map[string]int{}, calls: map[string]int{},
+		Buckets: map[string]string{}, Deny: map[string]bool{}, Throttle: map[string]int{}, Delay: map[string]time.Duration{}, calls: map[string]int{},
 	}
 	ts := httptest.NewServer(s)
 	t.Cleanup(ts.Close)
@@ -135,8 +139,13 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// admit counts a call and answers the configured refusal, if any.
+// admit counts a call, waits the configured delay and answers the
+// configured refusal, if any.
 func (s *Server) admit(op string) (code string, throttled bool) {
+	s.mu.Lock()
+	d := s.Delay[op]
+	s.mu.Unlock()
+	time.Sleep(d)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.calls[op]++
