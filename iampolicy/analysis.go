@@ -348,8 +348,8 @@ func (in AccessInput) notGrantedReason(p Permission) string {
 	if p.Action == "s3:ListBucket" {
 		objects := Request{Action: p.Action, Resource: p.Resource + "/*"}
 		for _, n := range in.Identity {
-			if n.Policy.Evaluate(objects).Decision == Allowed {
-				return "granted only on " + p.Resource + "/*; s3:ListBucket applies to the bucket ARN " + p.Resource
+			if r := n.Policy.Evaluate(objects); r.Decision == Allowed {
+				return "granted only on " + p.Resource + "/* by " + n.Ref(r.Statement) + "; s3:ListBucket applies to the bucket ARN " + p.Resource
 			}
 		}
 	}

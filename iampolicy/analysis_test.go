@@ -163,7 +163,7 @@ func TestAccessReasons(t *testing.T) {
 		got[m.Action] = m.Reason + "|" + m.Statement
 	}
 	want := map[string]string{
-		"s3:ListBucket":   "granted only on arn:aws:s3:::backups/*; s3:ListBucket applies to the bucket ARN arn:aws:s3:::backups|",
+		"s3:ListBucket":   `granted only on arn:aws:s3:::backups/* by inline policy p statement "Objects"; s3:ListBucket applies to the bucket ARN arn:aws:s3:::backups|`,
 		"s3:DeleteObject": `denied by inline policy p statement "NoDelete"|inline policy p statement "NoDelete"`,
 	}
 	if !reflect.DeepEqual(got, want) {

@@ -29,10 +29,11 @@ deny contains f if {
 	ds := denied(arn)
 	count(ds) > 0
 	ns := sort([namespace(d.subject) | some d in ds])
+	stmts := aws.analysis[arn].irsa.statements
 	f := {
-		"msg": sprintf("trust policy of role %s does not admit %d of %d control plane(s): %s", [arn, count(ns), count(aws.namespaces_via(arn, "irsa")), aws.summary(ns)]),
+		"msg": sprintf("trust policy of role %s (%s) does not admit %d of %d control plane(s): %s", [arn, concat(", ", stmts), count(ns), count(aws.namespaces_via(arn, "irsa")), aws.summary(ns)]),
 		"resource": aws.role_resource(arn),
-		"evidence": {"role": arn, "namespaces": ns, "denied": ds},
+		"evidence": {"role": arn, "statements": stmts, "namespaces": ns, "denied": ds},
 		"fix": {"role": arn, "addSubjects": sort([d.subject | some d in ds])},
 	}
 }
