@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/open-policy-agent/opa/v1/ast"
 	"github.com/open-policy-agent/opa/v1/rego"
@@ -61,7 +62,10 @@ type RoleAnalysis struct {
 	// TrustError is set when the trust policy cannot be analysed.
 	TrustError string `json:"trustError,omitempty"`
 	// TrustSize is the trust policy's length as IAM counts it.
-	TrustSize   int                          `json:"trustSize"`
+	TrustSize int `json:"trustSize"`
+	// TrustAllows summarises the trust policy's Allow statements, so that
+	// a finding can say what the policy admits instead.
+	TrustAllows []string                     `json:"trustAllows"`
 	IRSA        *iampolicy.IRSAResult        `json:"irsa,omitempty"`
 	PodIdentity *iampolicy.PodIdentityResult `json:"podIdentity,omitempty"`
 	// AccessError is set when a permission document is missing or
@@ -107,12 +111,13 @@ func fromTerm(t *ast.Term, dst any) error {
 
 // AnalyzeRole analyses a role with IAM's evaluation logic.
 func AnalyzeRole(role snapshot.Role, ctx RoleContext) RoleAnalysis {
-	out := RoleAnalysis{Problems: []DocumentProblem{}, Access: map[string]iampolicy.AccessResult{}}
+	out := RoleAnalysis{Problems: []DocumentProblem{}, TrustAllows: []string{}, Access: map[string]iampolicy.AccessResult{}}
 	trust, err := out.parse("trust policy", role.TrustPolicy)
 	if err != nil {
 		out.TrustError = err.Error()
 	} else {
 		out.TrustSize = trust.Size
+		out.TrustAllows = summarize(trust)
 		if len(ctx.IRSASubjects) > 0 {
 			r := iampolicy.IRSA(trust, iampolicy.IRSAInput{ProviderARN: ctx.ProviderARN, Issuer: ctx.Issuer, Subjects: ctx.IRSASubjects, Probes: ctx.Probes})
 			out.IRSA = &r
@@ -190,4 +195,44 @@ func (a *RoleAnalysis) accessInput(role snapshot.Role, ctx RoleContext) (iampoli
 		in.Boundary = add("boundary", role.Boundary.ARN, *role.Boundary)
 	}
 	return in, errors.Join(errs...)
+}
+
+// summarize describes each Allow statement: its principals and actions.
+func summarize(p *iampolicy.Policy) []string {
+	out := []string{}
+	for _, st := range p.Statements {
+		if st.Effect != iampolicy.Allow {
+			continue
+		}
+		var who []string
+		if pr := st.Principal; pr != nil {
+			if pr.Any {
+				who = append(who, "*")
+			}
+			for _, v := range pr.Federated {
+				who = append(who, "Federated "+v)
+			}
+			for _, v := range pr.Service {
+				who = append(who, "Service "+v)
+			}
+			if !pr.Any {
+				for _, v := range pr.AWS {
+					who = append(who, "AWS "+v)
+				}
+			}
+		}
+		actions := st.Action
+		if st.NotAction != nil {
+			actions = []string{"all but " + strings.Join(st.NotAction, ", ")}
+		}
+		out = append(out, fmt.Sprintf("%s lets %s %s", st.Ref(), orNone(strings.Join(who, ", ")), strings.Join(actions, ", ")))
+	}
+	return out
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "no principal"
+	}
+	return s
 }

@@ -38,6 +38,9 @@ func TestAnalyzeRoleDocuments(t *testing.T) {
 				if a.TrustError != "" || a.PodIdentity == nil || len(a.PodIdentity.Denied) != 0 {
 					t.Fatalf("analysis %+v", a)
 				}
+				if want := "statement #1 lets Service pods.eks.amazonaws.com sts:AssumeRole, sts:TagSession"; len(a.TrustAllows) != 1 || a.TrustAllows[0] != want {
+					t.Fatalf("trust summary %q, want %q", a.TrustAllows, want)
+				}
 				return
 			}
 			if !strings.Contains(a.TrustError, c.trustError) {

@@ -29,12 +29,16 @@ deny contains f if {
 	count(a.irsa.statements) == 0
 	ns := aws.namespaces_via(arn, "irsa")
 	f := {
-		"msg": sprintf("trust policy of role %s does not let %s assume it with sts:AssumeRoleWithWebIdentity; %d control plane(s) cannot use it: %s", [arn, aws.provider_arn(arn), count(ns), aws.summary(ns)]),
+		"msg": sprintf("trust policy of role %s does not let %s assume it with sts:AssumeRoleWithWebIdentity (%s); %d control plane(s) cannot use it: %s", [arn, aws.provider_arn(arn), allows(a), count(ns), aws.summary(ns)]),
 		"resource": aws.role_resource(arn),
-		"evidence": {"role": arn, "provider": aws.provider_arn(arn), "namespaces": ns},
+		"evidence": {"role": arn, "provider": aws.provider_arn(arn), "trustAllows": a.trustAllows, "namespaces": ns},
 		"fix": {"role": arn, "provider": aws.provider_arn(arn)},
 	}
 }
+
+allows(a) := "it allows nothing" if count(a.trustAllows) == 0
+
+allows(a) := concat("; ", a.trustAllows) if count(a.trustAllows) > 0
 
 unknown contains {"msg": msg, "resource": aws.role_resource(arn)} if {
 	some arn in irsa_roles
