@@ -24,7 +24,11 @@ accounts[acct] contains arn if {
 	acct := aws.arn_part(arn, 4)
 }
 
-provider(acct) := sprintf("arn:%s:iam::%s:oidc-provider/%s", [aws.cluster_partition, acct, aws.issuer])
+provider(acct) := sprintf("arn:%s:iam::%s:oidc-provider/%s", [aws.cluster_partition, acct, issuer_or_any])
+
+issuer_or_any := aws.issuer if aws.issuer != ""
+
+else := "*"
 
 resource(acct) := object.union(
 	{"kind": "IAMOIDCProvider", "name": provider(acct)},

@@ -90,7 +90,9 @@ gap_messages(kind, name) := sort([sprintf("%s not readable (%s): %s", [kind, e.r
 	object.get(e, "name", "") in {"", name}
 ])
 
-not_collected_msg := "AWS was not collected: run the scan with AWS credentials (or --cloud aws), or add the AWS CLI exports to the evidence"
+not_collected_msg := "the evidence holds no AWS CLI exports: add them (see the evidence export script in the README)" if {
+	object.get(object.get(input, "source", {}), "mode", "") == "evidence"
+} else := "AWS was not read: scan without --skip-cloud, with AWS credentials (pass --cloud aws if nothing in the cluster names AWS)"
 
 role_resource(arn) := object.union(
 	{"kind": "IAMRole", "name": arn},
