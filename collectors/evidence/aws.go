@@ -93,7 +93,7 @@ func (a *awsReader) document(file string, line int, m map[string]any, lines func
 	}
 	switch {
 	case has("RoleDetailList"):
-		a.authorizationDetails(m, loc, at)
+		a.authorizationDetails(m, at)
 	case has("Account", "Arn", "UserId"):
 		a.caller = m
 	case has("cluster"):
@@ -148,7 +148,7 @@ func (a *awsReader) document(file string, line int, m map[string]any, lines func
 	return true
 }
 
-func (a *awsReader) authorizationDetails(m map[string]any, loc *snapshot.Location, at func(string, int) *snapshot.Location) {
+func (a *awsReader) authorizationDetails(m map[string]any, at func(string, int) *snapshot.Location) {
 	for i, it := range items(m["RoleDetailList"]) {
 		rd := obj(it)
 		loc := at("RoleDetailList", i)
