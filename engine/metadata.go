@@ -3,8 +3,9 @@ package engine
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"regexp"
-	"sort"
+	"slices"
 	"strings"
 
 	"sigs.k8s.io/yaml"
@@ -67,7 +68,7 @@ func parseMetadata(file, src string) (c report.Control, isControl bool, err erro
 		return c, false, fmt.Errorf("%w: %s: %w", ErrMetadata, file, err)
 	}
 	var errs []error
-	for _, k := range sortedKeys(keys) {
+	for _, k := range slices.Sorted(maps.Keys(keys)) {
 		if !topKeys[k] {
 			errs = append(errs, fmt.Errorf("unknown key %q", k))
 		}
@@ -85,7 +86,7 @@ func parseMetadata(file, src string) (c report.Control, isControl bool, err erro
 		}
 		return c, false, nil
 	}
-	for _, k := range sortedKeys(m.Custom) {
+	for _, k := range slices.Sorted(maps.Keys(m.Custom)) {
 		if !customKeys[k] {
 			errs = append(errs, fmt.Errorf("unknown key custom.%s", k))
 		}
@@ -101,7 +102,7 @@ func parseMetadata(file, src string) (c report.Control, isControl bool, err erro
 		c.RelatedResources = append(c.RelatedResources, r.Ref)
 	}
 	required := map[string]string{"title": c.Title, "description": c.Description, "custom.id": c.ID, "custom.severity": str("severity"), "custom.remediation": c.Remediation}
-	for _, k := range sortedKeys(required) {
+	for _, k := range slices.Sorted(maps.Keys(required)) {
 		if required[k] == "" {
 			errs = append(errs, fmt.Errorf("missing key %s", k))
 		}
@@ -120,13 +121,4 @@ func parseMetadata(file, src string) (c report.Control, isControl bool, err erro
 		return c, true, fmt.Errorf("%w: %s: %w", ErrMetadata, file, err)
 	}
 	return c, true, nil
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }

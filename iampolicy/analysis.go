@@ -2,7 +2,8 @@ package iampolicy
 
 import (
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 )
 
@@ -475,10 +476,6 @@ func (in AccessInput) buckets() []string {
 			}
 		}
 	}
-	out := make([]string, 0, len(seen))
-	for b := range seen {
-		out = append(out, b)
-	}
-	sort.Strings(out)
-	return out
+	// Never nil: the policies count the list.
+	return append([]string{}, slices.Sorted(maps.Keys(seen))...)
 }

@@ -13,8 +13,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net/url"
-	"sort"
+	"slices"
 	"strings"
 )
 
@@ -320,12 +321,12 @@ func conditions(v any) ([]Condition, error) {
 		return nil, fmt.Errorf("is %s, want an object", typeName(v))
 	}
 	var out []Condition
-	for _, op := range sortedKeys(m) {
+	for _, op := range slices.Sorted(maps.Keys(m)) {
 		keys, ok := m[op].(map[string]any)
 		if !ok {
 			return nil, fmt.Errorf("%s is %s, want an object of keys", op, typeName(m[op]))
 		}
-		for _, key := range sortedKeys(keys) {
+		for _, key := range slices.Sorted(maps.Keys(keys)) {
 			vals, err := conditionValues(keys[key])
 			if err != nil {
 				return nil, fmt.Errorf("%s %s %w", op, key, err)
@@ -404,15 +405,6 @@ func splitOperator(op string) Condition {
 	c.Base = base
 	c.Known = operators[base] && !(c.IfExists && base == "Null")
 	return c
-}
-
-func sortedKeys[T any](m map[string]T) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }
 
 func typeName(v any) string {

@@ -134,9 +134,6 @@ func (c *Collector) Collect(ctx context.Context, s *snapshot.Snapshot) error {
 	return ctx.Err()
 }
 
-// APICalls is the number of HTTP requests sent, retries included.
-func (c *Collector) APICalls() int { return int(c.calls.Load()) }
-
 func (c *Collector) clients(ctx context.Context) (*clients, error) {
 	opts := []func(*config.LoadOptions) error{
 		config.WithRetryer(func() sdk.Retryer {

@@ -4,8 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/url"
-	"sort"
+	"slices"
 	"strings"
 	"sync"
 
@@ -148,12 +149,7 @@ func referencedRoles(s *snapshot.Snapshot) []string {
 			}
 		}
 	}
-	out := make([]string, 0, len(seen))
-	for arn := range seen {
-		out = append(out, arn)
-	}
-	sort.Strings(out)
-	return out
+	return slices.Sorted(maps.Keys(seen))
 }
 
 // roles reads every referenced role once, concurrently; managed policies
@@ -378,10 +374,5 @@ func backupBuckets(s *snapshot.Snapshot) []string {
 			}
 		}
 	}
-	out := make([]string, 0, len(seen))
-	for b := range seen {
-		out = append(out, b)
-	}
-	sort.Strings(out)
-	return out
+	return slices.Sorted(maps.Keys(seen))
 }

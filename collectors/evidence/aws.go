@@ -1,6 +1,7 @@
 package evidence
 
 import (
+	"cmp"
 	"fmt"
 	"path"
 	"sort"
@@ -269,7 +270,7 @@ func (a *awsReader) oidc(out *snapshot.AWS, gap func(kind, name, msg string)) {
 		if a.listed || out.Account == "" {
 			continue
 		}
-		arn := fmt.Sprintf("arn:%s:iam::%s:oidc-provider/%s", orDefault(out.Partition, "aws"), out.Account, url)
+		arn := fmt.Sprintf("arn:%s:iam::%s:oidc-provider/%s", cmp.Or(out.Partition, "aws"), out.Account, url)
 		out.OIDCProviders[arn] = snapshot.OIDCProvider{ARN: arn, URL: url, ClientIDs: d.clientIDs, Source: d.loc}
 	}
 	if !a.listed {
@@ -488,11 +489,4 @@ func stem(file string) string {
 		return b[:i]
 	}
 	return b
-}
-
-func orDefault(s, def string) string {
-	if s == "" {
-		return def
-	}
-	return s
 }

@@ -5,9 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"net"
 	"net/http"
-	"sort"
+	"slices"
 	"sync/atomic"
 	"time"
 
@@ -253,7 +254,7 @@ func (r *run) namespaced(ctx context.Context, k kind) {
 	if apierrors.IsForbidden(err) {
 		r.c.opts.Log.Info("cluster-wide list forbidden, listing per namespace", "kind", k.name, "namespaces", len(r.targets))
 		err = nil
-		for _, ns := range sortedKeys(r.targets) {
+		for _, ns := range slices.Sorted(maps.Keys(r.targets)) {
 			e := r.each(ctx, func(ctx context.Context, o metav1.ListOptions) (runtime.Object, error) {
 				return k.list(ctx, r.cs, ns, o)
 			}, keep)
@@ -268,15 +269,6 @@ func (r *run) namespaced(ctx context.Context, k kind) {
 	}
 	r.counts[k.name] = n
 	r.progress(k.name, n)
-}
-
-func sortedKeys(m map[string]bool) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }
 
 // spaces reads the Spaces objects through discovery and the dynamic client,

@@ -11,10 +11,11 @@ import (
 	"encoding/json"
 	"encoding/xml"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"sort"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -194,7 +195,7 @@ func (s *Server) query(w http.ResponseWriter, f url.Values) {
 		if !ok {
 			return
 		}
-		result = el("PolicyNames", members(sortedKeys(role.Inline), func(n string) string { return n })) + el("IsTruncated", "false")
+		result = el("PolicyNames", members(slices.Sorted(maps.Keys(role.Inline)), func(n string) string { return n })) + el("IsTruncated", "false")
 	case "GetRolePolicy":
 		role, ok := s.role(w, f)
 		if !ok {
@@ -229,7 +230,7 @@ func (s *Server) query(w http.ResponseWriter, f url.Values) {
 		}
 		result = el("PolicyVersion", el("Document", url.QueryEscape(p.Document))+el("VersionId", p.Version)+el("IsDefaultVersion", "true")+el("CreateDate", "2026-10-01T09:00:00Z"))
 	case "ListOpenIDConnectProviders":
-		result = el("OpenIDConnectProviderList", members(sortedKeys(s.Providers), func(arn string) string { return el("Arn", arn) }))
+		result = el("OpenIDConnectProviderList", members(slices.Sorted(maps.Keys(s.Providers)), func(arn string) string { return el("Arn", arn) }))
 	case "GetOpenIDConnectProvider":
 		arn := f.Get("OpenIDConnectProviderArn")
 		ids, ok := s.Providers[arn]
@@ -301,15 +302,6 @@ func esc(s string) string {
 	var b strings.Builder
 	_ = xml.EscapeText(&b, []byte(s))
 	return b.String()
-}
-
-func sortedKeys[T any](m map[string]T) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }
 
 // eks serves EKS's REST-JSON protocol.
