@@ -108,8 +108,8 @@ func (c *Collector) group(ctx context.Context) *errgroup.Group {
 // cluster's.
 func (c *Collector) providers(ctx context.Context, cl *clients, out *snapshot.AWS, g *gaps) {
 	cctx, cancel := c.call(ctx)
-	defer cancel()
 	l, err := cl.iam.ListOpenIDConnectProviders(cctx, &iam.ListOpenIDConnectProvidersInput{})
+	cancel()
 	if err != nil {
 		g.add(KindProvider, "", err)
 		return
@@ -123,7 +123,9 @@ func (c *Collector) providers(ctx context.Context, cl *clients, out *snapshot.AW
 		_, u, _ := strings.Cut(arn, ":oidc-provider/")
 		prov := snapshot.OIDCProvider{ARN: arn, URL: u}
 		if u == issuer && issuer != "" {
+			cctx, cancel := c.call(ctx)
 			d, err := cl.iam.GetOpenIDConnectProvider(cctx, &iam.GetOpenIDConnectProviderInput{OpenIDConnectProviderArn: &arn})
+			cancel()
 			if err != nil {
 				g.add(KindProvider, arn, err)
 				continue
@@ -293,13 +295,15 @@ func (pc *policyCache) get(ctx context.Context, arn string, g *gaps) snapshot.Po
 
 func (pc *policyCache) read(ctx context.Context, arn string, g *gaps) snapshot.PolicyDocument {
 	cctx, cancel := pc.c.call(ctx)
-	defer cancel()
 	p, err := pc.cl.iam.GetPolicy(cctx, &iam.GetPolicyInput{PolicyArn: &arn})
+	cancel()
 	if err != nil {
 		g.add(KindRole, "", fmt.Errorf("policy %s: %w", arn, err))
 		return snapshot.PolicyDocument{ARN: arn, Error: message(err)}
 	}
+	cctx, cancel = pc.c.call(ctx)
 	v, err := pc.cl.iam.GetPolicyVersion(cctx, &iam.GetPolicyVersionInput{PolicyArn: &arn, VersionId: p.Policy.DefaultVersionId})
+	cancel()
 	if err != nil {
 		g.add(KindRole, "", fmt.Errorf("policy %s: %w", arn, err))
 		return snapshot.PolicyDocument{ARN: arn, Name: sdk.ToString(p.Policy.PolicyName), Error: message(err)}
