@@ -208,7 +208,8 @@ type Container struct {
 // names in PublicEnv; any other literal is reduced to a classification.
 type EnvVar struct {
 	Name string `json:"name"`
-	// Value is set only for names in PublicEnv.
+	// Value is set only for names in PublicEnv, and only in the shape
+	// such a value has; anything else is a redacted fingerprint.
 	Value string `json:"value,omitempty"`
 	// HasValue says a literal value was set.
 	HasValue bool `json:"hasValue,omitempty"`

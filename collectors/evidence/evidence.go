@@ -73,7 +73,7 @@ func (c *Collector) Collect(ctx context.Context, s *snapshot.Snapshot) error {
 		r.file(c.Dir, f)
 		c.Progress.Report(fmt.Sprintf("read %d/%d evidence files", i+1, len(files)))
 	}
-	r.deriveNamespaces()
+	kube.DeriveNamespaces(&s.Kubernetes)
 	r.aws.finish(r)
 	r.notProvided()
 	if err := profiles.Target(s); err != nil {
@@ -295,29 +295,6 @@ func scalar(n *yaml.Node, key string) string {
 		return v.Value
 	}
 	return ""
-}
-
-// deriveNamespaces adds the namespaces that objects live in but that no
-// Namespace object described (labels unknown).
-func (r *reader) deriveNamespaces() {
-	k := &r.s.Kubernetes
-	add := func(ns string) {
-		if _, ok := k.Namespaces[ns]; !ok && ns != "" {
-			k.Namespaces[ns] = snapshot.Namespace{Name: ns, Labels: map[string]string{}}
-		}
-	}
-	for ns := range k.ServiceAccounts {
-		add(ns)
-	}
-	for ns := range k.Deployments {
-		add(ns)
-	}
-	for ns := range k.Pods {
-		add(ns)
-	}
-	for ns := range k.Secrets {
-		add(ns)
-	}
 }
 
 // notProvided records a gap for each kind the controls need that the bundle

@@ -2,8 +2,10 @@ package kube
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"maps"
 	"net"
@@ -24,6 +26,7 @@ import (
 	"k8s.io/client-go/tools/pager"
 
 	"github.com/wiscan/wiscan/collectors"
+	"github.com/wiscan/wiscan/collectors/secrets"
 	"github.com/wiscan/wiscan/profiles"
 	"github.com/wiscan/wiscan/snapshot"
 )
@@ -37,6 +40,17 @@ var ErrUnreachable = errors.New("kubernetes API server unreachable")
 
 // ErrConfig marks a kubeconfig that cannot be loaded.
 var ErrConfig = errors.New("kubernetes client configuration")
+
+// ErrNothingRead marks a scan in which no kind could be listed: an empty
+// cluster is never inferred from answers that were all errors.
+var ErrNothingRead = errors.New("nothing could be read from the kubernetes API server")
+
+// ErrTooLarge marks a response body over MaxResponseBytes.
+var ErrTooLarge = errors.New("response body too large")
+
+// MaxResponseBytes bounds one API response body; a LIST page of 500 large
+// pods stays well below it.
+const MaxResponseBytes = 64 << 20
 
 // Options configure the live collector.
 type Options struct {
@@ -101,12 +115,37 @@ func NewForConfig(cfg *rest.Config, opts Options) *Collector {
 	cfg.Wrap(func(rt http.RoundTripper) http.RoundTripper {
 		return roundTripFunc(func(r *http.Request) (*http.Response, error) {
 			c.calls.Add(1)
-			return rt.RoundTrip(r)
+			resp, err := rt.RoundTrip(r)
+			if resp != nil && resp.Body != nil {
+				resp.Body = &limitedBody{rc: resp.Body, left: MaxResponseBytes}
+			}
+			return resp, err
 		})
 	})
 	c.cfg = cfg
 	return c
 }
+
+// limitedBody ends a response body with ErrTooLarge past its limit, so that
+// an endless answer is an error, not an out-of-memory crash.
+type limitedBody struct {
+	rc   io.ReadCloser
+	left int64
+}
+
+func (b *limitedBody) Read(p []byte) (int, error) {
+	if b.left <= 0 {
+		return 0, fmt.Errorf("%w: over %d MiB", ErrTooLarge, MaxResponseBytes>>20)
+	}
+	if int64(len(p)) > b.left {
+		p = p[:b.left]
+	}
+	n, err := b.rc.Read(p)
+	b.left -= int64(n)
+	return n, err
+}
+
+func (b *limitedBody) Close() error { return b.rc.Close() }
 
 type roundTripFunc func(*http.Request) (*http.Response, error)
 
@@ -133,15 +172,35 @@ func (c *Collector) Collect(ctx context.Context, s *snapshot.Snapshot) error {
 		return err
 	}
 	r := &run{c: c, s: s, cs: cs, dyn: dyn, counts: map[string]int{}}
-	r.namespaces(ctx)
-	if err := profiles.Target(s); err != nil {
-		return err
+	nsRead := r.namespaces(ctx)
+	if nsRead {
+		if err := profiles.Target(s); err != nil {
+			return err
+		}
+		r.targets = targetSet(s)
 	}
-	r.targets = targetSet(s)
 	for _, k := range namespacedKinds {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
 		r.namespaced(ctx, k)
 	}
+	if !nsRead {
+		// Without the namespace list, the namespaces are those that the
+		// objects live in (their labels unknown, which the gap says).
+		DeriveNamespaces(&s.Kubernetes)
+		if err := profiles.Target(s); err != nil {
+			return err
+		}
+		Prune(&s.Kubernetes, targetSet(s))
+	}
 	r.spaces(ctx)
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if r.listed == 0 && r.firstGap != nil {
+		return fmt.Errorf("%w: %s", ErrNothingRead, Message(r.firstGap))
+	}
 	s.Stats = append(s.Stats, snapshot.CollectorStats{
 		Collector:       Name,
 		DurationSeconds: time.Since(start).Seconds(),
@@ -186,11 +245,19 @@ type run struct {
 	dyn     dynamic.Interface
 	targets map[string]bool
 	counts  map[string]int
+	// listed counts the lists that succeeded; firstGap is the first that
+	// did not.
+	listed   int
+	firstGap error
 }
 
 func (r *run) gap(kind, ns string, err error) {
-	r.c.opts.Log.Warn("collection gap", "kind", kind, "namespace", ns, "reason", Reason(err), "error", err)
-	r.s.AddError(snapshot.CollectionError{Collector: Name, Kind: kind, Namespace: ns, Reason: Reason(err), Message: err.Error()})
+	msg := Message(err)
+	r.c.opts.Log.Warn("collection gap", "kind", kind, "namespace", ns, "reason", Reason(err), "error", msg)
+	r.s.AddError(snapshot.CollectionError{Collector: Name, Kind: kind, Namespace: ns, Reason: Reason(err), Message: msg})
+	if r.firstGap == nil {
+		r.firstGap = err
+	}
 }
 
 func (r *run) progress(kind string, n int) {
@@ -204,7 +271,8 @@ func (r *run) each(ctx context.Context, list pager.ListPageFunc, fn func(runtime
 	return p.EachListItem(ctx, metav1.ListOptions{}, fn)
 }
 
-func (r *run) namespaces(ctx context.Context) {
+// namespaces lists the namespaces and reports whether that worked.
+func (r *run) namespaces(ctx context.Context) bool {
 	n := 0
 	err := r.each(ctx, func(ctx context.Context, o metav1.ListOptions) (runtime.Object, error) {
 		return r.cs.CoreV1().Namespaces().List(ctx, o)
@@ -217,10 +285,12 @@ func (r *run) namespaces(ctx context.Context) {
 	if err != nil {
 		r.gap("Namespace", "", err)
 		r.namespacesFromProfiles()
-		return
+		return false
 	}
+	r.listed++
 	r.counts["Namespace"] = n
 	r.progress("Namespace", n)
+	return true
 }
 
 // namespacesFromProfiles stands in for a namespace list that could not be
@@ -237,8 +307,10 @@ func (r *run) namespacesFromProfiles() {
 
 // namespaced lists one kind across the cluster and falls back to the target
 // namespaces when that is forbidden.
+// A nil target set (namespaces unreadable) keeps every object, to be pruned
+// once the namespaces are derived from them.
 func (r *run) namespaced(ctx context.Context, k kind) {
-	if len(r.targets) == 0 {
+	if r.targets != nil && len(r.targets) == 0 {
 		return
 	}
 	n := 0
@@ -254,7 +326,7 @@ func (r *run) namespaced(ctx context.Context, k kind) {
 	if apierrors.IsForbidden(err) {
 		r.c.opts.Log.Info("cluster-wide list forbidden, listing per namespace", "kind", k.name, "namespaces", len(r.targets))
 		err = nil
-		for _, ns := range slices.Sorted(maps.Keys(r.targets)) {
+		for _, ns := range r.fallbackNamespaces() {
 			e := r.each(ctx, func(ctx context.Context, o metav1.ListOptions) (runtime.Object, error) {
 				return k.list(ctx, r.cs, ns, o)
 			}, keep)
@@ -267,8 +339,18 @@ func (r *run) namespaced(ctx context.Context, k kind) {
 		r.gap(k.name, "", err)
 		return
 	}
+	r.listed++
 	r.counts[k.name] = n
 	r.progress(k.name, n)
+}
+
+// fallbackNamespaces are the namespaces to list one by one: the targets, or
+// without a namespace list the ones the profiles name.
+func (r *run) fallbackNamespaces() []string {
+	if r.targets != nil {
+		return slices.Sorted(maps.Keys(r.targets))
+	}
+	return slices.Sorted(maps.Keys(r.s.Kubernetes.Namespaces))
 }
 
 // spaces reads the Spaces objects through discovery and the dynamic client,
@@ -300,46 +382,67 @@ func (r *run) spaces(ctx context.Context) {
 			r.gap(kind, "", err)
 			continue
 		}
+		r.listed++
 		r.counts[kind] = n
 		r.progress(kind, n)
 	}
 }
 
 // spacesResources maps each served Spaces resource to the version to read,
-// preferring the group's preferred version.
+// preferring the group's preferred version. It asks for the one group
+// directly, under the scan's context, rather than discovering every group.
 func (r *run) spacesResources(ctx context.Context) (map[string]string, error) {
-	disc := r.cs.Discovery()
-	groups, err := disc.ServerGroups()
-	if err != nil {
-		return nil, fmt.Errorf("discover API groups: %w", err)
-	}
+	rc := r.cs.Discovery().RESTClient()
 	out := map[string]string{}
-	for _, g := range groups.Groups {
-		if g.Name != SpacesGroup {
+	var group metav1.APIGroup
+	err := getJSON(ctx, rc, &group, "/apis", SpacesGroup)
+	if apierrors.IsNotFound(err) {
+		return out, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("discover %s: %w", SpacesGroup, err)
+	}
+	versions := append([]metav1.GroupVersionForDiscovery{group.PreferredVersion}, group.Versions...)
+	for _, v := range versions {
+		if v.Version == "" {
 			continue
 		}
-		versions := append([]metav1.GroupVersionForDiscovery{g.PreferredVersion}, g.Versions...)
-		for _, v := range versions {
-			list, err := disc.ServerResourcesForGroupVersion(v.GroupVersion)
-			if err != nil {
-				return nil, fmt.Errorf("discover %s: %w", v.GroupVersion, err)
-			}
-			for _, res := range list.APIResources {
-				if _, ok := out[res.Name]; !ok {
-					out[res.Name] = v.Version
-				}
+		var list metav1.APIResourceList
+		if err := getJSON(ctx, rc, &list, "/apis", SpacesGroup, v.Version); err != nil {
+			return nil, fmt.Errorf("discover %s/%s: %w", SpacesGroup, v.Version, err)
+		}
+		for _, res := range list.APIResources {
+			if _, ok := out[res.Name]; !ok {
+				out[res.Name] = v.Version
 			}
 		}
 	}
 	return out, nil
 }
 
+func getJSON(ctx context.Context, rc rest.Interface, into any, path ...string) error {
+	body, err := rc.Get().AbsPath(path...).Do(ctx).Raw()
+	if err != nil {
+		return err
+	}
+	return json.Unmarshal(body, into)
+}
+
 // Reason classifies an API error for a gap.
 func Reason(err error) string {
 	var ne net.Error
+	var se *json.SyntaxError
 	switch {
-	case apierrors.IsForbidden(err) || apierrors.IsUnauthorized(err):
+	case apierrors.IsUnauthorized(err):
+		return "unauthorized"
+	case apierrors.IsForbidden(err):
 		return "forbidden"
+	case errors.Is(err, ErrTooLarge):
+		return "too-large"
+	case errors.Is(err, context.Canceled):
+		return "interrupted"
+	case errors.As(err, &se), errors.Is(err, io.ErrUnexpectedEOF):
+		return "malformed"
 	case apierrors.IsNotFound(err):
 		return "not-found"
 	case apierrors.IsTimeout(err) || apierrors.IsServerTimeout(err) || errors.Is(err, context.DeadlineExceeded):
@@ -351,4 +454,32 @@ func Reason(err error) string {
 	default:
 		return "error"
 	}
+}
+
+// Message describes an API error for a gap or a log line without quoting
+// what the server sent: a body that is not a Kubernetes Status is never
+// shown, and any other text is redacted and cut short.
+func Message(err error) string {
+	var st apierrors.APIStatus
+	if errors.As(err, &st) {
+		s := st.Status()
+		if s.Details != nil {
+			for _, c := range s.Details.Causes {
+				if c.Type == metav1.CauseTypeUnexpectedServerResponse {
+					return fmt.Sprintf("HTTP %d from the server (response body not shown)", s.Code)
+				}
+			}
+		}
+		return fmt.Sprintf("HTTP %d %s: %s", s.Code, s.Reason, secrets.Text(s.Message))
+	}
+	var se *json.SyntaxError
+	switch {
+	case errors.Is(err, context.Canceled):
+		return "interrupted"
+	case errors.As(err, &se):
+		return fmt.Sprintf("malformed JSON in the response at offset %d", se.Offset)
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return "truncated response"
+	}
+	return secrets.Text(err.Error())
 }

@@ -30,7 +30,7 @@ var namespacedKinds = []kind{
 		},
 		store: func(s *snapshot.Snapshot, o runtime.Object, t map[string]bool) bool {
 			sa := o.(*corev1.ServiceAccount)
-			if !t[sa.Namespace] {
+			if t != nil && !t[sa.Namespace] {
 				return false
 			}
 			snapshot.Put(s.Kubernetes.ServiceAccounts, sa.Namespace, sa.Name, ServiceAccount(sa, nil))
@@ -44,7 +44,7 @@ var namespacedKinds = []kind{
 		},
 		store: func(s *snapshot.Snapshot, o runtime.Object, t map[string]bool) bool {
 			d := o.(*appsv1.Deployment)
-			if !t[d.Namespace] {
+			if t != nil && !t[d.Namespace] {
 				return false
 			}
 			snapshot.Put(s.Kubernetes.Deployments, d.Namespace, d.Name, Deployment(d, nil))
@@ -58,7 +58,7 @@ var namespacedKinds = []kind{
 		},
 		store: func(s *snapshot.Snapshot, o runtime.Object, t map[string]bool) bool {
 			p := o.(*corev1.Pod)
-			if !t[p.Namespace] {
+			if t != nil && !t[p.Namespace] {
 				return false
 			}
 			snapshot.Put(s.Kubernetes.Pods, p.Namespace, p.Name, Pod(p, nil))
@@ -72,7 +72,7 @@ var namespacedKinds = []kind{
 		},
 		store: func(s *snapshot.Snapshot, o runtime.Object, t map[string]bool) bool {
 			sec := o.(*corev1.Secret)
-			if !t[sec.Namespace] {
+			if t != nil && !t[sec.Namespace] {
 				return false
 			}
 			snapshot.Put(s.Kubernetes.Secrets, sec.Namespace, sec.Name, Secret(sec, nil))

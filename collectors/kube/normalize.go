@@ -22,8 +22,8 @@ func meta(m metav1.ObjectMeta, loc *snapshot.Location) snapshot.Meta {
 	out := snapshot.Meta{
 		Namespace:   m.Namespace,
 		Name:        m.Name,
-		Labels:      orEmpty(m.Labels),
-		Annotations: orEmpty(m.Annotations),
+		Labels:      secrets.Labels(m.Labels),
+		Annotations: secrets.Annotations(m.Annotations),
 		Source:      loc,
 	}
 	if !m.CreationTimestamp.IsZero() {
@@ -33,16 +33,9 @@ func meta(m metav1.ObjectMeta, loc *snapshot.Location) snapshot.Meta {
 	return out
 }
 
-func orEmpty(m map[string]string) map[string]string {
-	if m == nil {
-		return map[string]string{}
-	}
-	return m
-}
-
 // Namespace normalises a namespace.
 func Namespace(ns *corev1.Namespace, loc *snapshot.Location) snapshot.Namespace {
-	return snapshot.Namespace{Name: ns.Name, Labels: orEmpty(ns.Labels), Source: loc}
+	return snapshot.Namespace{Name: ns.Name, Labels: secrets.Labels(ns.Labels), Source: loc}
 }
 
 // ServiceAccount normalises a service account. UpdatedAt is the latest time
@@ -65,7 +58,7 @@ func ServiceAccount(sa *corev1.ServiceAccount, loc *snapshot.Location) snapshot.
 func Deployment(d *appsv1.Deployment, loc *snapshot.Location) snapshot.Workload {
 	sel := map[string]string{}
 	if d.Spec.Selector != nil {
-		sel = orEmpty(d.Spec.Selector.MatchLabels)
+		sel = secrets.Labels(d.Spec.Selector.MatchLabels)
 	}
 	return snapshot.Workload{
 		Meta:     meta(d.ObjectMeta, loc),
@@ -93,8 +86,8 @@ func Pod(p *corev1.Pod, loc *snapshot.Location) snapshot.Pod {
 
 func podSpec(m metav1.ObjectMeta, s corev1.PodSpec) snapshot.PodSpec {
 	out := snapshot.PodSpec{
-		Labels:         orEmpty(m.Labels),
-		Annotations:    orEmpty(m.Annotations),
+		Labels:         secrets.Labels(m.Labels),
+		Annotations:    secrets.Annotations(m.Annotations),
 		ServiceAccount: s.ServiceAccountName,
 		Automount:      s.AutomountServiceAccountToken,
 		Containers:     []snapshot.Container{},
@@ -251,7 +244,7 @@ func BackupConfig(u *unstructured.Unstructured, loc *snapshot.Location) snapshot
 	str := func(fields ...string) string {
 		v, _, _ := unstructured.NestedFieldNoCopy(u.Object, fields...)
 		s, _ := v.(string)
-		return s
+		return secrets.Value(fields[len(fields)-1], s)
 	}
 	out := snapshot.BackupConfig{
 		Meta:              unstructuredMeta(u, loc),
@@ -264,7 +257,7 @@ func BackupConfig(u *unstructured.Unstructured, loc *snapshot.Location) snapshot
 	if cfg, ok, _ := unstructured.NestedMap(u.Object, "spec", "objectStorage", "config"); ok {
 		for k, v := range cfg {
 			if s, ok := v.(string); ok {
-				out.Config[k] = s
+				out.Config[k] = secrets.Value(k, s)
 			}
 		}
 	}
@@ -280,8 +273,8 @@ func unstructuredMeta(u *unstructured.Unstructured, loc *snapshot.Location) snap
 	m := snapshot.Meta{
 		Namespace:   u.GetNamespace(),
 		Name:        u.GetName(),
-		Labels:      orEmpty(u.GetLabels()),
-		Annotations: orEmpty(u.GetAnnotations()),
+		Labels:      secrets.Labels(u.GetLabels()),
+		Annotations: secrets.Annotations(u.GetAnnotations()),
 		Source:      loc,
 	}
 	if ts := u.GetCreationTimestamp(); !ts.IsZero() {

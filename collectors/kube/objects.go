@@ -1,7 +1,12 @@
 package kube
 
 import (
+	"encoding/json"
+	"errors"
 	"fmt"
+	"maps"
+	"slices"
+	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -75,7 +80,7 @@ func Add(s *snapshot.Snapshot, u *unstructured.Unstructured, loc *snapshot.Locat
 	case "Secret":
 		var sec corev1.Secret
 		if err := convert(u, &sec); err != nil {
-			return fmt.Errorf("decode Secret %s/%s: malformed data (content not shown)", u.GetNamespace(), u.GetName())
+			return err
 		}
 		snapshot.Put(k.Secrets, sec.Namespace, sec.Name, Secret(&sec, loc))
 	}
@@ -94,9 +99,56 @@ func addSpaces(k *snapshot.Kubernetes, u *unstructured.Unstructured, loc *snapsh
 	}
 }
 
+// convert decodes an object into its typed form. Its error names the object
+// and, where it can, the field, never the value: decoding errors of the
+// converter and of time fields quote the offending input.
 func convert(u *unstructured.Unstructured, into any) error {
-	if err := runtime.DefaultUnstructuredConverter.FromUnstructured(u.Object, into); err != nil {
-		return fmt.Errorf("decode %s %s/%s: %w", u.GetKind(), u.GetNamespace(), u.GetName(), err)
+	if runtime.DefaultUnstructuredConverter.FromUnstructured(u.Object, into) == nil {
+		return nil
 	}
-	return nil
+	return fmt.Errorf("decode %s %s/%s: %s (value not shown)", u.GetKind(), u.GetNamespace(), u.GetName(), decodeProblem(u.Object, into))
+}
+
+// decodeProblem decodes again with encoding/json, whose type errors name
+// the field path without its value.
+func decodeProblem(obj map[string]any, into any) string {
+	b, err := json.Marshal(obj)
+	if err != nil {
+		return "the object cannot be encoded"
+	}
+	err = json.Unmarshal(b, into)
+	var te *json.UnmarshalTypeError
+	var pe *time.ParseError
+	switch {
+	case errors.As(err, &te) && te.Field != "":
+		return fmt.Sprintf("field %s: a JSON %s where %s is expected", te.Field, te.Value, te.Type)
+	case errors.As(err, &pe):
+		return "a time field is not an RFC 3339 time"
+	}
+	return "a field has the wrong type or format"
+}
+
+// DeriveNamespaces adds the namespaces that objects live in but that no
+// Namespace object described; their labels are unknown.
+func DeriveNamespaces(k *snapshot.Kubernetes) {
+	for _, names := range [][]string{slices.Collect(maps.Keys(k.ServiceAccounts)), slices.Collect(maps.Keys(k.Deployments)),
+		slices.Collect(maps.Keys(k.Pods)), slices.Collect(maps.Keys(k.Secrets))} {
+		for _, ns := range names {
+			if _, ok := k.Namespaces[ns]; !ok && ns != "" {
+				k.Namespaces[ns] = snapshot.Namespace{Name: ns, Labels: map[string]string{}}
+			}
+		}
+	}
+}
+
+// Prune drops the namespaced objects outside the target namespaces.
+func Prune(k *snapshot.Kubernetes, targets map[string]bool) {
+	prune(k.ServiceAccounts, targets)
+	prune(k.Deployments, targets)
+	prune(k.Pods, targets)
+	prune(k.Secrets, targets)
+}
+
+func prune[T any](m map[string]map[string]T, keep map[string]bool) {
+	maps.DeleteFunc(m, func(ns string, _ map[string]T) bool { return !keep[ns] })
 }

@@ -138,36 +138,56 @@ func isStorageKey(v string) bool {
 	return err == nil && len(b) == 64
 }
 
-// PublicEnv lists environment variables whose values are identifiers, paths
-// or endpoints that the controls compare, never secrets. Only these keep
-// their literal value in a snapshot, and only when the value does not itself
-// look like a credential.
-var PublicEnv = map[string]bool{
-	"AWS_ROLE_ARN":                           true,
-	"AWS_WEB_IDENTITY_TOKEN_FILE":            true,
-	"AWS_REGION":                             true,
-	"AWS_DEFAULT_REGION":                     true,
-	"AWS_STS_REGIONAL_ENDPOINTS":             true,
-	"AWS_CONTAINER_CREDENTIALS_FULL_URI":     true,
-	"AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE": true,
-	"AZURE_CLIENT_ID":                        true,
-	"AZURE_TENANT_ID":                        true,
-	"AZURE_FEDERATED_TOKEN_FILE":             true,
-	"AZURE_AUTHORITY_HOST":                   true,
-	"GOOGLE_APPLICATION_CREDENTIALS":         true,
-	"GOOGLE_CLOUD_PROJECT":                   true,
-	"CLOUDSDK_CORE_PROJECT":                  true,
+// PublicEnv maps the environment variables whose values are identifiers,
+// paths or endpoints that the controls compare, never secrets, to the shape
+// such a value has. Only these keep their literal value in a snapshot, and
+// only when the value has that shape and does not look like a credential.
+var PublicEnv = map[string]*regexp.Regexp{
+	"AWS_ROLE_ARN":                           arnShape,
+	"AWS_WEB_IDENTITY_TOKEN_FILE":            pathShape,
+	"AWS_REGION":                             regionShape,
+	"AWS_DEFAULT_REGION":                     regionShape,
+	"AWS_STS_REGIONAL_ENDPOINTS":             wordShape,
+	"AWS_CONTAINER_CREDENTIALS_FULL_URI":     urlShape,
+	"AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE": pathShape,
+	"AZURE_CLIENT_ID":                        idShape,
+	"AZURE_TENANT_ID":                        idShape,
+	"AZURE_FEDERATED_TOKEN_FILE":             pathShape,
+	"AZURE_AUTHORITY_HOST":                   urlShape,
+	"GOOGLE_APPLICATION_CREDENTIALS":         pathShape,
+	"GOOGLE_CLOUD_PROJECT":                   projectShape,
+	"CLOUDSDK_CORE_PROJECT":                  projectShape,
 }
 
-// Env reduces a literal environment value to what a snapshot may hold.
+// Shapes of public values; surrounding white space is allowed so that the
+// controls can flag it.
+var (
+	arnShape     = regexp.MustCompile(`^\s*arn:[\x21-\x7e]+\s*$`)
+	pathShape    = regexp.MustCompile(`^\s*[A-Za-z0-9_./~-]+\s*$`)
+	regionShape  = regexp.MustCompile(`^\s*[a-z0-9-]{1,32}\s*$`)
+	wordShape    = regexp.MustCompile(`^\s*[A-Za-z]{1,32}\s*$`)
+	urlShape     = regexp.MustCompile(`^\s*https?://[\x21-\x7e]+\s*$`)
+	idShape      = regexp.MustCompile(`^\s*[A-Za-z0-9.-]{1,253}\s*$`)
+	projectShape = regexp.MustCompile(`^\s*[a-z0-9.:-]{1,100}\s*$`)
+)
+
+// Env reduces a literal environment value to what a snapshot may hold: a
+// credential becomes its classification; a public variable keeps its value
+// when the value has the expected shape, else a redacted fingerprint; any
+// other literal keeps only the fact that it was set.
 func Env(name, value string) snapshot.EnvVar {
 	e := snapshot.EnvVar{Name: name, HasValue: true}
 	if creds := Classify(name, []byte(value)); len(creds) > 0 {
 		e.Credential = &creds[0]
 		return e
 	}
-	if PublicEnv[name] {
-		e.Value = value
+	shape, public := PublicEnv[name]
+	switch {
+	case !public:
+	case !shape.MatchString(value):
+		e.Value = RedactedPrefix + "unexpected-value:" + Hash(value)
+	default:
+		e.Value = Value(name, value)
 	}
 	return e
 }
