@@ -162,8 +162,11 @@ type ServiceAccount struct {
 // Workload is a Deployment with its pod template.
 type Workload struct {
 	Meta
-	Selector map[string]string `json:"selector"`
-	Template PodSpec           `json:"template"`
+	// Selector is the selector's matchLabels; LabelSelector is the whole
+	// selector in label-selector syntax, matchExpressions included.
+	Selector      map[string]string `json:"selector"`
+	LabelSelector string            `json:"labelSelector,omitempty"`
+	Template      PodSpec           `json:"template"`
 }
 
 // Pod is a pod with its spec, phase and owner.

@@ -1,7 +1,8 @@
 // Package evidence builds a snapshot from files exported with kubectl (and,
 // as the cloud collectors join, with the cloud CLIs) instead of live APIs.
-// Files are recognised by their content, not their names; every object
-// remembers the file and line it came from.
+// Files are recognised by their content, not their names or encodings;
+// every object remembers the file and line it came from, and every file
+// ends as objects or as a gap naming it.
 package evidence
 
 import (
@@ -15,7 +16,9 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"reflect"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -26,6 +29,7 @@ import (
 
 	"github.com/wiscan/wiscan/collectors"
 	"github.com/wiscan/wiscan/collectors/kube"
+	"github.com/wiscan/wiscan/collectors/secrets"
 	"github.com/wiscan/wiscan/profiles"
 	"github.com/wiscan/wiscan/snapshot"
 )
@@ -37,7 +41,11 @@ const Name = "evidence"
 var ErrUnreadable = errors.New("evidence directory unreadable")
 
 // maxFileSize bounds one evidence file.
-const maxFileSize = 256 << 20
+const maxFileSize = 1 << 30
+
+// maxWholeFile bounds a file that is read whole (an AWS CLI output); object
+// lists and arrays are streamed whatever their size.
+const maxWholeFile = 256 << 20
 
 // Collector reads an evidence directory (or a single file).
 type Collector struct {
@@ -52,25 +60,36 @@ func (c *Collector) Name() string { return Name }
 // coreKinds are the kinds whose absence from a bundle is a gap.
 var coreKinds = []string{"ServiceAccount", "Deployment", "Pod", "Secret"}
 
-// Collect reads every file below Dir. A malformed file becomes a gap naming
-// the file and line; the other files are still read.
+// Collect reads every file below Dir. A file that is not evidence, or is
+// malformed, becomes a gap naming the file and line; the other files are
+// still read. A symbolic link named as Dir is followed; links inside it
+// are not (each is reported).
 func (c *Collector) Collect(ctx context.Context, s *snapshot.Snapshot) error {
 	start := time.Now()
 	log := c.Log
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	files, err := list(c.Dir)
+	root, err := filepath.EvalSymlinks(c.Dir)
+	if err != nil {
+		return fmt.Errorf("%w: %w", ErrUnreadable, err)
+	}
+	files, skipped, err := list(root)
 	if err != nil {
 		return fmt.Errorf("%w: %w", ErrUnreadable, err)
 	}
 	s.Source = snapshot.Source{Mode: "evidence", Evidence: c.Dir}
-	r := &reader{s: s, log: log, seen: map[string]int{}, aws: newAWSReader()}
+	r := &reader{s: s, log: log, seen: map[string]int{}, aws: newAWSReader(), where: map[string]*snapshot.Location{}}
+	for _, sk := range skipped {
+		r.gapFile(relative(root, sk.path), 0, "unreadable", sk.reason)
+	}
 	for i, f := range files {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		r.file(c.Dir, f)
+		if err := r.file(ctx, root, f); err != nil {
+			return err
+		}
 		c.Progress.Report(fmt.Sprintf("read %d/%d evidence files", i+1, len(files)))
 	}
 	kube.DeriveNamespaces(&s.Kubernetes)
@@ -78,6 +97,10 @@ func (c *Collector) Collect(ctx context.Context, s *snapshot.Snapshot) error {
 	r.notProvided()
 	if err := profiles.Target(s); err != nil {
 		return err
+	}
+	for _, g := range kube.Attribute(&s.Kubernetes, Name) {
+		r.log.Warn("collection gap", "kind", g.Kind, "namespace", g.Namespace, "reason", g.Reason)
+		s.AddError(g)
 	}
 	s.Stats = append(s.Stats, snapshot.CollectorStats{
 		Collector:       Name,
@@ -87,34 +110,61 @@ func (c *Collector) Collect(ctx context.Context, s *snapshot.Snapshot) error {
 	return nil
 }
 
-// list returns the regular files below dir (or dir itself if it is a file),
-// sorted, skipping hidden files and directories.
-func list(dir string) ([]string, error) {
+type skippedFile struct{ path, reason string }
+
+// list returns the regular files below dir (or dir itself if it is a
+// regular file), sorted, and what it will not read: links, FIFOs,
+// sockets, devices and hidden folders, each with the reason. Nothing is
+// opened here, so a FIFO cannot block the scan.
+func list(dir string) ([]string, []skippedFile, error) {
 	info, err := os.Stat(dir)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if !info.IsDir() {
-		return []string{dir}, nil
+		if !info.Mode().IsRegular() {
+			return nil, nil, fmt.Errorf("%s is a %s, not a file or folder", dir, fileType(info.Mode()))
+		}
+		return []string{dir}, nil, nil
 	}
 	var out []string
+	var skipped []skippedFile
 	err = filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
-			return err
-		}
-		if p != dir && strings.HasPrefix(d.Name(), ".") {
-			if d.IsDir() {
-				return filepath.SkipDir
+			if p == dir {
+				return err
 			}
+			skipped = append(skipped, skippedFile{p, "cannot be read: " + errors.Unwrap(err).Error()})
 			return nil
 		}
-		if d.Type().IsRegular() {
+		switch {
+		case p == dir:
+		case d.IsDir() && strings.HasPrefix(d.Name(), "."):
+			skipped = append(skipped, skippedFile{p, "a hidden folder, not read"})
+			return filepath.SkipDir
+		case d.Type().IsRegular():
 			out = append(out, p)
+		case !d.IsDir():
+			skipped = append(skipped, skippedFile{p, "a " + fileType(d.Type()) + ", not read (only regular files are evidence; links inside the folder are not followed)"})
 		}
 		return nil
 	})
 	sort.Strings(out)
-	return out, err
+	return out, skipped, err
+}
+
+func fileType(m fs.FileMode) string {
+	switch {
+	case m&fs.ModeSymlink != 0:
+		return "symbolic link"
+	case m&fs.ModeNamedPipe != 0:
+		return "FIFO"
+	case m&fs.ModeSocket != 0:
+		return "socket"
+	case m&fs.ModeDevice != 0:
+		return "device"
+	}
+	return "special file"
 }
 
 type reader struct {
@@ -122,83 +172,272 @@ type reader struct {
 	log  *slog.Logger
 	seen map[string]int
 	aws  *awsReader
+	// where locates each object read so far, by kind, namespace and name,
+	// to find two different copies of one object.
+	where map[string]*snapshot.Location
 }
 
-func (r *reader) malformed(file string, line int, msg string) {
-	r.log.Warn("malformed evidence", "file", file, "line", line, "error", msg)
+// gapFile records a gap about one file.
+func (r *reader) gapFile(file string, line int, reason, msg string) {
+	r.log.Warn("evidence file not read", "file", file, "line", line, "reason", reason)
 	r.s.AddError(snapshot.CollectionError{
-		Collector: Name, Reason: "malformed",
+		Collector: Name, Reason: reason,
 		Message: fmt.Sprintf("%s:%d: %s", file, line, msg),
 		Source:  &snapshot.Location{File: file, Line: line},
 	})
 }
 
-// file reads one evidence file.
-func (r *reader) file(root, path string) {
-	name := relative(root, path)
-	b, err := readFile(path)
-	if err != nil {
-		r.malformed(name, 0, err.Error())
-		return
-	}
-	if bytes.IndexByte(b, 0) >= 0 {
-		r.log.Debug("skipped binary file", "file", name)
-		return
-	}
-	dec := yaml.NewDecoder(bytes.NewReader(b))
-	for {
-		var doc yaml.Node
-		err := dec.Decode(&doc)
-		if errors.Is(err, io.EOF) {
-			return
-		}
-		if err != nil {
-			if looksLikeData(name, b) {
-				r.malformed(name, yamlLine(err), yamlReason(err))
-			} else {
-				r.log.Debug("skipped file that is not YAML or JSON", "file", name)
-			}
-			return
-		}
-		if len(doc.Content) == 0 {
-			continue
-		}
-		r.document(name, doc.Content[0])
-	}
+func (r *reader) malformed(file string, line int, msg string) {
+	r.gapFile(file, line, "malformed", msg)
 }
 
-func readFile(path string) ([]byte, error) {
+// file reads one evidence file. Only a cancelled scan stops the reading;
+// every problem of the file is a gap.
+func (r *reader) file(ctx context.Context, root, path string) error {
+	name := relative(root, path)
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, err
+		r.gapFile(name, 0, "unreadable", "cannot be opened: "+errors.Unwrap(err).Error())
+		return nil
 	}
 	defer f.Close()
-	b, err := io.ReadAll(io.LimitReader(f, maxFileSize+1))
+	info, err := f.Stat()
+	switch {
+	case err != nil:
+		r.gapFile(name, 0, "unreadable", "cannot be read")
+		return nil
+	case !info.Mode().IsRegular():
+		r.gapFile(name, 0, "unreadable", "not a regular file, not read")
+		return nil
+	case info.Size() > maxFileSize:
+		r.gapFile(name, 0, "too-large", fmt.Sprintf("larger than %d MiB, not read", maxFileSize>>20))
+		return nil
+	}
+	text, enc := utf8Text(ctxReader{ctx, f})
+	fs := &fileSink{r: r, file: name}
+	head, _ := text.Peek(512)
+	trimmed := bytes.TrimLeft(head, " \t\r\n")
+	switch {
+	case len(trimmed) == 0:
+		r.gapFile(name, 0, "unrecognised", "empty: no objects")
+		return nil
+	case trimmed[0] == '[':
+		err = streamJSON(text, fs)
+	case trimmed[0] == '{' && isKubeJSON(text):
+		err = streamJSON(text, fs)
+	case trimmed[0] == '{':
+		err = r.whole(name, text, fs)
+	default:
+		err = streamYAML(text, fs)
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
 	if err != nil {
-		return nil, err
+		reason := "malformed"
+		if errors.Is(err, errBinary) {
+			reason = "unrecognised"
+		}
+		line, msg := splitLine(err.Error())
+		r.gapFile(name, line, reason, msg)
 	}
-	if len(b) > maxFileSize {
-		return nil, fmt.Errorf("larger than %d MiB", maxFileSize>>20)
+	if fs.objects == 0 && err == nil && !fs.reported {
+		r.gapFile(name, 0, "unrecognised", "no Kubernetes object or AWS CLI output found ("+enc+" text)")
 	}
-	return b, nil
+	return nil
+}
+
+// isKubeJSON tells kubectl's JSON (streamed) from an AWS CLI output (read
+// whole, for the lines of its parts) by the object's first key.
+func isKubeJSON(text interface{ Peek(int) ([]byte, error) }) bool {
+	head, _ := text.Peek(4096)
+	m := firstKey.FindSubmatch(head)
+	return m != nil && kubeKeys[string(m[1])]
+}
+
+// whole reads a JSON document in one piece, as YAML nodes that keep the
+// line of each part.
+func (r *reader) whole(name string, text io.Reader, fs *fileSink) error {
+	b, err := io.ReadAll(io.LimitReader(text, maxWholeFile+1))
+	if err != nil {
+		return err
+	}
+	if len(b) > maxWholeFile {
+		return fmt.Errorf("a JSON document larger than %d MiB that is not a list of objects", maxWholeFile>>20)
+	}
+	if bytes.IndexByte(b, 0) >= 0 {
+		return errBinary
+	}
+	var doc yaml.Node
+	if err := yaml.Unmarshal(b, &doc); err != nil {
+		return fmt.Errorf("line %d: %s", yamlLine(err), yamlReason(err))
+	}
+	fs.node(&doc)
+	return nil
+}
+
+var linePrefix = regexp.MustCompile(`^line (\d+): `)
+
+func splitLine(msg string) (int, string) {
+	if m := linePrefix.FindStringSubmatch(msg); m != nil {
+		n, _ := strconv.Atoi(m[1])
+		return n, msg[len(m[0]):]
+	}
+	return 0, msg
+}
+
+// fileSink hands what a stream finds in one file to the reader.
+type fileSink struct {
+	r       *reader
+	file    string
+	objects int
+	// reported holds when a gap about the file was recorded.
+	reported bool
+}
+
+func (f *fileSink) malformed(line int, msg string) {
+	f.reported = true
+	f.r.malformed(f.file, line, msg)
+}
+
+func (f *fileSink) node(doc *yaml.Node) {
+	if len(doc.Content) == 0 {
+		return
+	}
+	n := doc.Content[0]
+	if n.Kind == yaml.SequenceNode {
+		for _, it := range n.Content {
+			f.document(it)
+		}
+		return
+	}
+	f.document(n)
+}
+
+// document handles one YAML document: a single object, a list of them, or
+// an AWS CLI output.
+func (f *fileSink) document(n *yaml.Node) {
+	if n.Kind != yaml.MappingNode {
+		f.malformed(n.Line, "not an object")
+		return
+	}
+	kind, apiVersion := scalar(n, "kind"), scalar(n, "apiVersion")
+	if kind == "" && apiVersion == "" {
+		if f.r.awsDocument(f.file, n) {
+			f.objects++
+			return
+		}
+		f.malformed(n.Line, "neither a Kubernetes object (no kind and apiVersion) nor an AWS CLI output wiscan reads")
+		return
+	}
+	var m map[string]any
+	if err := n.Decode(&m); err != nil {
+		f.malformed(n.Line, yamlReason(err))
+		return
+	}
+	if items := field(n, "items"); items != nil && strings.HasSuffix(kind, "List") {
+		for _, it := range items.Content {
+			var im map[string]any
+			if it.Kind != yaml.MappingNode || it.Decode(&im) != nil {
+				f.malformed(it.Line, "a list item is not an object")
+				continue
+			}
+			f.value(it.Line, im, apiVersion, strings.TrimSuffix(kind, "List"))
+		}
+		return
+	}
+	f.value(n.Line, m, "", "")
+}
+
+// value stores one object; apiVersion and kind fill in what list items of
+// a typed list leave out.
+func (f *fileSink) value(line int, m map[string]any, apiVersion, kind string) {
+	u := &unstructured.Unstructured{Object: m}
+	if u.GetAPIVersion() == "" && apiVersion != "" {
+		u.SetAPIVersion(apiVersion)
+	}
+	if u.GetKind() == "" && kind != "" {
+		u.SetKind(kind)
+	}
+	gvk := u.GroupVersionKind()
+	if gvk.Kind == "" || u.GetAPIVersion() == "" {
+		if f.r.awsValue(f.file, line, m) {
+			f.objects++
+			return
+		}
+		f.malformed(line, "neither a Kubernetes object (no kind and apiVersion) nor an AWS CLI output wiscan reads")
+		return
+	}
+	f.objects++
+	if !kube.Supported(gvk) {
+		f.r.seen["other"]++
+		return
+	}
+	loc := &snapshot.Location{File: f.file, Line: line}
+	if err := f.r.add(u, loc); err != nil {
+		f.malformed(line, err.Error())
+		return
+	}
+	f.r.seen[gvk.Kind]++
+}
+
+// add stores an object; a second, different copy of an object already read
+// is a conflict that names both files.
+func (r *reader) add(u *unstructured.Unstructured, loc *snapshot.Location) error {
+	key := u.GetKind() + "/" + u.GetNamespace() + "/" + u.GetName()
+	first, dup := r.where[key]
+	if !dup {
+		r.where[key] = loc
+		return kube.Add(r.s, u, loc)
+	}
+	before := kube.Lookup(r.s, u.GetKind(), u.GetNamespace(), u.GetName())
+	if err := kube.Add(r.s, u, loc); err != nil {
+		return err
+	}
+	after := kube.Lookup(r.s, u.GetKind(), u.GetNamespace(), u.GetName())
+	if same(before, after) {
+		kube.Restore(r.s, u.GetKind(), before)
+		return nil
+	}
+	r.conflict(u, first, loc, before, after)
+	return nil
+}
+
+// same compares two normalised objects, their locations aside.
+func same(a, b any) bool {
+	ja, _ := json.Marshal(a)
+	jb, _ := json.Marshal(b)
+	strip := regexp.MustCompile(`,?"source":\{[^}]*\}`)
+	return bytes.Equal(strip.ReplaceAll(ja, nil), strip.ReplaceAll(jb, nil)) || reflect.DeepEqual(a, b)
+}
+
+// conflict reports two different copies of one object. A Secret keeps the
+// union of both copies' keys and credentials, so that a credential in
+// either is found; for any other kind the controls that read it in that
+// namespace are unknown.
+func (r *reader) conflict(u *unstructured.Unstructured, first, second *snapshot.Location, before, after any) {
+	kind, ns, name := u.GetKind(), u.GetNamespace(), u.GetName()
+	msg := fmt.Sprintf("%s %s/%s is given twice with different content, in %s:%d and %s:%d", kind, ns, name, first.File, first.Line, second.File, second.Line)
+	e := snapshot.CollectionError{Collector: Name, Reason: "conflict", Message: msg, Source: second}
+	if kind == "Secret" {
+		a, b := before.(snapshot.Secret), after.(snapshot.Secret)
+		a.Keys = slices.Compact(slices.Sorted(slices.Values(append(a.Keys, b.Keys...))))
+		a.Credentials = append(a.Credentials, b.Credentials...)
+		kube.Restore(r.s, kind, a)
+	} else {
+		e.Kind, e.Namespace = kind, ns
+		kube.Restore(r.s, kind, before)
+	}
+	r.log.Warn("conflicting evidence", "kind", kind, "namespace", ns, "name", name)
+	r.s.AddError(e)
 }
 
 func relative(root, path string) string {
-	if rel, err := filepath.Rel(root, path); err == nil && rel != "." {
-		return filepath.ToSlash(rel)
+	rel := path
+	if r, err := filepath.Rel(root, path); err == nil && r != "." {
+		rel = r
 	}
-	return filepath.ToSlash(path)
-}
-
-// looksLikeData tells a malformed data file from a file that was never meant
-// to be data (a README beside the exports).
-func looksLikeData(name string, b []byte) bool {
-	switch strings.ToLower(filepath.Ext(name)) {
-	case ".yaml", ".yml", ".json":
-		return true
-	}
-	t := bytes.TrimSpace(b)
-	return bytes.HasPrefix(t, []byte("{")) || bytes.HasPrefix(t, []byte("apiVersion:")) || bytes.HasPrefix(t, []byte("---"))
+	return secrets.Path(filepath.ToSlash(rel))
 }
 
 var lineRE = regexp.MustCompile(`line (\d+)`)
@@ -228,57 +467,6 @@ func yamlReason(err error) string {
 		msg = "cannot parse"
 	}
 	return "invalid YAML or JSON: " + msg
-}
-
-// document handles one YAML document: a single object or a list of them.
-func (r *reader) document(file string, n *yaml.Node) {
-	if n.Kind != yaml.MappingNode {
-		return
-	}
-	kind, apiVersion := scalar(n, "kind"), scalar(n, "apiVersion")
-	if kind == "" && apiVersion == "" && r.awsDocument(file, n) {
-		return
-	}
-	if kind == "" || apiVersion == "" {
-		r.log.Debug("skipped unrecognised document", "file", file, "line", n.Line)
-		return
-	}
-	if items := field(n, "items"); items != nil && strings.HasSuffix(kind, "List") {
-		itemKind := strings.TrimSuffix(kind, "List")
-		for _, it := range items.Content {
-			r.object(file, it, apiVersion, itemKind)
-		}
-		return
-	}
-	r.object(file, n, "", "")
-}
-
-// object stores one object; apiVersion and kind fill in what list items of
-// a typed list leave out.
-func (r *reader) object(file string, n *yaml.Node, apiVersion, kind string) {
-	var m map[string]any
-	if err := n.Decode(&m); err != nil {
-		r.malformed(file, n.Line, yamlReason(err))
-		return
-	}
-	u := &unstructured.Unstructured{Object: m}
-	if u.GetAPIVersion() == "" && apiVersion != "" {
-		u.SetAPIVersion(apiVersion)
-	}
-	if u.GetKind() == "" && kind != "" {
-		u.SetKind(kind)
-	}
-	gvk := u.GroupVersionKind()
-	if !kube.Supported(gvk) {
-		r.log.Debug("skipped kind", "file", file, "line", n.Line, "kind", gvk.Kind)
-		return
-	}
-	loc := &snapshot.Location{File: file, Line: n.Line}
-	if err := kube.Add(r.s, u, loc); err != nil {
-		r.malformed(file, n.Line, err.Error())
-		return
-	}
-	r.seen[gvk.Kind]++
 }
 
 func field(n *yaml.Node, key string) *yaml.Node {
@@ -346,6 +534,26 @@ func (r *reader) awsDocument(file string, n *yaml.Node) bool {
 		return 0
 	}
 	if !r.aws.document(file, n.Line, m, lines) {
+		return false
+	}
+	r.seen["AWS"]++
+	return true
+}
+
+// awsValue hands a streamed object without kind and apiVersion to the AWS
+// reader; its parts carry no lines of their own.
+func (r *reader) awsValue(file string, line int, m map[string]any) bool {
+	b, err := json.Marshal(m)
+	if err != nil {
+		return false
+	}
+	d := json.NewDecoder(bytes.NewReader(b))
+	d.UseNumber()
+	var v map[string]any
+	if d.Decode(&v) != nil {
+		return false
+	}
+	if !r.aws.document(file, line, v, func(string, int) int { return 0 }) {
 		return false
 	}
 	r.seen["AWS"]++

@@ -194,6 +194,9 @@ func (c *Collector) Collect(ctx context.Context, s *snapshot.Snapshot) error {
 		}
 		Prune(&s.Kubernetes, targetSet(s))
 	}
+	for _, g := range Attribute(&s.Kubernetes, Name) {
+		s.AddError(g)
+	}
 	r.spaces(ctx)
 	if err := ctx.Err(); err != nil {
 		return err

@@ -56,15 +56,22 @@ func ServiceAccount(sa *corev1.ServiceAccount, loc *snapshot.Location) snapshot.
 
 // Deployment normalises a Deployment.
 func Deployment(d *appsv1.Deployment, loc *snapshot.Location) snapshot.Workload {
-	sel := map[string]string{}
-	if d.Spec.Selector != nil {
-		sel = secrets.Labels(d.Spec.Selector.MatchLabels)
-	}
-	return snapshot.Workload{
+	out := snapshot.Workload{
 		Meta:     meta(d.ObjectMeta, loc),
-		Selector: sel,
+		Selector: map[string]string{},
 		Template: podSpec(d.Spec.Template.ObjectMeta, d.Spec.Template.Spec),
 	}
+	if d.Spec.Selector != nil {
+		out.Selector = secrets.Labels(d.Spec.Selector.MatchLabels)
+		// Built from the redacted labels, so that it matches the pods'
+		// redacted labels.
+		sel := d.Spec.Selector.DeepCopy()
+		sel.MatchLabels = out.Selector
+		if ls, err := metav1.LabelSelectorAsSelector(sel); err == nil {
+			out.LabelSelector = ls.String()
+		}
+	}
+	return out
 }
 
 // Pod normalises a pod and derives the Deployment that owns it.

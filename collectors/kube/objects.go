@@ -6,11 +6,13 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strings"
 	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 
@@ -151,4 +153,93 @@ func Prune(k *snapshot.Kubernetes, targets map[string]bool) {
 
 func prune[T any](m map[string]map[string]T, keep map[string]bool) {
 	maps.DeleteFunc(m, func(ns string, _ map[string]T) bool { return !keep[ns] })
+}
+
+// Lookup returns the stored form of a namespaced object, or nil.
+func Lookup(s *snapshot.Snapshot, kind, ns, name string) any {
+	k := &s.Kubernetes
+	var v any
+	var ok bool
+	switch kind {
+	case "Namespace":
+		v, ok = k.Namespaces[name]
+	case "ServiceAccount":
+		v, ok = k.ServiceAccounts[ns][name]
+	case "Deployment":
+		v, ok = k.Deployments[ns][name]
+	case "Pod":
+		v, ok = k.Pods[ns][name]
+	case "Secret":
+		v, ok = k.Secrets[ns][name]
+	}
+	if !ok {
+		return nil
+	}
+	return v
+}
+
+// Restore stores an object that Lookup returned.
+func Restore(s *snapshot.Snapshot, kind string, v any) {
+	k := &s.Kubernetes
+	switch o := v.(type) {
+	case snapshot.Namespace:
+		k.Namespaces[o.Name] = o
+	case snapshot.ServiceAccount:
+		snapshot.Put(k.ServiceAccounts, o.Namespace, o.Name, o)
+	case snapshot.Workload:
+		snapshot.Put(k.Deployments, o.Namespace, o.Name, o)
+	case snapshot.Pod:
+		snapshot.Put(k.Pods, o.Namespace, o.Name, o)
+	case snapshot.Secret:
+		snapshot.Put(k.Secrets, o.Namespace, o.Name, o)
+	}
+}
+
+// Attribute ties the pods that a ReplicaSet owns to their Deployment when
+// the owner name and pod-template-hash label do not (a pod without the
+// label, or a ReplicaSet named otherwise): through the Deployments'
+// selectors, as Kubernetes matches them. A pod whose ReplicaSet is named
+// after a Deployment whose selector does not match it, or that several
+// selectors match, cannot be attributed; each is returned as a gap so that
+// the controls on pods in its namespace are unknown, never passed.
+func Attribute(k *snapshot.Kubernetes, collector string) []snapshot.CollectionError {
+	var gaps []snapshot.CollectionError
+	for _, ns := range slices.Sorted(maps.Keys(k.Pods)) {
+		for _, name := range slices.Sorted(maps.Keys(k.Pods[ns])) {
+			p := k.Pods[ns][name]
+			if p.Owner == nil || p.Owner.Kind != "ReplicaSet" || p.Deployment != "" {
+				continue
+			}
+			matched, named := matchDeployments(k.Deployments[ns], p)
+			switch {
+			case len(matched) == 1:
+				p.Deployment = matched[0]
+				k.Pods[ns][name] = p
+			case len(matched) > 1 || named != "":
+				gaps = append(gaps, snapshot.CollectionError{
+					Collector: collector, Kind: "Pod", Namespace: ns, Name: name, Reason: "unattributed", Source: p.Source,
+					Message: fmt.Sprintf("pod %s/%s (ReplicaSet %s) cannot be tied to its Deployment: %d Deployment selectors match its labels", ns, name, p.Owner.Name, len(matched)),
+				})
+			}
+		}
+	}
+	return gaps
+}
+
+// matchDeployments returns the Deployments whose selectors match the pod,
+// and the Deployment its ReplicaSet is named after, if any.
+func matchDeployments(ds map[string]snapshot.Workload, p snapshot.Pod) (matched []string, named string) {
+	for _, d := range slices.Sorted(maps.Keys(ds)) {
+		if strings.HasPrefix(p.Owner.Name, d+"-") {
+			named = d
+		}
+		sel, err := labels.Parse(ds[d].LabelSelector)
+		if ds[d].LabelSelector == "" || err != nil || sel.Empty() {
+			continue
+		}
+		if sel.Matches(labels.Set(p.Labels)) {
+			matched = append(matched, d)
+		}
+	}
+	return matched, named
 }

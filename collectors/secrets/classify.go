@@ -26,12 +26,16 @@ var (
 	azSASVersion  = regexp.MustCompile(`(?i)(^|[?&])sv=\d{4}-\d{2}-\d{2}`)
 )
 
+// minCredential is the length of the shortest credential Classify knows
+// (an Azure client secret); shorter values are not read further.
+const minCredential = 16
+
 // Classify returns the static cloud credentials that one named value holds.
 // name is the Secret key or environment variable name. The result never
 // contains the value or a reversible part of a secret.
 func Classify(name string, value []byte) []snapshot.Credential {
 	v := strings.TrimSpace(string(value))
-	if v == "" {
+	if len(v) < minCredential {
 		return nil
 	}
 	var out []snapshot.Credential

@@ -31,6 +31,9 @@ func Value(name, v string) string {
 // credentialShaped classifies v: a known cloud credential, or a token of
 // high entropy that could be one.
 func credentialShaped(name, v string) (kind, fingerprint string, ok bool) {
+	if len(strings.TrimSpace(v)) < minCredential {
+		return "", "", false
+	}
 	if creds := Classify(name, []byte(v)); len(creds) > 0 {
 		return creds[0].Kind, creds[0].Fingerprint, true
 	}
