@@ -4,6 +4,7 @@
 package engine
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -11,8 +12,10 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/open-policy-agent/opa/v1/ast"
 	"github.com/open-policy-agent/opa/v1/rego"
@@ -30,12 +33,20 @@ type Options struct {
 	// PolicyDirs hold user policies (*.rego, tests excluded) that join the
 	// built-in ones under the same contract.
 	PolicyDirs []string
+	// EvalTimeout bounds one evaluation (DefaultEvalTimeout when zero);
+	// MaxMemory bounds the live heap while it runs (DefaultMaxMemory when
+	// zero).
+	EvalTimeout time.Duration
+	MaxMemory   int64
 }
 
 // Engine is a compiled set of controls.
 type Engine struct {
-	controls []report.Control
-	query    rego.PreparedEvalQuery
+	controls    []report.Control
+	query       rego.PreparedEvalQuery
+	compiler    *ast.Compiler
+	evalTimeout time.Duration
+	maxMemory   int64
 }
 
 // Module is a parsed policy file.
@@ -58,7 +69,13 @@ func New(ctx context.Context, opts Options) (*Engine, error) {
 		}
 		mods = append(mods, user...)
 	}
-	return compile(ctx, mods, Capabilities())
+	e, err := compile(ctx, mods, Capabilities())
+	if err != nil {
+		return nil, err
+	}
+	e.evalTimeout = cmp.Or(opts.EvalTimeout, DefaultEvalTimeout)
+	e.maxMemory = cmp.Or(opts.MaxMemory, DefaultMaxMemory)
+	return e, nil
 }
 
 // BuiltinModules returns the embedded policies, tests excluded.
@@ -141,7 +158,7 @@ func compile(ctx context.Context, mods []Module, caps *ast.Capabilities) (*Engin
 			return nil, fmt.Errorf("%w: %s: package %s is built in", ErrPolicy, m.File, strings.TrimPrefix(pkg, "data."))
 		}
 		parsed[m.File] = mod
-		c, isControl, err := parseMetadata(m.File, m.Source)
+		c, isControl, err := parseMetadata(m.File, mod)
 		if err != nil {
 			return nil, err
 		}
@@ -178,7 +195,7 @@ func compile(ctx context.Context, mods []Module, caps *ast.Capabilities) (*Engin
 	if err != nil {
 		return nil, fmt.Errorf("%w: prepare query: %w", ErrPolicy, err)
 	}
-	e.query = pq
+	e.query, e.compiler = pq, compiler
 	return e, nil
 }
 
@@ -204,7 +221,15 @@ func (e *Engine) Evaluate(ctx context.Context, s *snapshot.Snapshot) ([]report.F
 	if err != nil {
 		return nil, err
 	}
-	rs, err := e.query.Eval(ctx, rego.EvalParsedInput(input))
+	var rs rego.ResultSet
+	err = e.limited(ctx, e.evalTimeout, func(ctx context.Context) error {
+		rs, err = e.query.Eval(ctx, rego.EvalParsedInput(input))
+		return err
+	})
+	if errors.Is(err, ErrEvalTimeout) || errors.Is(err, ErrEvalMemory) {
+		runtime.GC()
+		return nil, e.culprit(ctx, input, err)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("evaluate policies: %w", err)
 	}

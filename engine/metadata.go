@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/open-policy-agent/opa/v1/ast"
 	"sigs.k8s.io/yaml"
 
 	"github.com/wiscan/wiscan/report"
@@ -24,22 +25,22 @@ var (
 // ErrMetadata marks a policy whose METADATA block is wrong.
 var ErrMetadata = errors.New("policy metadata")
 
-// metadataBlock extracts the YAML of the first "# METADATA" comment block.
-func metadataBlock(src string) (string, bool) {
-	lines := strings.Split(src, "\n")
-	for i, l := range lines {
-		if strings.TrimSpace(l) != "# METADATA" {
+// metadataBlock extracts the YAML of the first "# METADATA" comment block
+// from the module's comments, so that the words inside a string literal
+// are never taken for one.
+func metadataBlock(mod *ast.Module) (string, bool) {
+	for i, c := range mod.Comments {
+		if strings.TrimSpace(string(c.Text)) != "METADATA" {
 			continue
 		}
 		var b strings.Builder
-		for _, m := range lines[i+1:] {
-			t := strings.TrimLeft(m, " \t")
-			if !strings.HasPrefix(t, "#") {
+		line := c.Location.Row
+		for _, m := range mod.Comments[i+1:] {
+			if m.Location.Row != line+1 {
 				break
 			}
-			t = strings.TrimPrefix(t, "#")
-			t = strings.TrimPrefix(t, " ")
-			b.WriteString(t + "\n")
+			line = m.Location.Row
+			b.WriteString(strings.TrimPrefix(string(m.Text), " ") + "\n")
 		}
 		return b.String(), true
 	}
@@ -58,8 +59,8 @@ type rawMetadata struct {
 // parseMetadata reads and checks a control's METADATA block. isControl is
 // false for a helper module (no custom.id), which may carry only a
 // description.
-func parseMetadata(file, src string) (c report.Control, isControl bool, err error) {
-	block, ok := metadataBlock(src)
+func parseMetadata(file string, mod *ast.Module) (c report.Control, isControl bool, err error) {
+	block, ok := metadataBlock(mod)
 	if !ok {
 		return c, false, nil
 	}

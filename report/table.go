@@ -5,8 +5,10 @@ import (
 	"fmt"
 	"io"
 	"sort"
+	"strconv"
 	"strings"
 	"text/tabwriter"
+	"unicode"
 )
 
 // Table writes a report for people: findings grouped by namespace (control
@@ -39,17 +41,17 @@ func (t Table) Write(_ context.Context, r Report) error {
 		if ns == "" {
 			title = "(cluster-wide and cloud)"
 		}
-		fmt.Fprintf(&b, "\n%s\n", t.paint(bold, title))
+		fmt.Fprintf(&b, "\n%s\n", t.paint(bold, Clean(title)))
 		tw := tabwriter.NewWriter(&b, 0, 4, 2, ' ', 0)
 		for _, f := range groups[ns] {
-			fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", t.label(f), f.ControlID, where(f.Resource), f.Message)
+			fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", t.label(f), Clean(f.ControlID), Clean(where(f.Resource)), Clean(f.Message))
 		}
 		if err := tw.Flush(); err != nil {
 			return err
 		}
 	}
 	for _, n := range r.Notes {
-		fmt.Fprintf(&b, "\nnote: %s\n", n)
+		fmt.Fprintf(&b, "\nnote: %s\n", Clean(n))
 	}
 	fmt.Fprintf(&b, "\n%s\n", t.summary(r))
 	_, err := io.WriteString(t.W, b.String())
@@ -70,7 +72,7 @@ func (t Table) header(b *strings.Builder, r Report) {
 	for _, p := range r.Profiles {
 		profiles = append(profiles, fmt.Sprintf("%s (%d %s)", p.Name, p.Targets, plural(p.Targets, "namespace")))
 	}
-	fmt.Fprintf(b, "wiscan %s · %s · profile %s\n", r.Tool.Version, src, strings.Join(profiles, ", "))
+	fmt.Fprintf(b, "wiscan %s · %s · profile %s\n", r.Tool.Version, Clean(src), Clean(strings.Join(profiles, ", ")))
 }
 
 func (t Table) paint(code, s string) string {
@@ -143,4 +145,18 @@ func plural(n int, word string) string {
 		return word
 	}
 	return word + "s"
+}
+
+// Clean makes text from the cluster or the evidence safe for a terminal:
+// a string with a control or formatting character (ESC, CR, OSC, a
+// bidirectional override, ...) is shown escaped the way %q would, so that a
+// hostile name cannot rewrite or hide lines. Other text is unchanged.
+func Clean(s string) string {
+	for _, r := range s {
+		if r != ' ' && !unicode.IsPrint(r) {
+			q := strconv.Quote(s)
+			return q[1 : len(q)-1]
+		}
+	}
+	return s
 }

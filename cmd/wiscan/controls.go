@@ -6,6 +6,8 @@ import (
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
+
+	"github.com/wiscan/wiscan/engine"
 )
 
 func (a *app) controlsCommand() *cobra.Command {
@@ -16,9 +18,9 @@ func (a *app) controlsCommand() *cobra.Command {
 		Short: "List the control catalog",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			eng, err := a.engine(cmd.Context(), policies)
+			eng, err := engine.New(cmd.Context(), engine.Options{PolicyDirs: policies})
 			if err != nil {
-				return err
+				return usageErr("%w", err)
 			}
 			cs := eng.Controls()
 			switch format {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
@@ -40,7 +41,7 @@ func parseFormats(specs []string) ([]output, error) {
 func (a *app) write(ctx context.Context, r report.Report, outs []output, failOn report.Severity) error {
 	var errs []error
 	for _, o := range outs {
-		w, done, err := a.create(o.path)
+		w, err := a.create(o.path)
 		if err != nil {
 			errs = append(errs, err)
 			continue
@@ -53,36 +54,103 @@ func (a *app) write(ctx context.Context, r report.Report, outs []output, failOn 
 			wr = report.JSON{W: w}
 		}
 		if err := wr.Write(ctx, r); err != nil {
+			w.abort()
 			errs = append(errs, fmt.Errorf("write %s: %w", o.format, err))
+			continue
 		}
-		if err := done(); err != nil {
+		if err := w.commit(); err != nil {
 			errs = append(errs, err)
 		}
 	}
 	return errors.Join(errs...)
 }
 
-// create opens path for writing, or stdout for "" and "-". The file is
-// written beside its final name and renamed when done, so that a failed
-// write never leaves a half report.
-func (a *app) create(path string) (io.Writer, func() error, error) {
+// outFile is an output being written: commit makes it final, abort drops
+// it and leaves what was there before.
+type outFile struct {
+	io.Writer
+	commit func() error
+	abort  func()
+}
+
+// create opens path for writing, or stdout for "" and "-". A regular file
+// (or a new one) is written to a temporary file beside it and renamed into
+// place when complete, so that a failure never leaves a half report and an
+// old report survives it. A device, FIFO or socket (/dev/stdout, a process
+// substitution) is written directly, never replaced; a symbolic link is
+// written through to its target.
+func (a *app) create(path string) (*outFile, error) {
 	if path == "" || path == "-" {
-		return a.stdout, func() error { return nil }, nil
+		return &outFile{Writer: a.stdout, commit: func() error { return nil }, abort: func() {}}, nil
 	}
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
-	if err != nil {
-		return nil, nil, fmt.Errorf("create %s: %w", path, err)
-	}
-	done := func() error {
-		if err := f.Close(); err != nil {
-			os.Remove(f.Name())
-			return fmt.Errorf("write %s: %w", path, err)
+	target := linkTarget(path)
+	info, err := os.Stat(target)
+	mode := fs.FileMode(0o644)
+	switch {
+	case err == nil && info.IsDir():
+		return nil, fmt.Errorf("write %s: is a folder", path)
+	case err == nil && !info.Mode().IsRegular():
+		f, err := os.OpenFile(target, os.O_WRONLY, 0)
+		if err != nil {
+			return nil, fmt.Errorf("open %s: %w", path, err)
 		}
-		if err := os.Rename(f.Name(), path); err != nil {
-			os.Remove(f.Name())
+		return &outFile{Writer: f, commit: func() error { return closeErr(path, f.Close()) }, abort: func() { _ = f.Close() }}, nil
+	case err == nil:
+		mode = info.Mode().Perm()
+	case !errors.Is(err, fs.ErrNotExist):
+		return nil, fmt.Errorf("write %s: %w", path, err)
+	}
+	f, err := os.CreateTemp(filepath.Dir(target), "."+filepath.Base(target)+".*")
+	if err != nil {
+		return nil, fmt.Errorf("create %s: %w", path, err)
+	}
+	abort := func() {
+		_ = f.Close()
+		_ = os.Remove(f.Name())
+	}
+	commit := func() error {
+		err := f.Sync()
+		if err == nil {
+			err = f.Chmod(mode)
+		}
+		if err == nil {
+			err = f.Close()
+		}
+		if err == nil {
+			err = os.Rename(f.Name(), target)
+		}
+		if err != nil {
+			abort()
 			return fmt.Errorf("write %s: %w", path, err)
 		}
 		return nil
 	}
-	return f, done, nil
+	return &outFile{Writer: f, commit: commit, abort: abort}, nil
+}
+
+// linkTarget follows symbolic links to the file they name, dangling ones
+// included, so that writing never replaces a link.
+func linkTarget(path string) string {
+	for range 40 {
+		info, err := os.Lstat(path)
+		if err != nil || info.Mode()&fs.ModeSymlink == 0 {
+			return path
+		}
+		dest, err := os.Readlink(path)
+		if err != nil {
+			return path
+		}
+		if !filepath.IsAbs(dest) {
+			dest = filepath.Join(filepath.Dir(path), dest)
+		}
+		path = dest
+	}
+	return path
+}
+
+func closeErr(path string, err error) error {
+	if err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	return nil
 }

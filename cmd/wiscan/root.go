@@ -11,6 +11,9 @@ import (
 
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
+	"k8s.io/klog/v2"
+
+	"github.com/wiscan/wiscan/report"
 )
 
 // Exit codes.
@@ -69,12 +72,12 @@ func runWith(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	var ee *exitError
 	if errors.As(err, &ee) {
 		if ee != findingsErr {
-			fmt.Fprintf(stderr, "wiscan: %v\n", ee.err)
+			fmt.Fprintf(stderr, "wiscan: %s\n", report.Clean(ee.err.Error()))
 		}
 		return ee.code
 	}
 	// Errors cobra raises itself (unknown command or flag) are usage errors.
-	fmt.Fprintf(stderr, "wiscan: %v\nRun 'wiscan --help' for usage.\n", err)
+	fmt.Fprintf(stderr, "wiscan: %s\nRun 'wiscan --help' for usage.\n", report.Clean(err.Error()))
 	return exitUsage
 }
 
@@ -113,6 +116,8 @@ func (a *app) setupLog() error {
 	default:
 		return usageErr("--log-format %q: want text or json", a.logFormat)
 	}
+	// client-go logs through klog; send it through the same handler.
+	klog.SetSlogLogger(a.log)
 	return nil
 }
 

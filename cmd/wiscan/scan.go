@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -40,14 +42,25 @@ func (f *collectFlags) register(cmd *cobra.Command) {
 	fl.StringVar(&f.evidence, "evidence", "", "read exported files from this directory (or file) instead of the live cluster")
 	fl.StringVar(&f.kubeconfig, "kubeconfig", "", "kubeconfig file (default: KUBECONFIG, ~/.kube/config, then in-cluster)")
 	fl.StringVar(&f.context, "context", "", "kubeconfig context")
-	fl.DurationVar(&f.timeout, "timeout", 30*time.Second, "timeout for each API call")
+	fl.DurationVar(&f.timeout, "timeout", 30*time.Second, "timeout for each API call (greater than 0)")
 	fl.StringArrayVar(&f.profiles, "profile", nil, fmt.Sprintf("built-in profile, repeatable (%s; default %s)", strings.Join(profiles.Builtin(), ", "), profiles.Default))
 	fl.StringArrayVar(&f.profileFiles, "profile-file", nil, "user profile file (YAML), repeatable")
 	fl.StringVar(&f.cloud, "cloud", "", "cloud in use for every profile: aws, azure or gcp (default: the profile's, else inferred)")
 	fl.BoolVar(&f.skipCloud, "skip-cloud", false, "do not read the cloud's IAM state (its controls are then unknown)")
 	fl.StringVar(&f.region, "region", "", "AWS region (default: the SDK's, else the region in an EKS context's ARN)")
 	fl.StringVar(&f.clusterName, "cluster-name", "", "EKS cluster name (default: from a kubeconfig context named after the cluster's ARN)")
-	fl.IntVar(&f.trustQuota, "aws-trust-policy-quota", 0, "the account's role trust policy length quota, if raised from IAM's default of 2048")
+	fl.IntVar(&f.trustQuota, "aws-trust-policy-quota", 0, "the account's role trust policy length quota, if raised from IAM's default of 2048 (0 or more; 0 means the default)")
+}
+
+// check rejects values outside the flags' ranges.
+func (f *collectFlags) check() error {
+	if f.timeout <= 0 {
+		return usageErr("--timeout %s: want a duration greater than 0", f.timeout)
+	}
+	if f.trustQuota < 0 {
+		return usageErr("--aws-trust-policy-quota %d: want 0 or more", f.trustQuota)
+	}
+	return nil
 }
 
 // cloudFlagsSet reports whether a flag for live cloud collection was given.
@@ -57,9 +70,11 @@ func (f *collectFlags) cloudFlagsSet() bool {
 
 // evalFlags choose the policies and the outputs.
 type evalFlags struct {
-	policies []string
-	formats  []string
-	failOn   string
+	policies    []string
+	formats     []string
+	failOn      string
+	evalTimeout time.Duration
+	evalMemory  int64
 }
 
 func (f *evalFlags) register(cmd *cobra.Command) {
@@ -67,6 +82,8 @@ func (f *evalFlags) register(cmd *cobra.Command) {
 	fl.StringArrayVar(&f.policies, "policy", nil, "directory of user Rego policies, repeatable")
 	fl.StringArrayVar(&f.formats, "format", []string{"table"}, "output as FORMAT or FORMAT=FILE, repeatable (table, json)")
 	fl.StringVar(&f.failOn, "fail-on", string(report.High), "exit 1 when a finding is at or above this severity (info, low, medium, high, critical, none)")
+	fl.DurationVar(&f.evalTimeout, "eval-timeout", engine.DefaultEvalTimeout, "time limit of the policy evaluation (greater than 0); past it the scan ends with exit 3 naming the policy")
+	fl.Int64Var(&f.evalMemory, "eval-memory", engine.DefaultMaxMemory>>20, "limit in MiB of the heap during the policy evaluation (greater than 0); past it the scan ends with exit 3 naming the policy")
 }
 
 func (a *app) scanCommand() *cobra.Command {
@@ -98,6 +115,12 @@ control and write the report.`,
 }
 
 func (f *evalFlags) parse() ([]output, report.Severity, error) {
+	if f.evalTimeout <= 0 {
+		return nil, "", usageErr("--eval-timeout %s: want a duration greater than 0", f.evalTimeout)
+	}
+	if f.evalMemory <= 0 {
+		return nil, "", usageErr("--eval-memory %d: want a number of MiB greater than 0", f.evalMemory)
+	}
 	failOn, err := report.ParseSeverity(f.failOn)
 	if err != nil {
 		return nil, "", usageErr("--fail-on: %w", err)
@@ -116,23 +139,18 @@ func (a *app) prepare(ctx context.Context, f evalFlags) ([]output, report.Severi
 	if err != nil {
 		return nil, "", nil, err
 	}
-	eng, err := a.engine(ctx, f.policies)
+	eng, err := engine.New(ctx, engine.Options{PolicyDirs: f.policies, EvalTimeout: f.evalTimeout, MaxMemory: f.evalMemory << 20})
 	if err != nil {
-		return nil, "", nil, err
+		return nil, "", nil, usageErr("%w", err)
 	}
 	return outs, failOn, eng, nil
 }
 
-func (a *app) engine(ctx context.Context, dirs []string) (*engine.Engine, error) {
-	eng, err := engine.New(ctx, engine.Options{PolicyDirs: dirs})
-	if err != nil {
-		return nil, usageErr("%w", err)
-	}
-	return eng, nil
-}
-
 // collect builds a snapshot from the live cluster or the evidence.
 func (a *app) collect(ctx context.Context, f collectFlags) (*snapshot.Snapshot, error) {
+	if err := f.check(); err != nil {
+		return nil, err
+	}
 	ps, err := profiles.Resolve(f.profiles, f.profileFiles)
 	if err != nil {
 		return nil, usageErr("%w", err)
@@ -166,6 +184,8 @@ func (a *app) collect(ctx context.Context, f collectFlags) (*snapshot.Snapshot, 
 	switch {
 	case errors.Is(err, profiles.ErrInvalid):
 		return nil, usageErr("%w", err)
+	case ctx.Err() != nil:
+		return nil, incomplete(fmt.Errorf("interrupted while collecting (read so far: %s); no report was written", readSoFar(s)))
 	case err != nil:
 		return nil, incomplete(fmt.Errorf("collect: %w", err))
 	}
@@ -177,6 +197,9 @@ func (a *app) collect(ctx context.Context, f collectFlags) (*snapshot.Snapshot, 
 		a.log.Info("collecting", "collector", ac.Name())
 		err := ac.Collect(ctx, s)
 		a.endProgress()
+		if ctx.Err() != nil {
+			return nil, incomplete(fmt.Errorf("interrupted while reading AWS (read so far: %s); no report was written", readSoFar(s)))
+		}
 		if err != nil {
 			return nil, incomplete(fmt.Errorf("collect aws: %w", err))
 		}
@@ -191,6 +214,9 @@ func (a *app) evaluate(ctx context.Context, eng *engine.Engine, s *snapshot.Snap
 		return usageErr("%w", err)
 	}
 	findings, err := eng.Evaluate(ctx, s)
+	if ctx.Err() != nil {
+		return incomplete(errors.New("interrupted while evaluating the policies; no report was written"))
+	}
 	if err != nil {
 		return incomplete(err)
 	}
@@ -219,15 +245,18 @@ func (a *app) collectCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			w, done, err := a.create(out)
+			w, err := a.create(out)
 			if err != nil {
 				return incomplete(err)
 			}
 			if err := snapshot.Save(w, s); err != nil {
-				done()
+				w.abort()
 				return incomplete(err)
 			}
-			return done()
+			if err := w.commit(); err != nil {
+				return incomplete(err)
+			}
+			return nil
 		},
 	}
 	cf.register(cmd)
@@ -261,4 +290,18 @@ func (a *app) evalCommand() *cobra.Command {
 	}
 	ef.register(cmd)
 	return cmd
+}
+
+// readSoFar summarises the collectors' object counts.
+func readSoFar(s *snapshot.Snapshot) string {
+	var parts []string
+	for _, st := range s.Stats {
+		for _, k := range slices.Sorted(maps.Keys(st.Objects)) {
+			parts = append(parts, fmt.Sprintf("%d %s", st.Objects[k], k))
+		}
+	}
+	if len(parts) == 0 {
+		return "nothing"
+	}
+	return strings.Join(parts, ", ")
 }

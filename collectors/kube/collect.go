@@ -172,6 +172,15 @@ func (c *Collector) Collect(ctx context.Context, s *snapshot.Snapshot) error {
 		return err
 	}
 	r := &run{c: c, s: s, cs: cs, dyn: dyn, counts: map[string]int{}}
+	// What was read is recorded even when the scan is interrupted.
+	defer func() {
+		s.Stats = append(s.Stats, snapshot.CollectorStats{
+			Collector:       Name,
+			DurationSeconds: time.Since(start).Seconds(),
+			APICalls:        int(c.calls.Load()),
+			Objects:         r.counts,
+		})
+	}()
 	nsRead := r.namespaces(ctx)
 	if nsRead {
 		if err := profiles.Target(s); err != nil {
@@ -204,12 +213,6 @@ func (c *Collector) Collect(ctx context.Context, s *snapshot.Snapshot) error {
 	if r.listed == 0 && r.firstGap != nil {
 		return fmt.Errorf("%w: %s", ErrNothingRead, Message(r.firstGap))
 	}
-	s.Stats = append(s.Stats, snapshot.CollectorStats{
-		Collector:       Name,
-		DurationSeconds: time.Since(start).Seconds(),
-		APICalls:        int(c.calls.Load()),
-		Objects:         r.counts,
-	})
 	return nil
 }
 

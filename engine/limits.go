@@ -1,0 +1,102 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"runtime/metrics"
+	"time"
+
+	"github.com/open-policy-agent/opa/v1/ast"
+	"github.com/open-policy-agent/opa/v1/rego"
+)
+
+// Errors for an evaluation stopped at a limit; the error names the policy.
+var (
+	ErrEvalTimeout = errors.New("policy evaluation exceeded its time limit")
+	ErrEvalMemory  = errors.New("policy evaluation exceeded its memory limit")
+)
+
+// Default limits of an evaluation.
+const (
+	DefaultEvalTimeout = 5 * time.Minute
+	DefaultMaxMemory   = 4 << 30
+)
+
+// culpritBudget bounds the evaluation of one control while the engine
+// looks for the one that ran away.
+const culpritBudget = 10 * time.Second
+
+// limited runs fn under the engine's time limit and a heap watchdog that
+// cancels it when the live heap passes the memory limit.
+func (e *Engine) limited(ctx context.Context, timeout time.Duration, fn func(context.Context) error) error {
+	ctx, cancelTime := context.WithTimeoutCause(ctx, timeout, ErrEvalTimeout)
+	defer cancelTime()
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	stop := make(chan struct{})
+	defer close(stop)
+	go watchHeap(uint64(e.maxMemory), stop, func() { cancel(ErrEvalMemory) })
+	err := fn(ctx)
+	if err == nil {
+		return nil
+	}
+	if cause := context.Cause(ctx); errors.Is(cause, ErrEvalTimeout) || errors.Is(cause, ErrEvalMemory) {
+		return cause
+	}
+	return err
+}
+
+// watchHeap calls over once when the live heap exceeds limit.
+func watchHeap(limit uint64, stop <-chan struct{}, over func()) {
+	s := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
+	t := time.NewTicker(20 * time.Millisecond)
+	defer t.Stop()
+	for {
+		select {
+		case <-stop:
+			return
+		case <-t.C:
+			metrics.Read(s)
+			if s[0].Value.Kind() == metrics.KindUint64 && s[0].Value.Uint64() > limit {
+				over()
+				return
+			}
+		}
+	}
+}
+
+// culprit finds the control that hits the limit on its own, user policies
+// first, and names it; it gives up on the parent context's end.
+func (e *Engine) culprit(ctx context.Context, input ast.Value, limit error) error {
+	order := make([]int, 0, len(e.controls))
+	for i, c := range e.controls {
+		if !c.Builtin {
+			order = append(order, i)
+		}
+	}
+	for i, c := range e.controls {
+		if c.Builtin {
+			order = append(order, i)
+		}
+	}
+	budget := min(e.evalTimeout, culpritBudget)
+	for _, i := range order {
+		if ctx.Err() != nil {
+			break
+		}
+		c := e.controls[i]
+		q, err := rego.New(append([]func(*rego.Rego){rego.Compiler(e.compiler), rego.Query("data." + c.Package)}, customBuiltins()...)...).PrepareForEval(ctx)
+		if err != nil {
+			continue
+		}
+		err = e.limited(ctx, budget, func(ctx context.Context) error {
+			_, err := q.Eval(ctx, rego.EvalParsedInput(input))
+			return err
+		})
+		if errors.Is(err, ErrEvalTimeout) || errors.Is(err, ErrEvalMemory) {
+			return fmt.Errorf("%w: control %s (package %s)", limit, c.ID, c.Package)
+		}
+	}
+	return fmt.Errorf("%w: no single control hits it alone", limit)
+}
