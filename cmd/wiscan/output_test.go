@@ -1,0 +1,189 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/wiscan/wiscan/report"
+)
+
+// report writes a JSON report of the shipped bundle to path.
+func writeReport(t *testing.T, path string) (int, string) {
+	t.Helper()
+	code, _, stderr := wiscan(t, "scan", "--evidence", bundle, "--fail-on", "none", "--format", "json="+path)
+	return code, stderr
+}
+
+func validJSON(t *testing.T, b []byte) {
+	t.Helper()
+	var v map[string]any
+	if err := json.Unmarshal(b, &v); err != nil || v["schemaVersion"] == nil {
+		t.Fatalf("not a whole JSON report (%v): %.80q", err, b)
+	}
+}
+
+// A regular file is replaced whole; a link is written through and stays a
+// link; /dev/null stays a device.
+func TestOutputTargets(t *testing.T) {
+	dir := t.TempDir()
+	t.Run("new and existing file", func(t *testing.T) {
+		p := filepath.Join(dir, "r.json")
+		for range 2 {
+			if code, stderr := writeReport(t, p); code != exitOK {
+				t.Fatalf("exit %d: %s", code, stderr)
+			}
+			b, _ := os.ReadFile(p)
+			validJSON(t, b)
+		}
+		if left, _ := filepath.Glob(filepath.Join(dir, ".r.json.*")); len(left) > 0 {
+			t.Errorf("temporary files left: %v", left)
+		}
+	})
+	t.Run("symlink", func(t *testing.T) {
+		target := filepath.Join(dir, "target.json")
+		link := filepath.Join(dir, "link.json")
+		if err := os.Symlink("target.json", link); err != nil {
+			t.Fatal(err)
+		}
+		if code, stderr := writeReport(t, link); code != exitOK {
+			t.Fatalf("exit %d: %s", code, stderr)
+		}
+		if fi, err := os.Lstat(link); err != nil || fi.Mode()&os.ModeSymlink == 0 {
+			t.Fatal("the link was replaced")
+		}
+		b, _ := os.ReadFile(target)
+		validJSON(t, b)
+	})
+	t.Run("device", func(t *testing.T) {
+		before, err := os.Stat("/dev/null")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if code, stderr := writeReport(t, "/dev/null"); code != exitOK {
+			t.Fatalf("exit %d: %s", code, stderr)
+		}
+		after, err := os.Stat("/dev/null")
+		if err != nil || after.Mode() != before.Mode() || after.Mode()&os.ModeCharDevice == 0 {
+			t.Fatalf("/dev/null is now %v", after.Mode())
+		}
+	})
+	t.Run("fifo", func(t *testing.T) {
+		fifo := filepath.Join(dir, "fifo")
+		if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		got := make(chan []byte)
+		go func() {
+			f, err := os.Open(fifo)
+			if err != nil {
+				got <- nil
+				return
+			}
+			defer f.Close()
+			var b bytes.Buffer
+			_, _ = b.ReadFrom(f)
+			got <- b.Bytes()
+		}()
+		if code, stderr := writeReport(t, fifo); code != exitOK {
+			t.Fatalf("exit %d: %s", code, stderr)
+		}
+		select {
+		case b := <-got:
+			validJSON(t, b)
+		case <-time.After(10 * time.Second):
+			t.Fatal("nothing read from the FIFO")
+		}
+		if fi, _ := os.Lstat(fifo); fi.Mode()&os.ModeNamedPipe == 0 {
+			t.Error("the FIFO was replaced")
+		}
+	})
+	t.Run("unwritable folder", func(t *testing.T) {
+		// /proc takes no new files, not even from root.
+		code, stderr := writeReport(t, "/proc/wiscan-report.json")
+		if code != exitIncomplete || !strings.Contains(stderr, "/proc/wiscan-report.json") {
+			t.Errorf("exit %d, want %d naming the file; stderr %s", code, exitIncomplete, stderr)
+		}
+	})
+}
+
+// On a full disk the write fails with exit 3 and the old report survives.
+// It needs a small tmpfs, which only root can mount.
+func TestOutputFullDisk(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("mounting a tmpfs needs root")
+	}
+	dir := t.TempDir()
+	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", dir).CombinedOutput(); err != nil {
+		t.Skipf("cannot mount a tmpfs here: %v %s", err, out)
+	}
+	defer func() { _ = exec.Command("umount", dir).Run() }()
+	p := filepath.Join(dir, "r.json")
+	old := []byte(`{"old": true}`)
+	if err := os.WriteFile(p, old, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	// Fill the rest of the disk.
+	fill := bytes.Repeat([]byte("x"), 1024)
+	f, _ := os.Create(filepath.Join(dir, "fill"))
+	for {
+		if _, err := f.Write(fill); err != nil {
+			break
+		}
+	}
+	_ = f.Close()
+	code, stderr := writeReport(t, p)
+	if code != exitIncomplete {
+		t.Errorf("exit %d on a full disk, want %d; stderr %s", code, exitIncomplete, stderr)
+	}
+	if b, _ := os.ReadFile(p); !bytes.Equal(b, old) {
+		t.Errorf("the old report was replaced by %.60q", b)
+	}
+	if left, _ := filepath.Glob(filepath.Join(dir, ".r.json.*")); len(left) > 0 {
+		t.Errorf("temporary files left: %v", left)
+	}
+}
+
+// Values outside a flag's range are usage errors, and --help states the
+// ranges.
+func TestFlagRanges(t *testing.T) {
+	for _, args := range [][]string{
+		{"scan", "--evidence", bundle, "--timeout", "-5s"},
+		{"scan", "--evidence", bundle, "--timeout", "0s"},
+		{"scan", "--evidence", bundle, "--eval-timeout", "0s"},
+		{"scan", "--evidence", bundle, "--eval-memory", "-1"},
+		{"scan", "--aws-trust-policy-quota", "-1", "--evidence", bundle},
+		{"collect", "--evidence", bundle, "--timeout", "-1m"},
+	} {
+		if code, _, stderr := wiscan(t, args...); code != exitUsage || !strings.Contains(stderr, "want") {
+			t.Errorf("%v: exit %d, want %d; stderr %s", args, code, exitUsage, stderr)
+		}
+	}
+	_, help, _ := wiscan(t, "scan", "--help")
+	for _, want := range []string{"--timeout duration", "greater than 0", "--eval-memory", "0 or more"} {
+		if !strings.Contains(help, want) {
+			t.Errorf("--help does not say %q", want)
+		}
+	}
+}
+
+// Control characters from input are shown escaped, never sent raw.
+func TestClean(t *testing.T) {
+	for in, want := range map[string]string{
+		"mxp-controller":              "mxp-controller",
+		"evil\x1b[2J\rname":           `evil\x1b[2J\rname`,
+		"osc\x1b]0;title\x07":         `osc\x1b]0;title\a`,
+		"bidi\u202ereversed":          `bidi\u202ereversed`,
+		"spaces and · unicode are ok": "spaces and · unicode are ok",
+	} {
+		if got := report.Clean(in); got != want {
+			t.Errorf("Clean(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
