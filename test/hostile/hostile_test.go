@@ -1,0 +1,200 @@
+// Package hostile runs wiscan on hostile and careless input, one folder per
+// case under cases/, and checks that no planted secret reaches any output
+// and that every case ends with the exit code and words it states.
+package hostile
+
+import (
+	"bytes"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/binary"
+	"encoding/hex"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"unicode/utf16"
+)
+
+var bin string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "wiscan-hostile")
+	if err != nil {
+		panic(err)
+	}
+	bin = filepath.Join(dir, "wiscan")
+	if out, err := exec.Command("go", "build", "-o", bin, "../../cmd/wiscan").CombinedOutput(); err != nil {
+		panic(string(out))
+	}
+	code := m.Run()
+	_ = os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// canaries are built at test time: a high-entropy value shaped like a
+// secret access key, a plain low-entropy one, an access key ID, and the
+// base64 of the first two. None may appear in any output.
+type canaries struct{ secret, plain, keyID string }
+
+func newCanaries(t *testing.T) canaries {
+	t.Helper()
+	b := make([]byte, 30)
+	if _, err := rand.Read(b); err != nil {
+		t.Fatal(err)
+	}
+	secret := strings.NewReplacer("/", "x", "+", "y").Replace("Aa1" + base64.StdEncoding.EncodeToString(b)[3:])
+	id := strings.ToUpper(hex.EncodeToString(b[:8]))
+	return canaries{secret: secret, plain: "wiscan-canary-" + hex.EncodeToString(b[8:16]), keyID: "AKIA" + id}
+}
+
+func (c canaries) replacer() *strings.Replacer {
+	return strings.NewReplacer(
+		"@CANARY_B64@", base64.StdEncoding.EncodeToString([]byte(c.secret)),
+		"@PLAIN_B64@", base64.StdEncoding.EncodeToString([]byte(c.plain)),
+		"@CANARY@", c.secret, "@PLAIN@", c.plain, "@KEYID@", c.keyID,
+		// Terminal controls: clear the screen, go back to the line's start.
+		"@ESC@", "\x1b[2J\r")
+}
+
+// forbidden are the byte strings that must never leave the collector.
+func (c canaries) forbidden() []string {
+	return []string{c.secret, c.plain, c.keyID,
+		base64.StdEncoding.EncodeToString([]byte(c.secret)), base64.StdEncoding.EncodeToString([]byte(c.plain))}
+}
+
+type expect struct {
+	exit  string
+	want  []string
+	utf16 string
+}
+
+func readCase(t *testing.T, dir string) expect {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(dir, "case.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var e expect
+	for _, l := range strings.Split(strings.TrimSpace(string(b)), "\n") {
+		k, v, _ := strings.Cut(l, ": ")
+		switch k {
+		case "exit":
+			e.exit = v
+		case "want":
+			e.want = append(e.want, v)
+		case "utf16":
+			e.utf16 = v
+		default:
+			t.Fatalf("case.txt: unknown key %q", k)
+		}
+	}
+	return e
+}
+
+// materialise copies a case with the canaries in place of the markers, in
+// file names too; the file named by utf16 is written as UTF-16 with a BOM.
+func materialise(t *testing.T, src string, r *strings.Replacer, e expect) string {
+	t.Helper()
+	dst := t.TempDir()
+	err := filepath.WalkDir(src, func(p string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() || d.Name() == "case.txt" {
+			return err
+		}
+		rel, _ := filepath.Rel(src, p)
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		body := r.Replace(string(b))
+		if rel == e.utf16 {
+			body = toUTF16(body)
+		}
+		out := filepath.Join(dst, r.Replace(rel))
+		if err := os.MkdirAll(filepath.Dir(out), 0o755); err != nil {
+			return err
+		}
+		return os.WriteFile(out, []byte(body), 0o600)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return dst
+}
+
+func toUTF16(s string) string {
+	b := []byte{0xFF, 0xFE}
+	for _, u := range utf16.Encode([]rune(s)) {
+		b = binary.LittleEndian.AppendUint16(b, u)
+	}
+	return string(b)
+}
+
+func run(t *testing.T, args ...string) (int, string) {
+	t.Helper()
+	var out bytes.Buffer
+	cmd := exec.Command(bin, args...)
+	cmd.Stdout, cmd.Stderr = &out, &out
+	err := cmd.Run()
+	code := 0
+	if ee, ok := err.(*exec.ExitError); ok {
+		code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	return code, out.String()
+}
+
+func TestHostileInput(t *testing.T) {
+	entries, err := os.ReadDir("cases")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, entry := range entries {
+		t.Run(entry.Name(), func(t *testing.T) {
+			src := filepath.Join("cases", entry.Name())
+			e := readCase(t, src)
+			c := newCanaries(t)
+			dir := materialise(t, src, c.replacer(), e)
+			out := t.TempDir()
+			report, snap := filepath.Join(out, "report.json"), filepath.Join(out, "snapshot.json")
+			var seen strings.Builder
+			for _, format := range []string{"text", "json"} {
+				code, text := run(t, "scan", "--evidence", dir, "--skip-cloud", "--log-level", "debug", "--log-format", format,
+					"--format", "table", "--format", "json="+report)
+				seen.WriteString(text)
+				if got := itoa(code); got != e.exit {
+					t.Errorf("scan exit %s, want %s; output:\n%s", got, e.exit, text)
+				}
+				b, _ := os.ReadFile(report)
+				seen.Write(b)
+			}
+			code, text := run(t, "collect", "--evidence", dir, "--log-level", "debug", "-o", snap)
+			if code != 0 {
+				t.Errorf("collect exit %d: %s", code, text)
+			}
+			seen.WriteString(text)
+			b, _ := os.ReadFile(snap)
+			seen.Write(b)
+			all := seen.String()
+			for _, f := range c.forbidden() {
+				if strings.Contains(all, f) {
+					i := strings.Index(all, f)
+					t.Errorf("a canary reached the output: …%s…", strings.ReplaceAll(all[max(0, i-80):i], f, "<canary>"))
+				}
+			}
+			for _, w := range e.want {
+				if !strings.Contains(all, w) {
+					t.Errorf("the output does not say %q:\n%s", w, all)
+				}
+			}
+			if strings.ContainsAny(all, "\x1b\r\a") {
+				t.Error("a raw control character reached the output")
+			}
+		})
+	}
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }
