@@ -23,8 +23,9 @@ test: harness ## Run every test: Go, Rego, and the real API server tests
 bench: ## Run the evaluation benchmarks
 	$(GO) test -run '^$$' -bench . -benchtime 3x ./engine/
 
-fuzz: ## Fuzz the IAM policy parser for a minute
+fuzz: ## Fuzz the IAM policy parser and the evidence loader, a minute each
 	$(GO) test -run '^$$' -fuzz FuzzParse -fuzztime 60s ./iampolicy/
+	$(GO) test -run '^$$' -fuzz FuzzLoad -fuzztime 60s ./collectors/evidence/
 
 lint: ## gofmt and go vet
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || (gofmt -l $$(git ls-files '*.go'); exit 1)

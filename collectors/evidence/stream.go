@@ -113,10 +113,10 @@ func (t *lineReader) Read(p []byte) (int, error) {
 // lineAt returns the line of the first byte at or after off that is not
 // white space or a separator, and forgets the bytes before off.
 func (t *lineReader) lineAt(off int64) int {
-	i := int(off - t.base)
-	if i > len(t.buf) {
-		i = len(t.buf)
-	}
+	// A syntax error's offset may lie before the last offset asked about;
+	// the line is then the one already counted.
+	i := min(max(int(off-t.base), 0), len(t.buf))
+	off = t.base + int64(i)
 	t.line += bytes.Count(t.buf[:i], []byte{'\n'})
 	t.buf = append(t.buf[:0], t.buf[i:]...)
 	t.base = off
