@@ -360,7 +360,7 @@ func (f *fileSink) value(line int, m map[string]any, apiVersion, kind string) {
 	}
 	gvk := u.GroupVersionKind()
 	if gvk.Kind == "" || u.GetAPIVersion() == "" {
-		if f.r.awsValue(f.file, line, m) {
+		if f.r.awsValue(f.file, line, m, func(string, int) int { return 0 }) {
 			f.objects++
 			return
 		}
@@ -512,20 +512,10 @@ func (r *reader) notProvided() {
 }
 
 // awsDocument hands a document without kind and apiVersion to the AWS
-// reader, in the JSON types the policy parser expects.
+// reader, with the line of each element of its lists.
 func (r *reader) awsDocument(file string, n *yaml.Node) bool {
-	var v any
-	if err := n.Decode(&v); err != nil {
-		return false
-	}
-	b, err := json.Marshal(v)
-	if err != nil {
-		return false
-	}
-	d := json.NewDecoder(bytes.NewReader(b))
-	d.UseNumber()
 	var m map[string]any
-	if d.Decode(&m) != nil {
+	if err := n.Decode(&m); err != nil {
 		return false
 	}
 	lines := func(key string, i int) int {
@@ -534,16 +524,13 @@ func (r *reader) awsDocument(file string, n *yaml.Node) bool {
 		}
 		return 0
 	}
-	if !r.aws.document(file, n.Line, m, lines) {
-		return false
-	}
-	r.seen["AWS"]++
-	return true
+	return r.awsValue(file, n.Line, m, lines)
 }
 
-// awsValue hands a streamed object without kind and apiVersion to the AWS
-// reader; its parts carry no lines of their own.
-func (r *reader) awsValue(file string, line int, m map[string]any) bool {
+// awsValue hands an object without kind and apiVersion to the AWS reader,
+// in the JSON types the policy parser expects; lines locates the elements
+// of its lists (0 when unknown).
+func (r *reader) awsValue(file string, line int, m map[string]any, lines func(key string, i int) int) bool {
 	b, err := json.Marshal(m)
 	if err != nil {
 		return false
@@ -554,7 +541,7 @@ func (r *reader) awsValue(file string, line int, m map[string]any) bool {
 	if d.Decode(&v) != nil {
 		return false
 	}
-	if !r.aws.document(file, line, v, func(string, int) int { return 0 }) {
+	if !r.aws.document(file, line, v, lines) {
 		return false
 	}
 	r.seen["AWS"]++
