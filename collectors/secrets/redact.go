@@ -50,11 +50,16 @@ func credentialShaped(name, v string) (kind, fingerprint string, ok bool) {
 var tokenSep = regexp.MustCompile(`[\s"'` + "`" + `,;=&?()\[\]{}<>|\\]+`)
 
 // HighEntropy reports whether v holds a token that looks random enough to
-// be a key or a password: at least 20 characters, three of the classes
-// upper case, lower case, digit and base64 symbol (+ /), and an entropy per
-// character of at least 85 % of the most its length allows (random base64
-// reaches about 92 %, words joined by dashes about 75 %). ARNs, URLs,
-// absolute paths and email addresses are identifiers, not secrets.
+// be a key or a password: at least 20 characters of three of the classes
+// upper case, lower case, digit and base64 symbol (+ /), and either an
+// entropy per character of at least 85 % of the most its length and
+// alphabet allow, or a change of class between at least 40 % of adjacent
+// characters (random base64 changes class at about 64 %, words in camel
+// case at about 20 %). A token is judged whole and, when it holds dots, part
+// by part when it holds no slash or colon, so "key.yaml" is judged as "key"
+// too. ARNs and email addresses are identifiers, not secrets; a URL is
+// judged part by part. TestHighEntropyRecall
+// measures how often a random key of each length is caught.
 func HighEntropy(v string) bool {
 	for _, tok := range tokenSep.Split(v, -1) {
 		if _, rest, url := strings.Cut(tok, "://"); url {
@@ -64,33 +69,100 @@ func HighEntropy(v string) bool {
 			}
 			continue
 		}
-		if len(tok) < 20 || strings.HasPrefix(tok, "arn:") || strings.HasPrefix(tok, "/") || strings.Contains(tok, "@") {
+		if strings.HasPrefix(tok, "arn:") || strings.Contains(tok, "@") {
 			continue
 		}
-		if classes(tok) >= 3 && entropy(tok) >= 0.85*math.Log2(float64(len(tok))) {
+		if random(tok) {
 			return true
+		}
+		if strings.Contains(tok, ".") && !strings.ContainsAny(tok, "/:") {
+			for _, part := range strings.Split(tok, ".") {
+				if random(part) {
+					return true
+				}
+			}
 		}
 	}
 	return false
 }
 
+func random(tok string) bool {
+	if len(tok) < 20 || classes(tok) < 3 {
+		return false
+	}
+	return entropy(tok) >= 0.85*math.Log2(float64(min(len(tok), alphabet(tok)))) || changes(tok) >= 0.4
+}
+
+// alphabet is the size of the alphabet tok is drawn from: the classes it
+// uses in full, and every other character it holds once.
+func alphabet(tok string) int {
+	var size int
+	var seen [4]bool
+	other := map[rune]bool{}
+	for _, r := range tok {
+		c := class(r)
+		if c < 0 {
+			other[r] = true
+			continue
+		}
+		if !seen[c] {
+			seen[c] = true
+			size += classSize[c]
+		}
+	}
+	return size + len(other)
+}
+
+var classSize = [4]int{26, 26, 10, 2}
+
+// class is 0 for upper case, 1 lower case, 2 digit, 3 base64 symbol, -1
+// anything else.
+func class(r rune) int {
+	switch {
+	case unicode.IsUpper(r):
+		return 0
+	case unicode.IsLower(r):
+		return 1
+	case unicode.IsDigit(r):
+		return 2
+	case r == '+' || r == '/':
+		return 3
+	}
+	return -1
+}
+
+// changes is the share of adjacent pairs of classed characters whose
+// classes differ.
+func changes(tok string) float64 {
+	prev, pairs, changed := -1, 0, 0
+	for _, r := range tok {
+		c := class(r)
+		if c >= 0 && prev >= 0 {
+			pairs++
+			if c != prev {
+				changed++
+			}
+		}
+		prev = c
+	}
+	if pairs == 0 {
+		return 0
+	}
+	return float64(changed) / float64(pairs)
+}
+
 var urlSep = regexp.MustCompile(`[/:@]+`)
 
 func classes(s string) int {
-	var upper, lower, digit, symbol int
+	var seen [4]bool
+	n := 0
 	for _, r := range s {
-		switch {
-		case unicode.IsUpper(r):
-			upper = 1
-		case unicode.IsLower(r):
-			lower = 1
-		case unicode.IsDigit(r):
-			digit = 1
-		case r == '+' || r == '/':
-			symbol = 1
+		if c := class(r); c >= 0 && !seen[c] {
+			seen[c] = true
+			n++
 		}
 	}
-	return upper + lower + digit + symbol
+	return n
 }
 
 func entropy(s string) float64 {

@@ -3,22 +3,28 @@ package secrets
 import (
 	"crypto/rand"
 	"encoding/base64"
+	mrand "math/rand/v2"
 	"strings"
 	"testing"
 )
 
 // randomKey builds a 40-character value with the alphabet and length of an
 // AWS secret access key at test time, so no literal here passes for one.
+// The few draws HighEntropy misses (TestHighEntropyRecall measures how
+// few) are drawn again, so that each test below is about its own path.
 func randomKey(t *testing.T) string {
 	t.Helper()
-	b := make([]byte, 30)
-	if _, err := rand.Read(b); err != nil {
-		t.Fatal(err)
+	for {
+		b := make([]byte, 30)
+		if _, err := rand.Read(b); err != nil {
+			t.Fatal(err)
+		}
+		// No slash, so that a URL case below does not depend on the draw.
+		k := strings.ReplaceAll(base64.StdEncoding.EncodeToString(b), "/", "+")
+		if HighEntropy(k) {
+			return k
+		}
 	}
-	k := base64.StdEncoding.EncodeToString(b)
-	// Force the three classes whatever the draw; no slash, so that a URL
-	// case below does not depend on the draw either.
-	return strings.ReplaceAll("Aa1"+k[3:], "/", "+")
 }
 
 func TestValue(t *testing.T) {
@@ -126,5 +132,52 @@ func TestText(t *testing.T) {
 	}
 	if long := Text(strings.Repeat("ab ", 500)); len(long) > maxText+len("…") {
 		t.Errorf("Text kept %d bytes", len(long))
+	}
+}
+
+// TestHighEntropyRecall measures, over a fixed draw of random base64 keys
+// of each length, the share HighEntropy catches, and holds it to a floor;
+// identifiers seen in clusters and clouds must never be taken for keys.
+func TestHighEntropyRecall(t *testing.T) {
+	rng := mrand.New(mrand.NewPCG(1, 2))
+	const draws = 20000
+	floors := map[int]float64{20: 0.95, 30: 0.98, 40: 0.995, 64: 0.999, 100: 1, 200: 1, 400: 1}
+	for n, floor := range floors {
+		caught := 0
+		for range draws {
+			b := make([]byte, n)
+			for i := range b {
+				b[i] = byte(rng.Uint32())
+			}
+			if HighEntropy(base64.RawStdEncoding.EncodeToString(b)[:n]) {
+				caught++
+			}
+		}
+		if got := float64(caught) / draws; got < floor {
+			t.Errorf("random keys of %d characters: caught %.4f, want at least %.4f", n, got, floor)
+		}
+	}
+	for _, id := range []string{
+		"Release-Candidate-2026-11-29",
+		"706c49fa-5bb8-4a7e-9f41-2fc38ef4b065",
+		"BackupRestoreController2",
+		"backup@my-project.iam.gserviceaccount.com",
+		"spaces-backup-bucket-us-east-1-111122223333",
+		"ghcr.io/upbound/mxp-controller:v1.9.0",
+		"arn:aws:iam::111122223333:role/backup-restore-role",
+		"ip-10-0-12-34.us-west-2.compute.internal",
+		"mxp-706c49fa-5bb8-4a7e-9f41-2fc38ef4b065-system",
+		"https://oidc.eks.us-east-1.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE",
+		"/var/run/secrets/eks.amazonaws.com/serviceaccount/token",
+	} {
+		if HighEntropy(id) {
+			t.Errorf("HighEntropy(%q) = true, want an identifier kept", id)
+		}
+	}
+	key := randomKey(t)
+	for _, v := range []string{key + ".yaml", "backup." + key, key} {
+		if !HighEntropy(v) {
+			t.Errorf("HighEntropy(%q) = false", v)
+		}
 	}
 }
