@@ -329,8 +329,11 @@ type CollectionError struct {
 	Namespace string `json:"namespace,omitempty"`
 	// Name names the one object that could not be read (a role ARN).
 	Name string `json:"name,omitempty"`
-	// Reason is a short machine-readable cause: forbidden, timeout,
-	// unreachable, not-found, not-provided, malformed, error.
+	// Reason is a short machine-readable cause, one of the schema's enum:
+	// forbidden, unauthorized, not-found, throttled, server-error,
+	// timeout, unreachable, too-large, malformed, interrupted (API calls);
+	// not-provided, unrecognised, unreadable, conflict (evidence);
+	// unattributed (a pod tied to no workload); error (anything else).
 	Reason  string    `json:"reason"`
 	Message string    `json:"message"`
 	Source  *Location `json:"source,omitempty"`

@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"slices"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -447,19 +448,38 @@ func Reason(err error) string {
 		return "too-large"
 	case errors.Is(err, context.Canceled):
 		return "interrupted"
-	case errors.As(err, &se), errors.Is(err, io.ErrUnexpectedEOF):
+	case errors.As(err, &se), errors.Is(err, io.ErrUnexpectedEOF), undecodable(err):
 		return "malformed"
 	case apierrors.IsNotFound(err):
 		return "not-found"
+	case apierrors.IsTooManyRequests(err):
+		return "throttled"
 	case apierrors.IsTimeout(err) || apierrors.IsServerTimeout(err) || errors.Is(err, context.DeadlineExceeded):
 		return "timeout"
 	case errors.As(err, &ne) && ne.Timeout():
 		return "timeout"
 	case errors.As(err, &ne):
 		return "unreachable"
+	case serverError(err):
+		return "server-error"
 	default:
 		return "error"
 	}
+}
+
+// undecodable reports a 2xx answer that client-go could not decode. Its
+// serializer formats the cause with %v, so the message is all there is:
+// "couldn't get version/kind; json parse error: ...".
+func undecodable(err error) bool {
+	msg := err.Error()
+	return strings.Contains(msg, "json parse error") || strings.Contains(msg, "unexpected end of JSON input") ||
+		strings.Contains(msg, "invalid character") || strings.Contains(msg, "cannot unmarshal")
+}
+
+// serverError reports a 5xx answer, with a Status body or without one.
+func serverError(err error) bool {
+	var st apierrors.APIStatus
+	return errors.As(err, &st) && st.Status().Code >= 500
 }
 
 // Message describes an API error for a gap or a log line without quoting
@@ -484,6 +504,8 @@ func Message(err error) string {
 		return "interrupted"
 	case errors.As(err, &se):
 		return fmt.Sprintf("malformed JSON in the response at offset %d", se.Offset)
+	case undecodable(err):
+		return "malformed JSON in the response"
 	case errors.Is(err, io.ErrUnexpectedEOF):
 		return "truncated response"
 	}

@@ -41,3 +41,6 @@ unknown contains u if {
 why := aws.not_collected_msg if {
 	not input.aws
 } else := aws.reasons(aws.gap_messages("PodIdentityAssociation", ""), "EKS Pod Identity associations were not collected: pass --cluster-name, or add aws eks list-pod-identity-associations to the evidence")
+
+# Without the service account, the role a target uses is not known.
+unknown contains u if some u in aws.unread_targets

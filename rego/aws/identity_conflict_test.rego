@@ -12,6 +12,7 @@ failures contains {"case": name, "got": got, "want": c.want} if {
 test_cases if count(failures) == 0
 
 cases := {
+	"service account unreadable": {"input": fx.space_aws({"serviceAccounts": {}, "errors": [fx.sa_gap]}), "want": {"deny": 0, "unknown": 1}},
 	"documented IRSA setup passes": {"input": fx.space_aws({}), "want": {"deny": 0, "unknown": 0}},
 	"documented Pod Identity setup passes": {"input": fx.space_aws(fx.pod_identity), "want": {"deny": 0, "unknown": 0}},
 	"both": {"input": fx.space_aws({"associations": {fx.ns: {"mxp-controller": fx.association}}}), "want": {"deny": 1, "unknown": 0}},

@@ -12,6 +12,7 @@ failures contains {"case": name, "got": got, "want": c.want} if {
 test_cases if count(failures) == 0
 
 cases := {
+	"service account unreadable": {"input": fx.space_aws({"serviceAccounts": {}, "errors": [fx.sa_gap]}), "want": {"deny": 0, "unknown": 1}},
 	"documented setup passes": {"input": fx.space_aws({}), "want": {"deny": 0, "unknown": 0}},
 	"subject of another control plane only": {"input": fx.space_aws({"trust": fx.documented_trust("system:serviceaccount:mxp-00000000-0000-0000-0000-000000000000-system:mxp-controller")}), "want": {"deny": 1, "unknown": 0}},
 	"several subjects including this one": {"input": fx.space_aws({"trust": fx.documented_trust(["system:serviceaccount:mxp-00000000-0000-0000-0000-000000000000-system:mxp-controller", fx.subject])}), "want": {"deny": 0, "unknown": 0}},

@@ -55,3 +55,6 @@ unknown contains u if {
 		"resource": aws.role_resource(arn),
 	}
 }
+
+# Without the service account, the role a target uses is not known.
+unknown contains u if some u in aws.unread_targets

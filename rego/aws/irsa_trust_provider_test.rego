@@ -17,6 +17,7 @@ trust(principal, action) := {"Version": "2012-10-17", "Statement": [{
 }]}
 
 cases := {
+	"service account unreadable": {"input": fx.space_aws({"serviceAccounts": {}, "errors": [fx.sa_gap]}), "want": {"deny": 0, "unknown": 1}},
 	"documented setup passes": {"input": fx.space_aws({}), "want": {"deny": 0, "unknown": 0}},
 	"wrong account": {"input": fx.space_aws({"trust": trust({"Federated": concat("", ["arn:aws:iam::210987654321:oidc-provider/", fx.issuer])}, "sts:AssumeRoleWithWebIdentity")}), "want": {"deny": 1, "unknown": 0}},
 	"wrong issuer": {"input": fx.space_aws({"trust": trust({"Federated": "arn:aws:iam::123456789012:oidc-provider/oidc.eks.eu-west-1.amazonaws.com/id/OTHER"}, "sts:AssumeRoleWithWebIdentity")}), "want": {"deny": 1, "unknown": 0}},

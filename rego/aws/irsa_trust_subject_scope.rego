@@ -45,3 +45,6 @@ unknown contains {"msg": msg, "resource": aws.role_resource(arn)} if {
 	some arn in provider.irsa_roles
 	msg := aws.irsa_unknown(arn)
 }
+
+# Without the service account, the role a target uses is not known.
+unknown contains u if some u in aws.unread_targets

@@ -14,6 +14,7 @@ test_cases if count(failures) == 0
 like(pattern) := fx.statement({"Effect": "Allow", "Principal": {"Federated": fx.provider_arn}, "Action": "sts:AssumeRoleWithWebIdentity", "Condition": {"StringEquals": {fx.aud_key: "sts.amazonaws.com"}, "StringLike": {fx.sub_key: pattern}}})
 
 cases := {
+	"service account unreadable": {"input": fx.space_aws({"serviceAccounts": {}, "errors": [fx.sa_gap]}), "want": {"deny": 0, "unknown": 1}},
 	"documented setup passes": {"input": fx.space_aws({}), "want": {"deny": 0, "unknown": 0}},
 	"any service account": {"input": fx.space_aws({"trust": like("system:serviceaccount:*:*")}), "want": {"deny": 1, "unknown": 0}},
 	"any namespace": {"input": fx.space_aws({"trust": like("system:serviceaccount:*:mxp-controller")}), "want": {"deny": 1, "unknown": 0}},

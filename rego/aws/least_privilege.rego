@@ -59,3 +59,6 @@ access_unknown(arn) := msg if {
 	count(aws.buckets(arn)) == 0
 	msg := "the backup bucket is not known: set storage.bucket in the profile, or give the backup configuration"
 }
+
+# Without the service account, the role a target uses is not known.
+unknown contains u if some u in aws.unread_targets

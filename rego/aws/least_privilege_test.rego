@@ -18,6 +18,7 @@ four := ["s3:GetObject", "s3:PutObject", "s3:ListBucket", "s3:DeleteObject"]
 allow(actions, resources) := [{"name": "p", "document": fx.statement({"Effect": "Allow", "Action": actions, "Resource": resources})}]
 
 cases := {
+	"service account unreadable": {"input": fx.space_aws({"serviceAccounts": {}, "errors": [fx.sa_gap]}), "want": {"deny": 0, "unknown": 1}},
 	"documented setup passes": {"input": fx.space_aws({}), "want": {"deny": 0, "unknown": 0}},
 	"s3 star": {"input": fx.space_aws({"inline": allow("s3:*", both)}), "want": {"deny": 1, "unknown": 0}},
 	"resource star": {"input": fx.space_aws({"inline": allow(four, "*")}), "want": {"deny": 1, "unknown": 0}},

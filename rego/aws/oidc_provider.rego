@@ -95,3 +95,6 @@ why(acct) := aws.not_collected_msg if {
 	count(gaps) > 0
 	msg := concat("; ", gaps)
 } else := sprintf("the OIDC providers of account %s were not collected (the scan's credentials are in account %s)", [acct, input.aws.account])
+
+# Without the service account, the role a target uses is not known.
+unknown contains u if some u in aws.unread_targets

@@ -12,6 +12,7 @@ failures contains {"case": name, "got": got, "want": c.want} if {
 test_cases if count(failures) == 0
 
 cases := {
+	"service account unreadable": {"input": fx.space_aws({"serviceAccounts": {}, "errors": [fx.sa_gap]}), "want": {"deny": 0, "unknown": 1}},
 	"documented setup passes": {"input": fx.space_aws({}), "want": {"deny": 0, "unknown": 0}},
 	# eksctl utils associate-iam-oidc-provider was never run.
 	"unregistered OIDC provider": {"input": fx.space_aws({"providers": {}}), "want": {"deny": 1, "unknown": 0}},

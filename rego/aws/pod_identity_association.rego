@@ -64,3 +64,6 @@ unknown contains u if {
 why := aws.not_collected_msg if {
 	not input.aws
 } else := aws.reasons(aws.gap_messages("PodIdentityAssociation", ""), "the EKS cluster is not known: pass --cluster-name, or add aws eks describe-cluster and list-pod-identity-associations to the evidence")
+
+# Without the service account, the role a target uses is not known.
+unknown contains u if some u in aws.unread_targets

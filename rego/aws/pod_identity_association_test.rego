@@ -12,6 +12,7 @@ failures contains {"case": name, "got": got, "want": c.want} if {
 test_cases if count(failures) == 0
 
 cases := {
+	"service account unreadable": {"input": fx.space_aws({"serviceAccounts": {}, "errors": [fx.sa_gap]}), "want": {"deny": 0, "unknown": 1}},
 	"documented Pod Identity setup passes": {"input": fx.space_aws(fx.pod_identity), "want": {"deny": 0, "unknown": 0}},
 	"no association": {"input": fx.space_aws(fx.replace(fx.pod_identity, "associations", {})), "want": {"deny": 1, "unknown": 0}},
 	"association for another service account": {"input": fx.space_aws(fx.replace(fx.pod_identity, "associations", {fx.ns: {"vector": object.union(fx.association, {"serviceAccount": "vector"})}})), "want": {"deny": 1, "unknown": 0}},

@@ -14,6 +14,7 @@ test_cases if count(failures) == 0
 trust(service, actions) := fx.statement({"Effect": "Allow", "Principal": {"Service": service}, "Action": actions})
 
 cases := {
+	"service account unreadable": {"input": fx.space_aws({"serviceAccounts": {}, "errors": [fx.sa_gap]}), "want": {"deny": 0, "unknown": 1}},
 	"documented Pod Identity setup passes": {"input": fx.space_aws(fx.pod_identity), "want": {"deny": 0, "unknown": 0}},
 	"trusts the wrong service": {"input": fx.space_aws(fx.replace(fx.pod_identity, "trust", trust("eks.amazonaws.com", ["sts:AssumeRole", "sts:TagSession"]))), "want": {"deny": 1, "unknown": 0}},
 	"no TagSession": {"input": fx.space_aws(fx.replace(fx.pod_identity, "trust", trust("pods.eks.amazonaws.com", "sts:AssumeRole"))), "want": {"deny": 1, "unknown": 0}},

@@ -15,6 +15,7 @@ test_cases if count(failures) == 0
 subjects(n) := array.concat([fx.subject], [sprintf("system:serviceaccount:mxp-%08d-0000-0000-0000-000000000000-system:mxp-controller", [i]) | some i in numbers.range(1, n)])
 
 cases := {
+	"service account unreadable": {"input": fx.space_aws({"serviceAccounts": {}, "errors": [fx.sa_gap]}), "want": {"deny": 0, "unknown": 1}},
 	"documented setup passes": {"input": fx.space_aws({}), "want": {"deny": 0, "unknown": 0}},
 	"eleven subjects fit": {"input": fx.space_aws({"trust": fx.documented_trust(subjects(10))}), "want": {"deny": 0, "unknown": 0}},
 	# 17 subjects of 84 characters bring the policy past 80 % of 2,048.

@@ -15,6 +15,15 @@ targets contains t if {
 	k8s.cloud(t) == "aws"
 }
 
+# unread_targets are the unknown results of the targets that may use AWS
+# but whose service account could not be read: the role a target uses is
+# then not known, so every control about its role is unknown for it.
+unread_targets contains u if {
+	some t in k8s.targets
+	k8s.cloud(t) in {"aws", ""}
+	u := k8s.unknown_result(["ServiceAccount"], t, k8s.sa_resource(t))
+}
+
 # irsa_role is the role ARN the target's service account names.
 irsa_role(t) := arn if {
 	arn := trim_space(k8s.service_account(t).annotations[irsa_key])

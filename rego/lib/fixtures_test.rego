@@ -103,6 +103,9 @@ space(o) := {
 	"stats": [],
 }
 
+# sa_gap is the collector's gap for service accounts it may not list.
+sa_gap := {"collector": "kubernetes", "kind": "ServiceAccount", "reason": "forbidden", "message": "HTTP 403 Forbidden"}
+
 # outcome counts a control's results on an input.
 outcome(deny, unknown) := {"deny": count(deny), "unknown": count(unknown)}
 

@@ -18,6 +18,7 @@ import (
 	"unicode/utf16"
 
 	"github.com/wiscan/wiscan/collectors/secrets"
+	"github.com/wiscan/wiscan/snapshot"
 )
 
 var bin string
@@ -189,6 +190,9 @@ func TestHostileInput(t *testing.T) {
 			seen.WriteString(text)
 			b, _ := os.ReadFile(snap)
 			seen.Write(b)
+			if err := snapshot.Validate(b); err != nil {
+				t.Errorf("the snapshot breaks its schema: %v", err)
+			}
 			all := seen.String()
 			for _, f := range c.forbidden() {
 				if strings.Contains(all, f) {
