@@ -176,8 +176,10 @@ type reader struct {
 	where map[string]*snapshot.Location
 }
 
-// gapFile records a gap about one file.
+// gapFile records a gap about one file. The message may name objects from
+// the file; whatever in it looks like a credential is redacted.
 func (r *reader) gapFile(file string, line int, reason, msg string) {
+	msg = secrets.Redact(msg)
 	r.log.Warn("evidence file not read", "file", file, "line", line, "reason", reason)
 	r.s.AddError(snapshot.CollectionError{
 		Collector: Name, Reason: reason,

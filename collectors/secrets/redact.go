@@ -243,6 +243,16 @@ const maxText = 300
 // keep: every token that looks like a credential is replaced by its
 // fingerprint, and the text is cut at 300 bytes.
 func Text(s string) string {
+	s = Redact(s)
+	if len(s) > maxText {
+		s = strings.ToValidUTF8(s[:maxText], "") + "…"
+	}
+	return s
+}
+
+// Redact replaces every access key ID and every high-entropy token in s by
+// its fingerprint, and keeps the rest of s as it is.
+func Redact(s string) string {
 	if awsKeyID.MatchString(s) {
 		s = awsKeyID.ReplaceAllStringFunc(s, func(id string) string { return RedactedPrefix + snapshot.KindAWSAccessKey + ":" + Identifier(id) })
 	}
@@ -250,9 +260,6 @@ func Text(s string) string {
 		if HighEntropy(tok) {
 			s = strings.ReplaceAll(s, tok, RedactedPrefix+"high-entropy:"+Hash(tok))
 		}
-	}
-	if len(s) > maxText {
-		s = strings.ToValidUTF8(s[:maxText], "") + "…"
 	}
 	return s
 }

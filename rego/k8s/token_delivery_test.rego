@@ -11,7 +11,42 @@ failures contains {"case": name, "got": got, "want": c.want} if {
 
 test_cases if count(failures) == 0
 
-wrong_aud := [{"name": "aws-iam-token", "projected": [{"serviceAccountToken": {"audience": "sts.amazonaws.com.cn", "path": "token"}}]}]
+token_file := "/var/run/secrets/eks.amazonaws.com/serviceaccount/token"
+
+token(aud, path) := {"serviceAccountToken": {"audience": aud, "path": path}}
+
+wrong_aud := [{"name": "aws-iam-token", "projected": [token("sts.amazonaws.com.cn", "token")]}]
+
+# Another webhook version's volume name, the right audience and path.
+renamed := [{"name": "eks-pod-identity-token", "projected": [token("sts.amazonaws.com", "token")]}]
+
+renamed_mounts := [{"volume": "eks-pod-identity-token", "path": "/var/run/secrets/eks.amazonaws.com/serviceaccount"}]
+
+# The expected volume name, but mounted elsewhere than the variable says.
+elsewhere := [{"volume": "aws-iam-token", "path": "/var/run/secrets/tokens"}]
+
+# One file of the volume mounted through subPath, at the named path.
+sub_path := [{"volume": "aws-iam-token", "path": token_file, "subPath": "token"}]
+
+no_token_env := [{"name": "AWS_ROLE_ARN", "value": fx.role_arn, "hasValue": true}]
+
+azure := {"cloud": "azure"}
+
+azure_env := [
+	{"name": "AZURE_CLIENT_ID", "value": "706c49fa-5bb8-4a7e-9f41-2fc38ef4b065", "hasValue": true},
+	{"name": "AZURE_FEDERATED_TOKEN_FILE", "value": "/var/run/secrets/azure/tokens/azure-identity-token", "hasValue": true},
+]
+
+azure_volumes(aud) := [{"name": "azure-identity-token", "projected": [token(aud, "azure-identity-token")]}]
+
+azure_mounts := [{"volume": "azure-identity-token", "path": "/var/run/secrets/azure/tokens"}]
+
+azure_case(aud) := {
+	"profile": azure, "sa_annotations": {"azure.workload.identity/client-id": "706c49fa-5bb8-4a7e-9f41-2fc38ef4b065"},
+	"env": azure_env, "template_env": azure_env, "pod_env": azure_env,
+	"template_volumes": azure_volumes(aud), "pod_volumes": azure_volumes(aud),
+	"template_mounts": azure_mounts, "pod_mounts": azure_mounts,
+}
 
 gcp := {"cloud": "gcp"}
 
@@ -23,10 +58,35 @@ cases := {
 	"wrong audience on template and pod": {"o": {"pod_volumes": wrong_aud, "template_volumes": wrong_aud}, "want": {"deny": 2, "unknown": 0}},
 	# The service account may set another audience on purpose.
 	"audience override honoured": {"o": {"sa_annotations": {"eks.amazonaws.com/role-arn": fx.role_arn, "eks.amazonaws.com/audience": "sts.amazonaws.com.cn"}, "pod_volumes": wrong_aud, "template_volumes": wrong_aud}, "want": {"deny": 0, "unknown": 0}},
-	"gke automount default": {"o": {"profile": gcp, "sa_annotations": gsa}, "want": {"deny": 0, "unknown": 0}},
-	"gke automount off on pod": {"o": {"profile": gcp, "sa_annotations": gsa, "pod_automount": false}, "want": {"deny": 1, "unknown": 0}},
-	# The service account's setting applies when the pod does not set one.
-	"gke automount off on service account": {"o": {"profile": gcp, "sa_annotations": gsa, "sa_automount": false}, "want": {"deny": 2, "unknown": 0}},
-	"gke pod overrides service account": {"o": {"profile": gcp, "sa_annotations": gsa, "sa_automount": false, "pod_automount": true, "template_automount": true}, "want": {"deny": 0, "unknown": 0}},
+	"volume named otherwise passes": {"o": {"pod_volumes": renamed, "pod_mounts": renamed_mounts}, "want": {"deny": 0, "unknown": 0}},
+	"token mounted elsewhere than the variable names": {"o": {"pod_mounts": elsewhere}, "want": {"deny": 1, "unknown": 0}},
+	"token mounted through subPath passes": {"o": {"pod_mounts": sub_path}, "want": {"deny": 0, "unknown": 0}},
+	"no token volume at all": {"o": {"pod_volumes": [], "pod_mounts": []}, "want": {"deny": 1, "unknown": 0}},
+	# Without the variable the webhook did not run: WI-K8S-005 reports it.
+	"no token variable is not judged": {"o": {"pod_env": no_token_env, "pod_volumes": [], "pod_mounts": []}, "want": {"deny": 0, "unknown": 0}},
+	"azure documented setup passes": {"o": azure_case("api://AzureADTokenExchange"), "want": {"deny": 0, "unknown": 0}},
+	"azure wrong audience": {"o": azure_case("sts.amazonaws.com"), "want": {"deny": 2, "unknown": 0}},
+	# GKE's metadata server serves the identity: nothing to judge.
+	"gke automount off does not apply": {"o": {"profile": gcp, "sa_annotations": gsa, "pod_automount": false, "sa_automount": false}, "want": {"deny": 0, "unknown": 0}},
+	"gke pods forbidden does not apply": {"o": {"profile": gcp, "sa_annotations": gsa, "pods": {}, "errors": [{"collector": "kubernetes", "kind": "Pod", "reason": "forbidden", "message": "x"}]}, "want": {"deny": 0, "unknown": 0}},
 	"pods forbidden": {"o": {"pods": {}, "errors": [{"collector": "kubernetes", "kind": "Pod", "reason": "forbidden", "message": "x"}]}, "want": {"deny": 0, "unknown": 1}},
+}
+
+# Which resource fails, and why.
+test_mounted_elsewhere_names_pod_and_path if {
+	fs := control.deny with input as fx.space({"pod_mounts": elsewhere})
+	some f in fs
+	f.resource.kind == "Pod"
+	f.evidence.tokenFile == token_file
+	f.evidence.audiences == []
+	contains(f.msg, "no projected service-account token is mounted there")
+}
+
+test_wrong_audience_names_template_and_audience if {
+	fs := control.deny with input as fx.space({"template_volumes": wrong_aud})
+	count(fs) == 1
+	some f in fs
+	f.resource.kind == "Deployment"
+	f.evidence.audiences == ["sts.amazonaws.com.cn"]
+	f.evidence.expected == "sts.amazonaws.com"
 }
