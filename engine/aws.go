@@ -4,7 +4,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"regexp/syntax"
 	"strings"
+	"time"
 
 	"github.com/open-policy-agent/opa/v1/ast"
 	"github.com/open-policy-agent/opa/v1/rego"
@@ -42,16 +44,121 @@ type RoleContext struct {
 	// Issuer is the cluster's OIDC issuer without its scheme.
 	Issuer      string `json:"issuer"`
 	ProviderARN string `json:"providerArn"`
-	// IRSASubjects are the subjects that reach the role through IRSA;
-	// Probes are subjects outside the profiles that must not.
+	// IRSASubjects are the subjects that reach the role through IRSA.
 	IRSASubjects []string `json:"irsaSubjects"`
-	Probes       []string `json:"probes"`
+	// Scopes are the profiles that reach the role through IRSA: a subject
+	// the trust policy admits outside all of them is too broad.
+	Scopes []Scope `json:"scopes"`
+	// Now is when the snapshot was taken (RFC 3339); time conditions are
+	// judged then, and are undecided without it.
+	Now string `json:"now"`
+	// Region is the cluster's region, where the pods call STS.
+	Region string `json:"region"`
+	// BucketRegions are the buckets' regions where known, where the pods
+	// call S3.
+	BucketRegions map[string]string `json:"bucketRegions"`
 	// PodSubjects are [namespace, service account] pairs that reach the
 	// role through EKS Pod Identity.
 	PodSubjects [][2]string `json:"podSubjects"`
 	Buckets     []string    `json:"buckets"`
 	// BucketPolicies are input.aws.buckets: each bucket's resource policy.
 	BucketPolicies map[string]snapshot.Bucket `json:"bucketPolicies"`
+}
+
+func (c RoleContext) now() time.Time {
+	t, err := time.Parse(time.RFC3339Nano, c.Now)
+	if err != nil {
+		return time.Time{}
+	}
+	return t
+}
+
+// Scope is a profile's namespaces and service account.
+type Scope struct {
+	Namespaces     snapshot.NamespaceMatch `json:"namespaces"`
+	ServiceAccount string                  `json:"serviceAccount"`
+	Targets        []string                `json:"targets"`
+}
+
+// Subjects are the OIDC subjects the scope allows, as IAM wildcard
+// patterns: the namespace pattern's literal parts with * for the rest
+// (^mxp-[0-9a-f-]+-system$ is mxp-*-system), else the named namespaces,
+// else (a label selector) the namespaces it matched.
+func (s Scope) Subjects() []string {
+	var namespaces []string
+	switch {
+	case s.Namespaces.Pattern != "":
+		namespaces = regexpGlobs(s.Namespaces.Pattern)
+	case len(s.Namespaces.Names) > 0:
+		namespaces = s.Namespaces.Names
+	default:
+		namespaces = s.Targets
+	}
+	out := make([]string, 0, len(namespaces))
+	for _, ns := range namespaces {
+		out = append(out, iampolicy.Subject(ns, s.ServiceAccount))
+	}
+	return out
+}
+
+// regexpGlobs turns a regular expression into IAM wildcard patterns that
+// match at least what it matches: literal text stays, anything else
+// becomes *, each alternative its own pattern.
+func regexpGlobs(expr string) []string {
+	re, err := syntax.Parse(expr, syntax.Perl)
+	if err != nil {
+		return []string{"*"}
+	}
+	var walk func(*syntax.Regexp) []string
+	walk = func(re *syntax.Regexp) []string {
+		switch re.Op {
+		case syntax.OpLiteral:
+			if re.Flags&syntax.FoldCase != 0 {
+				return []string{"*"}
+			}
+			return []string{strings.NewReplacer("*", "${*}", "?", "${?}", "$", "${$}").Replace(string(re.Rune))}
+		case syntax.OpBeginText, syntax.OpEndText, syntax.OpBeginLine, syntax.OpEndLine, syntax.OpEmptyMatch, syntax.OpWordBoundary, syntax.OpNoWordBoundary:
+			return []string{""}
+		case syntax.OpCapture:
+			return walk(re.Sub[0])
+		case syntax.OpAlternate:
+			var out []string
+			for _, sub := range re.Sub {
+				out = append(out, walk(sub)...)
+			}
+			return out
+		case syntax.OpConcat:
+			out := []string{""}
+			for _, sub := range re.Sub {
+				var next []string
+				for _, prefix := range out {
+					for _, part := range walk(sub) {
+						next = append(next, prefix+part)
+					}
+				}
+				if len(next) > 16 {
+					return []string{"*"}
+				}
+				out = next
+			}
+			return out
+		}
+		return []string{"*"}
+	}
+	out := walk(re)
+	for i, g := range out {
+		if !strings.HasPrefix(expr, "^") && !strings.HasPrefix(expr, `\A`) {
+			g = "*" + g
+		}
+		if !strings.HasSuffix(expr, "$") && !strings.HasSuffix(expr, `\z`) {
+			g += "*"
+		}
+		for strings.Contains(g, "**") {
+			g = strings.ReplaceAll(g, "**", "*")
+		}
+		out[i] = g
+	}
+	return out
 }
 
 // RoleAnalysis is the result of wiscan.aws.analyze_role.
@@ -65,8 +172,11 @@ type RoleAnalysis struct {
 	TrustSize int `json:"trustSize"`
 	// TrustAllows summarises the trust policy's Allow statements, so that
 	// a finding can say what the policy admits instead.
-	TrustAllows []string                     `json:"trustAllows"`
-	IRSA        *iampolicy.IRSAResult        `json:"irsa,omitempty"`
+	TrustAllows []string              `json:"trustAllows"`
+	IRSA        *iampolicy.IRSAResult `json:"irsa,omitempty"`
+	// AnyBucket is the role's access when the backup bucket is not known:
+	// only what holds for every bucket.
+	AnyBucket   *iampolicy.AccessResult      `json:"anyBucket,omitempty"`
 	PodIdentity *iampolicy.PodIdentityResult `json:"podIdentity,omitempty"`
 	// AccessError is set when a permission document is missing or
 	// unreadable, so that access cannot be decided.
@@ -118,12 +228,17 @@ func AnalyzeRole(role snapshot.Role, ctx RoleContext) RoleAnalysis {
 	} else {
 		out.TrustSize = trust.Size
 		out.TrustAllows = summarize(trust)
+		env := iampolicy.Environment{Now: ctx.now(), Region: ctx.Region}
 		if len(ctx.IRSASubjects) > 0 {
-			r := iampolicy.IRSA(trust, iampolicy.IRSAInput{ProviderARN: ctx.ProviderARN, Issuer: ctx.Issuer, Subjects: ctx.IRSASubjects, Probes: ctx.Probes})
+			var scope []string
+			for _, s := range ctx.Scopes {
+				scope = append(scope, s.Subjects()...)
+			}
+			r := iampolicy.IRSA(trust, iampolicy.IRSAInput{ProviderARN: ctx.ProviderARN, Issuer: ctx.Issuer, Subjects: ctx.IRSASubjects, Scope: scope, Env: env})
 			out.IRSA = &r
 		}
 		if len(ctx.PodSubjects) > 0 {
-			r := iampolicy.PodIdentity(trust, iampolicy.PodIdentityInput{Account: ctx.Account, ClusterARN: ctx.ClusterARN, ClusterName: ctx.ClusterName, Subjects: ctx.PodSubjects})
+			r := iampolicy.PodIdentity(trust, iampolicy.PodIdentityInput{Account: ctx.Account, ClusterARN: ctx.ClusterARN, ClusterName: ctx.ClusterName, Subjects: ctx.PodSubjects, Env: env})
 			out.PodIdentity = &r
 		}
 	}
@@ -132,8 +247,14 @@ func AnalyzeRole(role snapshot.Role, ctx RoleContext) RoleAnalysis {
 		out.AccessError = err.Error()
 		return out
 	}
+	if len(ctx.Buckets) == 0 {
+		in.Env = iampolicy.Environment{Now: ctx.now()}
+		r := iampolicy.Access(in)
+		out.AnyBucket = &r
+	}
 	for _, b := range ctx.Buckets {
 		in.Bucket, in.BucketPolicy = b, nil
+		in.Env = iampolicy.Environment{Now: ctx.now(), Region: ctx.BucketRegions[b]}
 		if bp := ctx.BucketPolicies[b].Policy; bp != nil {
 			// An unreadable bucket policy leaves the role's own grants to
 			// decide; its problem is reported.
@@ -174,6 +295,13 @@ func (a *RoleAnalysis) accessInput(role snapshot.Role, ctx RoleContext) (iampoli
 	in := iampolicy.AccessInput{Partition: ctx.Partition, RoleARN: role.ARN}
 	var errs []error
 	add := func(kind, name string, d snapshot.PolicyDocument) *iampolicy.Named {
+		if d.Document == nil {
+			// An AWS managed policy whose document was not exported is
+			// judged from the shipped list of their documents.
+			if p, ok := iampolicy.ManagedPolicy(name); ok {
+				return &iampolicy.Named{Kind: kind, Name: name, Policy: p, Listed: true}
+			}
+		}
 		p, err := a.parse(kind+" policy "+name, &d)
 		if err != nil {
 			errs = append(errs, err)

@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // Decision is the outcome of evaluating a request.
@@ -31,6 +32,34 @@ type Request struct {
 	// Context holds the request's condition keys. Keys are compared
 	// case-insensitively; values are kept as given.
 	Context map[string][]string
+	// Open marks a request whose context is only partly known: a key that
+	// is neither in Context nor in Absent may or may not be sent, so a
+	// condition on it is undecided. In a closed request (the default) the
+	// keys of Context are all there is.
+	Open bool
+	// Absent are keys known not to be sent, lower case; a name ending in
+	// "/" stands for every key it begins.
+	Absent []string
+	// Free names the one part of the request that ranges over a set
+	// instead of holding a value: FreeResource, or a condition key. Only
+	// Policy.Regions reads it.
+	Free string
+}
+
+// FreeResource makes the resource the free part of a request.
+const FreeResource = "(resource)"
+
+// absent reports whether a key is missing from the request for certain.
+func (r Request) absent(key string) bool {
+	if !r.Open {
+		return true
+	}
+	for _, a := range r.Absent {
+		if key == a || strings.HasSuffix(a, "/") && strings.HasPrefix(key, a) {
+			return true
+		}
+	}
+	return false
 }
 
 // RequestPrincipal is the principal of a request: Type is AWS, Federated or
@@ -116,7 +145,7 @@ func (st *Statement) match(r Request, ignoreConditions bool) (tri, string) {
 	result := yes
 	var reason string
 	for _, c := range st.Conditions {
-		switch m, why := c.eval(r.Context); m {
+		switch m, why := c.eval(r); m {
 		case no:
 			return no, ""
 		case maybe:
@@ -213,13 +242,21 @@ func lowerKeys(ctx map[string][]string) map[string][]string {
 var negated = setOf("StringNotEquals", "StringNotEqualsIgnoreCase", "StringNotLike", "NumericNotEquals",
 	"DateNotEquals", "NotIpAddress", "ArnNotEquals", "ArnNotLike")
 
-// eval decides one condition against the request context.
-func (c Condition) eval(ctx map[string][]string) (tri, string) {
+// eval decides one condition against the request, whose context keys are
+// lower case.
+func (c Condition) eval(r Request) (tri, string) {
 	if !c.Known {
 		return maybe, fmt.Sprintf("unknown condition operator %q", c.Operator)
 	}
-	vals, present := ctx[strings.ToLower(c.Key)]
+	if v, ok := c.variable(); ok {
+		return maybe, fmt.Sprintf("the value of %s uses the policy variable %s, which is not evaluated", c.Key, v)
+	}
+	key := strings.ToLower(c.Key)
+	vals, present := r.Context[key]
 	present = present && len(vals) > 0
+	if !present && !r.absent(key) {
+		return maybe, fmt.Sprintf("the request's %s is not known", c.Key)
+	}
 	if c.Base == "Null" {
 		want := len(c.Values) > 0 && strings.EqualFold(c.Values[0], "true")
 		return boolTri(want != present), ""
@@ -290,9 +327,43 @@ func compare(base, v, pv string) tri {
 		return boolTri(strings.EqualFold(v, pv))
 	case "NumericEquals", "NumericLessThan", "NumericLessThanEquals", "NumericGreaterThan", "NumericGreaterThanEquals":
 		return numeric(base, v, pv)
+	case "DateEquals", "DateLessThan", "DateLessThanEquals", "DateGreaterThan", "DateGreaterThanEquals":
+		a, ok1 := parseDate(v)
+		b, ok2 := parseDate(pv)
+		if !ok1 || !ok2 {
+			return maybe
+		}
+		return numeric(strings.Replace(base, "Date", "Numeric", 1), strconv.FormatInt(a.Unix(), 10), strconv.FormatInt(b.Unix(), 10))
 	}
 	return maybe
 }
+
+// parseDate reads a date as IAM accepts it: ISO 8601 (with or without a
+// time and zone) or seconds since the epoch.
+func parseDate(s string) (time.Time, bool) {
+	if n, err := strconv.ParseInt(s, 10, 64); err == nil {
+		return time.Unix(n, 0).UTC(), true
+	}
+	for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04:05Z0700", "2006-01-02T15:04:05", "2006-01-02T15:04Z07:00", "2006-01-02"} {
+		if t, err := time.Parse(layout, s); err == nil {
+			return t, true
+		}
+	}
+	return time.Time{}, false
+}
+
+// variable returns the first policy variable (${aws:username}) in the
+// condition's values; ${*}, ${?} and ${$} are escapes, not variables.
+func (c Condition) variable() (string, bool) {
+	for _, v := range c.Values {
+		if m := variableRE.FindString(v); m != "" {
+			return m, true
+		}
+	}
+	return "", false
+}
+
+var variableRE = regexp.MustCompile(`\$\{[^*?$}][^}]*\}`)
 
 func numeric(base, v, pv string) tri {
 	a, err1 := strconv.ParseFloat(v, 64)

@@ -256,10 +256,30 @@ func Redact(s string) string {
 	if awsKeyID.MatchString(s) {
 		s = awsKeyID.ReplaceAllStringFunc(s, func(id string) string { return RedactedPrefix + snapshot.KindAWSAccessKey + ":" + Identifier(id) })
 	}
+	replace := func(tok string) {
+		s = strings.ReplaceAll(s, tok, RedactedPrefix+"high-entropy:"+Hash(tok))
+	}
 	for _, tok := range tokenSep.Split(s, -1) {
+		if strings.HasPrefix(tok, RedactedPrefix) {
+			continue
+		}
 		if HighEntropy(tok) {
-			s = strings.ReplaceAll(s, tok, RedactedPrefix+"high-entropy:"+Hash(tok))
+			replace(tok)
+			continue
+		}
+		// A name joined to another (namespace/name, file:line) is judged
+		// on its own as well, so that a credential-shaped part goes
+		// whatever it is joined to.
+		if parts := partSep.Split(tok, -1); len(parts) > 1 {
+			for _, part := range parts {
+				if HighEntropy(part) {
+					replace(part)
+				}
+			}
 		}
 	}
 	return s
 }
+
+// partSep splits a token into the names it joins.
+var partSep = regexp.MustCompile(`[/:]+`)

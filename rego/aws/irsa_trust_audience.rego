@@ -19,12 +19,21 @@ import data.wiscan.lib.aws
 
 deny contains f if {
 	some arn in provider.irsa_roles
-	some stmt in aws.analysis[arn].irsa.noAudience
+	irsa := aws.analysis[arn].irsa
+	some stmt in irsa.noAudience
 	f := {
-		"msg": sprintf("trust policy of role %s, %s: no %s:aud = sts.amazonaws.com condition (used by %s)", [arn, stmt, aws.issuer, aws.summary(aws.namespaces_via(arn, "irsa"))]),
+		"msg": sprintf("trust policy of role %s, %s admits a token for audience %q: no %s:aud = sts.amazonaws.com condition holds it back (used by %s)", [arn, stmt, irsa.audience, aws.issuer, aws.summary(aws.namespaces_via(arn, "irsa"))]),
 		"resource": aws.role_resource(arn),
-		"evidence": {"role": arn, "statement": stmt, "conditionKey": sprintf("%s:aud", [aws.issuer]), "namespaces": aws.namespaces_via(arn, "irsa")},
+		"evidence": {"role": arn, "statement": stmt, "audience": irsa.audience, "conditionKey": sprintf("%s:aud", [aws.issuer]), "namespaces": aws.namespaces_via(arn, "irsa")},
 	}
+}
+
+unknown contains u if {
+	some arn in provider.irsa_roles
+	irsa := aws.analysis[arn].irsa
+	count(irsa.noAudience) == 0
+	count(irsa.audienceUndecided) > 0
+	u := {"msg": sprintf("trust policy of role %s: %s", [arn, concat("; ", irsa.audienceUndecided)]), "resource": aws.role_resource(arn)}
 }
 
 unknown contains {"msg": msg, "resource": aws.role_resource(arn)} if {

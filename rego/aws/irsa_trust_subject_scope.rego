@@ -37,6 +37,14 @@ deny contains f if {
 	}
 }
 
+unknown contains u if {
+	some arn in provider.irsa_roles
+	irsa := aws.analysis[arn].irsa
+	count(irsa.broad) == 0
+	count(irsa.broadUndecided) > 0
+	u := {"msg": sprintf("trust policy of role %s: %s", [arn, concat("; ", irsa.broadUndecided)]), "resource": aws.role_resource(arn)}
+}
+
 note(notes) := "" if count(notes) == 0
 
 note(notes) := sprintf("; it %s", [concat("; ", notes)]) if count(notes) > 0

@@ -27,7 +27,20 @@ deny contains f if {
 	f := {
 		"msg": sprintf("role %s, %s %s grants beyond the bucket %s: %s (used by %s)", [arn, e.policy, e.statement, bucket, e.detail, aws.summary(ns)]),
 		"resource": aws.role_resource(arn),
-		"evidence": {"role": arn, "policy": e.policy, "statement": e.statement, "detail": e.detail, "bucket": bucket, "namespaces": ns},
+		"evidence": {"role": arn, "policy": e.policy, "statement": e.statement, "detail": e.detail, "action": e.action, "resource": e.resource, "bucket": bucket, "namespaces": ns},
+	}
+}
+
+# With the backup bucket unknown, a grant beyond least privilege for
+# every bucket fails all the same.
+deny contains f if {
+	some arn, _ in aws.uses
+	some e in aws.analysis[arn].anyBucket.excess
+	ns := aws.namespaces(arn)
+	f := {
+		"msg": sprintf("role %s, %s %s grants beyond least privilege whatever the backup bucket: %s (used by %s)", [arn, e.policy, e.statement, e.detail, aws.summary(ns)]),
+		"resource": aws.role_resource(arn),
+		"evidence": {"role": arn, "policy": e.policy, "statement": e.statement, "detail": e.detail, "action": e.action, "resource": e.resource, "namespaces": ns},
 	}
 }
 
@@ -36,28 +49,36 @@ unknown contains {"msg": msg, "resource": aws.role_resource(arn)} if {
 	msg := access_unknown(arn)
 }
 
-# A permission statement the scanner cannot evaluate may grant anything.
+# A grant that may exceed least privilege, depending on a statement that
+# cannot be decided or on which bucket is the backup bucket.
 unknown contains u if {
 	some arn, _ in aws.uses
-	some p in aws.analysis[arn].problems
-	p.policy != "trust policy"
-	# A document that does not parse at all is reported as accessError.
-	object.get(p, "statement", "") != ""
+	some bucket, access in results(arn)
+	count(access.excess) == 0
+	count(access.undecided) > 0
 	u := {
-		"msg": sprintf("role %s, %s %s: %s: its grants cannot be evaluated", [arn, p.policy, p.statement, p.msg]),
+		"msg": sprintf("role %s%s: %s", [arn, bucket_note(bucket), concat("; ", array.slice(access.undecided, 0, 3))]),
 		"resource": aws.role_resource(arn),
 	}
 }
+
+# results are the role's access results, per bucket and (key "") for any
+# bucket.
+results(arn) := object.union(aws.analysis[arn].access, any_bucket(arn))
+
+any_bucket(arn) := {"": aws.analysis[arn].anyBucket} if aws.analysis[arn].anyBucket
+
+else := {}
+
+bucket_note("") := ", the backup bucket not being known (set storage.bucket in the profile, or give the backup configuration)"
+
+bucket_note(b) := sprintf(", bucket %s", [b]) if b != ""
 
 # access_unknown explains why a role's access cannot be decided.
 access_unknown(arn) := msg if {
 	msg := aws.role_unknown(arn)
 } else := msg if {
 	msg := aws.analysis[arn].accessError
-} else := msg if {
-	aws.role(arn)
-	count(aws.buckets(arn)) == 0
-	msg := "the backup bucket is not known: set storage.bucket in the profile, or give the backup configuration"
 }
 
 # Without the service account, the role a target uses is not known.

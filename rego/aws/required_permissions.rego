@@ -21,18 +21,22 @@ import data.wiscan.lib.aws
 
 deny contains f if {
 	some arn, _ in aws.uses
-	some bucket, access in aws.analysis[arn].access
+	some bucket, access in lp.results(arn)
 	missing := [m | some m in access.missing; m.decision != "indeterminate"]
 	count(missing) > 0
 	ns := aws.namespaces(arn)
 	f := {
-		"msg": sprintf("role %s lacks on bucket %s: %s (used by %s)", [arn, bucket, concat("; ", [describe(m) | some m in missing]), aws.summary(ns)]),
+		"msg": sprintf("role %s lacks on %s: %s (used by %s)", [arn, where(bucket), concat("; ", [describe(m) | some m in missing]), aws.summary(ns)]),
 		"resource": aws.role_resource(arn),
 		"evidence": {"role": arn, "bucket": bucket, "missing": missing, "namespaces": ns},
 	}
 }
 
 describe(m) := sprintf("%s on %s (%s)", [m.action, m.resource, m.reason])
+
+where("") := "every bucket"
+
+where(b) := sprintf("bucket %s", [b]) if b != ""
 
 unknown contains {"msg": msg, "resource": aws.role_resource(arn)} if {
 	some arn, _ in aws.uses
@@ -41,11 +45,11 @@ unknown contains {"msg": msg, "resource": aws.role_resource(arn)} if {
 
 unknown contains u if {
 	some arn, _ in aws.uses
-	some bucket, access in aws.analysis[arn].access
+	some bucket, access in lp.results(arn)
 	some m in access.missing
 	m.decision == "indeterminate"
 	u := {
-		"msg": sprintf("role %s: cannot decide %s on %s in bucket %s: %s", [arn, m.action, m.resource, bucket, m.reason]),
+		"msg": sprintf("role %s: cannot decide %s on %s in %s: %s", [arn, m.action, m.resource, where(bucket), m.reason]),
 		"resource": aws.role_resource(arn),
 	}
 }

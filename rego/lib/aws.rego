@@ -153,24 +153,12 @@ configs("SharedBackupConfig") := input.kubernetes.spaces.sharedBackupConfigs
 
 configs("SpaceBackupConfig") := input.kubernetes.spaces.spaceBackupConfigs
 
-# probes are subjects outside the profiles that use a role: other
-# namespaces, other service accounts, look-alike namespace names. Names
-# derived from the role's namespaces use the first few: trust conditions
-# are written once for all control planes, not per namespace.
-probes(arn) := sort({p |
-	some sa in {u.serviceAccount | some u in via(arn, "irsa")}
-	some ns in array.slice(namespaces_via(arn, "irsa"), 0, 3)
-	some p in [
-		sprintf("system:serviceaccount:kube-system:%s", [sa]),
-		sprintf("system:serviceaccount:default:%s", [sa]),
-		sprintf("system:serviceaccount:wiscan-probe:%s", [sa]),
-		sprintf("system:serviceaccount:%s-probe:%s", [ns, sa]),
-		sprintf("system:serviceaccount:probe-%s:%s", [ns, sa]),
-		sprintf("system:serviceaccount:%s:default", [ns]),
-		sprintf("system:serviceaccount:%s:%s-probe", [ns, sa]),
-	]
-	not p in irsa_subject_set[arn]
-})
+# scopes are the profiles whose control planes reach a role through IRSA:
+# a subject the trust policy admits outside all of them is too broad.
+scopes(arn) := [{"namespaces": p.namespaces, "serviceAccount": p.serviceAccount, "targets": p.targets} |
+	some p in input.profiles
+	p.name in {u.profile | some u in via(arn, "irsa")}
+]
 
 irsa_subject_set[arn] := {sprintf("system:serviceaccount:%s:%s", [u.namespace, u.serviceAccount]) | some u in via(arn, "irsa")} if {
 	some arn, _ in uses
@@ -196,10 +184,34 @@ context(arn) := {
 	"issuer": issuer,
 	"providerArn": provider_arn(arn),
 	"irsaSubjects": irsa_subjects(arn),
-	"probes": probes(arn),
+	"scopes": scopes(arn),
 	"podSubjects": sort([[u.namespace, u.serviceAccount] | some u in via(arn, "pod-identity")]),
 	"buckets": sort(buckets(arn)),
 	"bucketPolicies": object.get(input.aws, "buckets", {}),
+	"now": object.get(input, "collectedAt", ""),
+	"region": cluster_region,
+	"bucketRegions": bucket_regions,
+}
+
+# cluster_region is the region in the cluster's ARN, "" when unknown.
+cluster_region := arn_part(input.aws.cluster.arn, 3) if {
+	object.get(object.get(input.aws, "cluster", {}), "arn", "") != ""
+} else := ""
+
+# bucket_regions are the regions the backup configurations give their
+# buckets, where they agree.
+bucket_regions := {b: r |
+	some b, rs in bucket_region_sets
+	count(rs) == 1
+	some r in rs
+}
+
+bucket_region_sets[b] contains r if {
+	some c in array.concat(input.kubernetes.spaces.sharedBackupConfigs, input.kubernetes.spaces.spaceBackupConfigs)
+	b := trim_space(c.bucket)
+	b != ""
+	r := trim_space(object.get(object.get(c, "config", {}), "region", ""))
+	r != ""
 }
 
 # irsa_unknown explains why a role's IRSA trust cannot be checked.

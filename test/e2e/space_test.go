@@ -72,11 +72,25 @@ func (c *cluster) serviceAccount(ns, name string, annotations map[string]string)
 	c.must(err)
 }
 
+// podSpec runs mxp-controller with env; where env names the web identity
+// token file, the projected token is mounted there, as the EKS webhook
+// does.
 func podSpec(sa string, env []corev1.EnvVar) corev1.PodSpec {
-	return corev1.PodSpec{
+	spec := corev1.PodSpec{
 		ServiceAccountName: sa,
 		Containers:         []corev1.Container{{Name: "mxp-controller", Image: "xpkg.upbound.io/upbound/mxp-controller:v1.14.0", Env: env}},
 	}
+	for _, e := range env {
+		if e.Name != "AWS_WEB_IDENTITY_TOKEN_FILE" {
+			continue
+		}
+		expiry := int64(86400)
+		spec.Volumes = append(spec.Volumes, corev1.Volume{Name: "aws-iam-token", VolumeSource: corev1.VolumeSource{Projected: &corev1.ProjectedVolumeSource{
+			Sources: []corev1.VolumeProjection{{ServiceAccountToken: &corev1.ServiceAccountTokenProjection{Audience: "sts.amazonaws.com", ExpirationSeconds: &expiry, Path: "token"}}},
+		}}})
+		spec.Containers[0].VolumeMounts = append(spec.Containers[0].VolumeMounts, corev1.VolumeMount{Name: "aws-iam-token", MountPath: filepath.Dir(e.Value), ReadOnly: true})
+	}
+	return spec
 }
 
 func (c *cluster) deployment(ns, sa string, env []corev1.EnvVar) {
