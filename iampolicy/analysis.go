@@ -361,7 +361,7 @@ type access struct {
 }
 
 func newAccess(in AccessInput) *access {
-	set := PolicySet{Identity: in.Identity, Boundary: in.Boundary}
+	set := PolicySet{Identity: in.Identity, Boundary: in.Boundary, Caller: &RequestPrincipal{Type: "AWS", ID: in.RoleARN}}
 	if in.BucketPolicy != nil {
 		set.Resource = &Named{Kind: "bucket", Name: in.Bucket, Policy: in.BucketPolicy}
 	}
@@ -699,11 +699,7 @@ func (a *access) candidates() []string {
 			if st.Effect != Allow {
 				continue
 			}
-			for _, act := range KnownActions() {
-				if st.actionMatches(act) {
-					add(act)
-				}
-			}
+			// Other services first: they are the most striking witness.
 			for _, pat := range st.Action {
 				if w := otherServiceWitness(pat); w != "" {
 					add(w)
@@ -715,6 +711,11 @@ func (a *access) candidates() []string {
 						add(w)
 						break
 					}
+				}
+			}
+			for _, act := range KnownActions() {
+				if st.actionMatches(act) {
+					add(act)
 				}
 			}
 		}

@@ -184,6 +184,9 @@ type PolicySet struct {
 	Resource *Named
 	// Boundary is the permissions boundary, nil if none.
 	Boundary *Named
+	// Caller is who makes the request, as the resource policy's Principal
+	// element names it: for the workload, its role.
+	Caller *RequestPrincipal
 }
 
 // Decide computes, over the request's free part, what the set allows: an
@@ -208,7 +211,10 @@ func (ps PolicySet) Decide(r Request) (Regions, error) {
 		deny, maybeDeny = Union(deny, pr.deny), Union(maybeDeny, pr.maybeDeny)
 	}
 	if ps.Resource != nil {
-		pr, err := fold(ps.Resource)
+		pr, err := ps.Resource.Policy.regions(ps.asCaller(r))
+		if err == nil && pr.reason != "" && out.Undecided == "" {
+			out.Undecided = ps.Resource.Kind + " policy " + ps.Resource.Name + " " + pr.reason
+		}
 		if err != nil {
 			return out, err
 		}
@@ -240,6 +246,16 @@ func (ps PolicySet) Decide(r Request) (Regions, error) {
 		return out, err
 	}
 	return out, nil
+}
+
+// asCaller is the request as the resource policy sees it: from the
+// caller, or from nobody a statement could name.
+func (ps PolicySet) asCaller(r Request) Request {
+	r.Principal = ps.Caller
+	if r.Principal == nil {
+		r.Principal = &RequestPrincipal{Type: "AWS", ID: "arn:aws:iam::000000000000:role/wiscan-unknown-caller"}
+	}
+	return r
 }
 
 // Decision is what the set decides for one request without a free part.

@@ -12,6 +12,8 @@ failures contains {"case": name, "got": got, "want": c.want} if {
 test_cases if count(failures) == 0
 
 cases := {
+	# A separate deny pins the audience as well as a condition does.
+	"audience pinned by a deny": {"input": fx.space_aws({"trust": {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Federated": fx.provider_arn}, "Action": "sts:AssumeRoleWithWebIdentity", "Condition": {"StringEquals": {fx.sub_key: fx.subject}}}, {"Effect": "Deny", "Principal": "*", "Action": "sts:AssumeRoleWithWebIdentity", "Condition": {"StringNotEquals": {fx.aud_key: "sts.amazonaws.com"}}}]}}), "want": {"deny": 0, "unknown": 0}},
 	"service account unreadable": {"input": fx.space_aws({"serviceAccounts": {}, "errors": [fx.sa_gap]}), "want": {"deny": 0, "unknown": 1}},
 	"documented setup passes": {"input": fx.space_aws({}), "want": {"deny": 0, "unknown": 0}},
 	"missing aud": {"input": fx.space_aws({"trust": fx.statement({"Effect": "Allow", "Principal": {"Federated": fx.provider_arn}, "Action": "sts:AssumeRoleWithWebIdentity", "Condition": {"StringEquals": {fx.sub_key: fx.subject}}})}), "want": {"deny": 1, "unknown": 0}},

@@ -12,6 +12,7 @@ failures contains {"case": name, "got": got, "want": c.want} if {
 test_cases if count(failures) == 0
 
 cases := {
+	"extra TLS condition admits the subject": {"input": fx.space_aws({"trust": fx.statement({"Effect": "Allow", "Principal": {"Federated": fx.provider_arn}, "Action": "sts:AssumeRoleWithWebIdentity", "Condition": {"Bool": {"aws:SecureTransport": "true"}, "StringEquals": {fx.aud_key: "sts.amazonaws.com", fx.sub_key: fx.subject}}})}), "want": {"deny": 0, "unknown": 0}},
 	"service account unreadable": {"input": fx.space_aws({"serviceAccounts": {}, "errors": [fx.sa_gap]}), "want": {"deny": 0, "unknown": 1}},
 	"documented setup passes": {"input": fx.space_aws({}), "want": {"deny": 0, "unknown": 0}},
 	"subject of another control plane only": {"input": fx.space_aws({"trust": fx.documented_trust("system:serviceaccount:mxp-00000000-0000-0000-0000-000000000000-system:mxp-controller")}), "want": {"deny": 1, "unknown": 0}},

@@ -14,6 +14,8 @@ test_cases if count(failures) == 0
 like(pattern) := fx.statement({"Effect": "Allow", "Principal": {"Federated": fx.provider_arn}, "Action": "sts:AssumeRoleWithWebIdentity", "Condition": {"StringEquals": {fx.aud_key: "sts.amazonaws.com"}, "StringLike": {fx.sub_key: pattern}}})
 
 cases := {
+	"any controller in a control plane namespace": {"input": fx.space_aws({"trust": fx.statement({"Effect": "Allow", "Principal": {"Federated": fx.provider_arn}, "Action": "sts:AssumeRoleWithWebIdentity", "Condition": {"StringEquals": {fx.aud_key: "sts.amazonaws.com"}, "StringLike": {fx.sub_key: "system:serviceaccount:mxp-*-system:*-controller"}}})}), "want": {"deny": 1, "unknown": 0}},
+	"breadth depends on the caller's address": {"input": fx.space_aws({"trust": {"Version": "2012-10-17", "Statement": [fx.documented_trust(fx.subject).Statement[0], {"Effect": "Allow", "Principal": {"Federated": fx.provider_arn}, "Action": "sts:AssumeRoleWithWebIdentity", "Condition": {"IpAddress": {"aws:SourceIp": "10.0.0.0/8"}}}]}}), "want": {"deny": 0, "unknown": 1}},
 	"service account unreadable": {"input": fx.space_aws({"serviceAccounts": {}, "errors": [fx.sa_gap]}), "want": {"deny": 0, "unknown": 1}},
 	"documented setup passes": {"input": fx.space_aws({}), "want": {"deny": 0, "unknown": 0}},
 	"any service account": {"input": fx.space_aws({"trust": like("system:serviceaccount:*:*")}), "want": {"deny": 1, "unknown": 0}},

@@ -18,6 +18,16 @@ four := ["s3:GetObject", "s3:PutObject", "s3:ListBucket", "s3:DeleteObject"]
 allow(actions, resources) := [{"name": "p", "document": fx.statement({"Effect": "Allow", "Action": actions, "Resource": resources})}]
 
 cases := {
+	# An allow of s3:* trimmed by a deny of every other action is the
+	# documented policy.
+	"s3 star trimmed by a deny": {"input": fx.space_aws({"inline": [{"name": "p", "document": {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": both}, {"Effect": "Deny", "NotAction": four, "Resource": "*"}]}}]}), "want": {"deny": 0, "unknown": 0}},
+	"boundary as broad as the grant keeps s3 star": {"input": fx.space_aws({"inline": allow("s3:*", both), "boundary": fx.statement({"Effect": "Allow", "Action": "s3:*", "Resource": both})}), "want": {"deny": 1, "unknown": 0}},
+	"every bucket within a spaces-* boundary": {"input": fx.space_aws({"inline": allow(four, "arn:aws:s3:::*"), "boundary": fx.statement({"Effect": "Allow", "Action": "s3:*", "Resource": "arn:aws:s3:::spaces-*"})}), "want": {"deny": 1, "unknown": 0}},
+	# With the bucket unknown, s3:* exceeds whatever the bucket.
+	"bucket unknown, s3 star": {"input": fx.space_aws({"sharedBackupConfigs": [], "inline": allow("s3:*", both)}), "want": {"deny": 1, "unknown": 0}},
+	# An AWS managed policy without its document is judged from the list.
+	"AWS managed policy not exported": {"input": fx.space_aws({"attached": [{"arn": "arn:aws:iam::aws:policy/AmazonS3FullAccess", "name": "AmazonS3FullAccess", "document": null, "error": "not in the evidence"}]}), "want": {"deny": 1, "unknown": 0}},
+	"undecidable extra grant": {"input": fx.space_aws({"inline": [{"name": "backup-restore", "document": fx.documented_permissions}, {"name": "p", "document": fx.statement({"Effect": "Allow", "Action": "s3:DeleteBucket", "Resource": "*", "Condition": {"IpAddress": {"aws:SourceIp": "203.0.113.0/24"}}})}]}), "want": {"deny": 0, "unknown": 1}},
 	"service account unreadable": {"input": fx.space_aws({"serviceAccounts": {}, "errors": [fx.sa_gap]}), "want": {"deny": 0, "unknown": 1}},
 	"documented setup passes": {"input": fx.space_aws({}), "want": {"deny": 0, "unknown": 0}},
 	"s3 star": {"input": fx.space_aws({"inline": allow("s3:*", both)}), "want": {"deny": 1, "unknown": 0}},

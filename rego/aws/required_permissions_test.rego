@@ -16,6 +16,15 @@ both := [concat("", ["arn:aws:s3:::", fx.bucket]), concat("", ["arn:aws:s3:::", 
 allow(actions, resources) := [{"name": "p", "document": fx.statement({"Effect": "Allow", "Action": actions, "Resource": resources})}]
 
 cases := {
+	# With the bucket unknown: a permission granted on no bucket at all is
+	# missing on every bucket; one granted on a named bucket depends on it.
+	"bucket unknown, DeleteObject nowhere": {"input": fx.space_aws({"sharedBackupConfigs": [], "inline": allow(["s3:GetObject", "s3:PutObject", "s3:ListBucket"], both)}), "want": {"deny": 1, "unknown": 3}},
+	"bucket unknown, documented policy": {"input": fx.space_aws({"sharedBackupConfigs": []}), "want": {"deny": 0, "unknown": 4}},
+	"bucket unknown, every bucket": {"input": fx.space_aws({"sharedBackupConfigs": [], "inline": allow(["s3:GetObject", "s3:PutObject", "s3:ListBucket", "s3:DeleteObject"], "*")}), "want": {"deny": 0, "unknown": 0}},
+	# Every request from the pod is over TLS, in the bucket's region.
+	"allow requires TLS": {"input": fx.space_aws({"inline": [{"name": "p", "document": fx.statement({"Effect": "Allow", "Action": ["s3:GetObject", "s3:PutObject", "s3:ListBucket", "s3:DeleteObject"], "Resource": both, "Condition": {"Bool": {"aws:SecureTransport": "true"}}})}]}), "want": {"deny": 0, "unknown": 0}},
+	"region lock on the bucket's region": {"input": fx.space_aws({"inline": [{"name": "backup", "document": fx.documented_permissions}, {"name": "lock", "document": fx.statement({"Effect": "Deny", "Action": "*", "Resource": "*", "Condition": {"StringNotEquals": {"aws:RequestedRegion": "us-east-1"}}})}]}), "want": {"deny": 0, "unknown": 0}},
+	"deny already in force": {"input": fx.space_aws({"inline": [{"name": "backup", "document": fx.documented_permissions}, {"name": "expiry", "document": fx.statement({"Effect": "Deny", "Action": "s3:PutObject", "Resource": "*", "Condition": {"DateGreaterThan": {"aws:CurrentTime": "2026-01-01T00:00:00Z"}}})}]}), "want": {"deny": 1, "unknown": 0}},
 	"service account unreadable": {"input": fx.space_aws({"serviceAccounts": {}, "errors": [fx.sa_gap]}), "want": {"deny": 0, "unknown": 1}},
 	"documented setup passes": {"input": fx.space_aws({}), "want": {"deny": 0, "unknown": 0}},
 	"documented Pod Identity setup passes": {"input": fx.space_aws(fx.pod_identity), "want": {"deny": 0, "unknown": 0}},

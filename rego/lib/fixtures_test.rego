@@ -85,6 +85,7 @@ backup_config(o) := {
 # template_env, pod_volumes, secrets, errors, ...).
 space(o) := {
 	"schemaVersion": "wiscan.io/snapshot/v1alpha1",
+	"collectedAt": "2026-11-29T12:00:00Z",
 	"profiles": [object.union(profile, object.get(o, "profile", {}))],
 	"kubernetes": {
 		"namespaces": {ns: {"name": ns, "labels": {}}},
