@@ -5,6 +5,7 @@ import (
 	"maps"
 	"slices"
 	"strings"
+	"time"
 )
 
 // Actions and audiences of the two EKS identity mechanisms.
@@ -473,7 +474,7 @@ func (a *access) explain(req Permission, witness string) Permission {
 	for _, n := range a.set.Identity {
 		switch d := n.Policy.Evaluate(r); d.Decision {
 		case ExplicitDeny:
-			p.Decision, p.Statement, p.Reason = ExplicitDeny, n.Ref(d.Statement), "explicit deny in "+n.Ref(d.Statement)+" blocks "+req.Action+" on "+res
+			p.Decision, p.Statement, p.Reason = ExplicitDeny, n.Ref(d.Statement), "explicit deny in "+n.Ref(d.Statement)+" blocks "+req.Action+" on "+res+a.timeNote(d.Statement)
 			return p
 		case Allowed:
 			allowed = true
@@ -482,7 +483,7 @@ func (a *access) explain(req Permission, witness string) Permission {
 	if bp := a.set.Resource; bp != nil {
 		switch d := bp.Policy.Evaluate(withRole); d.Decision {
 		case ExplicitDeny:
-			p.Decision, p.Statement, p.Reason = ExplicitDeny, bp.Ref(d.Statement), "explicit deny in "+bp.Ref(d.Statement)+" blocks "+req.Action+" on "+res
+			p.Decision, p.Statement, p.Reason = ExplicitDeny, bp.Ref(d.Statement), "explicit deny in "+bp.Ref(d.Statement)+" blocks "+req.Action+" on "+res+a.timeNote(d.Statement)
 			return p
 		case Allowed:
 			allowed = true
@@ -502,6 +503,20 @@ func (a *access) explain(req Permission, witness string) Permission {
 	}
 	p.Reason = a.notGrantedReason(req, res)
 	return p
+}
+
+// timeNote says that a statement's time condition was judged at scan
+// time, when it has one.
+func (a *access) timeNote(st *Statement) string {
+	if st == nil {
+		return ""
+	}
+	for _, c := range st.Conditions {
+		if k := strings.ToLower(c.Key); k == "aws:currenttime" || k == "aws:epochtime" {
+			return " (its " + c.Key + " condition judged at scan time, " + a.in.Env.Now.UTC().Format(time.RFC3339) + ")"
+		}
+	}
+	return ""
 }
 
 // notGrantedReason explains an implicit deny, naming the common mistake of

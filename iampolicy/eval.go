@@ -158,17 +158,35 @@ func (st *Statement) match(r Request, ignoreConditions bool) (tri, string) {
 func (st *Statement) actionMatches(action string) bool {
 	switch {
 	case st.Action != nil:
-		return anyGlob(st.Action, action, true)
+		return anyGlob(st.Action, action, true) || st.Broken && anyGlob(st.Action, actionName(action), true)
 	case st.NotAction != nil:
 		return !anyGlob(st.NotAction, action, true)
 	}
 	return st.Broken
 }
 
+// notARNs reports resources written as something else than ARNs, which
+// a broken statement may hold: what they mean is not guessed.
+func notARNs(resources []string) bool {
+	for _, r := range resources {
+		if r != "*" && !strings.HasPrefix(r, "arn:") {
+			return true
+		}
+	}
+	return false
+}
+
+// actionName is an action without its service prefix, which a broken
+// statement may have left out.
+func actionName(action string) string {
+	_, name, _ := strings.Cut(action, ":")
+	return name
+}
+
 func (st *Statement) resourceMatches(res string) bool {
 	switch {
 	case st.Resource != nil:
-		return anyGlob(st.Resource, res, false)
+		return anyGlob(st.Resource, res, false) || st.Broken && notARNs(st.Resource)
 	case st.NotResource != nil:
 		return !anyGlob(st.NotResource, res, false)
 	}

@@ -76,6 +76,8 @@ func (st *Statement) region(r Request) (Region, tri, string, error) {
 	switch {
 	case r.Free == FreeResource:
 		switch {
+		case st.Broken && (notARNs(st.Resource) || notARNs(st.NotResource)):
+			// Resources that are not ARNs: what they mean is not guessed.
 		case st.Resource != nil:
 			reg = Of(globs(st.Resource, false)...)
 		case st.NotResource != nil:

@@ -226,6 +226,20 @@ func (p *Policy) statement(i int, v any) Statement {
 	if st.Resource != nil && st.NotResource != nil {
 		bad("has both Resource and NotResource")
 	}
+	// IAM takes a resource as * or an ARN; anything else is not guessed
+	// at (a bucket name, an s3:// URL).
+	for _, r := range append(slices.Clone(st.Resource), st.NotResource...) {
+		if r != "*" && !strings.HasPrefix(r, "arn:") {
+			bad(fmt.Sprintf("resource %q is not an ARN", r))
+			break
+		}
+	}
+	for _, a := range append(slices.Clone(st.Action), st.NotAction...) {
+		if a != "*" && !strings.Contains(a, ":") {
+			bad(fmt.Sprintf("action %q has no service prefix", a))
+			break
+		}
+	}
 	for _, el := range []struct {
 		name string
 		dst  **Principal

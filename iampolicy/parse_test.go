@@ -128,5 +128,14 @@ func FuzzParse(f *testing.F) {
 		if r.Decision == Allowed && r.Statement != nil && r.Statement.Broken {
 			t.Fatalf("broken %s decided allow", r.Statement.Ref())
 		}
+		// The exact analyses end on any document, and their witnesses are
+		// what the policy allows.
+		in := AccessInput{Partition: "aws", Bucket: "b", RoleARN: "arn:aws:iam::111122223333:role/r", Identity: []Named{{Kind: "inline", Name: "p", Policy: p}}}
+		for _, e := range Access(in).Excess {
+			if rs, err := newAccess(in).decide(e.Action); err == nil && !rs.Allowed.Contains(e.Resource) {
+				t.Fatalf("witness %s on %s is not allowed", e.Action, e.Resource)
+			}
+		}
+		IRSA(p, IRSAInput{ProviderARN: "arn:aws:iam::111122223333:oidc-provider/x", Issuer: "a", Subjects: []string{"system:serviceaccount:n:s"}, Scope: []string{"system:serviceaccount:n:*"}})
 	})
 }
