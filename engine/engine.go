@@ -177,7 +177,7 @@ func compile(ctx context.Context, mods []Module, caps *ast.Capabilities) (*Engin
 		e.controls = append(e.controls, c)
 		// A partial set rule is the empty set when nothing matches, so only
 		// the rules a control defines are referenced.
-		for _, rule := range []string{"deny", "unknown"} {
+		for _, rule := range []string{"deny", "unknown", "not_applicable"} {
 			if definesRule(mod, rule) {
 				query = append(query, fmt.Sprintf(`%s%d := %s.%s`, rule[:1], i, pkg, rule))
 			}
@@ -215,11 +215,26 @@ func (e *Engine) Controls() []report.Control {
 	return out
 }
 
-// Evaluate runs every control against the snapshot.
+// Result is one evaluation: the findings, and why each control that has
+// nothing to check does not apply.
+type Result struct {
+	Findings      []report.Finding
+	NotApplicable map[string]string
+}
+
+// Evaluate runs every control against the snapshot and returns the
+// findings.
 func (e *Engine) Evaluate(ctx context.Context, s *snapshot.Snapshot) ([]report.Finding, error) {
+	r, err := e.Run(ctx, s)
+	return r.Findings, err
+}
+
+// Run runs every control against the snapshot. A control that defines
+// not_applicable (a set of reasons) and finds nothing does not apply.
+func (e *Engine) Run(ctx context.Context, s *snapshot.Snapshot) (Result, error) {
 	input, err := Input(s)
 	if err != nil {
-		return nil, err
+		return Result{}, err
 	}
 	var rs rego.ResultSet
 	err = e.limited(ctx, e.evalTimeout, func(ctx context.Context) error {
@@ -228,32 +243,45 @@ func (e *Engine) Evaluate(ctx context.Context, s *snapshot.Snapshot) ([]report.F
 	})
 	if errors.Is(err, ErrEvalTimeout) || errors.Is(err, ErrEvalMemory) {
 		runtime.GC()
-		return nil, e.culprit(ctx, input, err)
+		return Result{}, e.culprit(ctx, input, err)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("evaluate policies: %w", err)
+		return Result{}, fmt.Errorf("evaluate policies: %w", err)
 	}
 	if len(rs) != 1 {
-		return nil, fmt.Errorf("evaluate policies: %d results, want 1", len(rs))
+		return Result{}, fmt.Errorf("evaluate policies: %d results, want 1", len(rs))
 	}
-	var out []report.Finding
+	out := Result{NotApplicable: map[string]string{}}
 	var errs []error
 	for i, c := range e.controls {
 		for _, v := range asList(rs[0].Bindings[fmt.Sprintf("d%d", i)]) {
 			f, err := finding(c, report.Fail, v)
 			errs = append(errs, err)
-			out = append(out, f)
+			out.Findings = append(out.Findings, f)
 		}
 		for _, v := range asList(rs[0].Bindings[fmt.Sprintf("u%d", i)]) {
 			f, err := finding(c, report.Unknown, v)
 			errs = append(errs, err)
-			out = append(out, f)
+			out.Findings = append(out.Findings, f)
+		}
+		var why []string
+		for _, v := range asList(rs[0].Bindings[fmt.Sprintf("n%d", i)]) {
+			r, ok := v.(string)
+			if !ok || r == "" {
+				errs = append(errs, fmt.Errorf("%w: %s (%s): not_applicable holds %T, want non-empty strings", ErrContract, c.ID, c.Package, v))
+				continue
+			}
+			why = append(why, r)
+		}
+		if len(why) > 0 {
+			sort.Strings(why)
+			out.NotApplicable[c.ID] = strings.Join(why, "; ")
 		}
 	}
 	if err := errors.Join(errs...); err != nil {
-		return nil, err
+		return Result{}, err
 	}
-	report.Sort(out)
+	report.Sort(out.Findings)
 	return out, nil
 }
 

@@ -88,11 +88,14 @@ func (r Resource) String() string {
 	return s + r.Name
 }
 
-// Finding is one failed or unknown result of a control.
+// Finding is one failed or unknown result of a control. An unknown has
+// no severity of its own: WouldBe is the severity it would have if it
+// failed, and its remediation says how to get the missing data.
 type Finding struct {
 	ControlID   string         `json:"controlId"`
 	Status      Status         `json:"status"`
-	Severity    Severity       `json:"severity"`
+	Severity    Severity       `json:"severity,omitempty"`
+	WouldBe     Severity       `json:"wouldBe,omitempty"`
 	Title       string         `json:"title"`
 	Message     string         `json:"message"`
 	Resource    Resource       `json:"resource"`
@@ -102,13 +105,20 @@ type Finding struct {
 	Fix         map[string]any `json:"fix,omitempty"`
 }
 
-// ControlResult is a control and its outcome in this scan.
+// ControlResult is a control and its outcome in this scan: pass, fail,
+// unknown, or not applicable with the reason.
 type ControlResult struct {
 	Control
 	Status  Status `json:"status"`
 	Failed  int    `json:"failed"`
 	Unknown int    `json:"unknown"`
+	// Reason says why a control does not apply.
+	Reason string `json:"reason,omitempty"`
 }
+
+// UnknownRemediation is the remediation of every unknown result: what is
+// missing is data, not a fix of the setup.
+const UnknownRemediation = "wiscan could not read what this control needs (the message names it): grant read access to it, add it to the evidence, or pass the flag the message names, and scan again."
 
 // ProfileSummary is a profile in force and how many namespaces it matched.
 type ProfileSummary struct {
@@ -150,8 +160,9 @@ type Writer interface {
 }
 
 // New assembles a report: it sorts the findings, derives each control's
-// status and counts the summary.
-func New(tool Tool, now time.Time, s *snapshot.Snapshot, controls []Control, findings []Finding) Report {
+// status (not applicable where notApplicable gives a reason and nothing
+// was found) and counts the summary.
+func New(tool Tool, now time.Time, s *snapshot.Snapshot, controls []Control, findings []Finding, notApplicable map[string]string) Report {
 	r := Report{
 		SchemaVersion: SchemaVersion,
 		Tool:          tool,
@@ -183,7 +194,11 @@ func New(tool Tool, now time.Time, s *snapshot.Snapshot, controls []Control, fin
 	for i := range r.Controls {
 		byControl[r.Controls[i].ID] = &r.Controls[i]
 	}
-	for _, f := range r.Findings {
+	for i := range r.Findings {
+		f := &r.Findings[i]
+		if f.Status == Unknown && f.Severity != "" {
+			f.WouldBe, f.Severity, f.Remediation = f.Severity, "", UnknownRemediation
+		}
 		c := byControl[f.ControlID]
 		if f.Status == Fail {
 			r.Summary.Findings[f.Severity]++
@@ -204,22 +219,40 @@ func New(tool Tool, now time.Time, s *snapshot.Snapshot, controls []Control, fin
 			c.Status = Fail
 		case c.Unknown > 0:
 			c.Status = Unknown
+		case notApplicable[c.ID] != "":
+			c.Status, c.Reason = NotApplicable, notApplicable[c.ID]
 		case len(namespaces) == 0 && !strings.HasPrefix(c.ID, "WI-SCAN-"):
-			c.Status = NotApplicable
+			c.Status, c.Reason = NotApplicable, "no namespace matched the profiles"
 		}
 		r.Summary.Controls[c.Status]++
 	}
 	return r
 }
 
-// ExitCode is 1 when a failed finding is at or above failOn, else 0.
-func (r Report) ExitCode(failOn Severity) int {
+// Exit codes of a scan.
+const (
+	ExitPass       = 0
+	ExitFindings   = 1
+	ExitIncomplete = 3
+)
+
+// ExitCode is 1 when a failed finding is at or above failOn; else, with
+// failOnUnknown, 3 when an unknown would be at or above it if it failed
+// (the scan could not verify what it must); else 0.
+func (r Report) ExitCode(failOn Severity, failOnUnknown bool) int {
+	unknown := false
 	for _, f := range r.Findings {
-		if f.Status == Fail && f.Severity.Rank() >= failOn.Rank() {
-			return 1
+		switch {
+		case f.Status == Fail && f.Severity.Rank() >= failOn.Rank():
+			return ExitFindings
+		case f.Status == Unknown && f.WouldBe.Rank() >= failOn.Rank():
+			unknown = true
 		}
 	}
-	return 0
+	if unknown && failOnUnknown {
+		return ExitIncomplete
+	}
+	return ExitPass
 }
 
 // Sort orders findings by namespace, then severity (highest first), then
@@ -235,6 +268,9 @@ func Sort(fs []Finding) {
 		}
 		if a.Severity.Rank() != b.Severity.Rank() {
 			return a.Severity.Rank() > b.Severity.Rank()
+		}
+		if a.WouldBe.Rank() != b.WouldBe.Rank() {
+			return a.WouldBe.Rank() > b.WouldBe.Rank()
 		}
 		if a.ControlID != b.ControlID {
 			return a.ControlID < b.ControlID

@@ -14,9 +14,10 @@ import (
 // Table writes a report for people: findings grouped by namespace (control
 // plane), then a one-line summary. Colour is for terminals only.
 type Table struct {
-	W      io.Writer
-	Color  bool
-	FailOn Severity
+	W             io.Writer
+	Color         bool
+	FailOn        Severity
+	FailOnUnknown bool
 }
 
 const (
@@ -125,15 +126,15 @@ func (t Table) summary(r Report) string {
 		line += " (" + strings.Join(parts, ", ") + ")"
 	}
 	c := r.Summary.Controls
-	line += fmt.Sprintf(", %d unknown · controls: %d failed, %d unknown, %d passed", r.Summary.Unknown, c[Fail], c[Unknown], c[Pass])
-	if n := c[NotApplicable]; n > 0 {
-		line += fmt.Sprintf(", %d not applicable", n)
-	}
+	line += fmt.Sprintf(", %d unknown · controls: %d passed, %d failed, %d unknown, %d not applicable", r.Summary.Unknown, c[Pass], c[Fail], c[Unknown], c[NotApplicable])
 	line += fmt.Sprintf(" · %d %s", r.Summary.Namespaces, plural(r.Summary.Namespaces, "namespace"))
 	if t.FailOn != "" && t.FailOn != None {
-		if r.ExitCode(t.FailOn) != 0 {
+		switch r.ExitCode(t.FailOn, t.FailOnUnknown) {
+		case ExitFindings:
 			line += fmt.Sprintf(" · FAIL (findings at or above %s)", t.FailOn)
-		} else {
+		case ExitIncomplete:
+			line += fmt.Sprintf(" · INCOMPLETE (unknown results at or above %s)", t.FailOn)
+		default:
 			line += fmt.Sprintf(" · PASS (nothing at or above %s)", t.FailOn)
 		}
 	}

@@ -16,6 +16,10 @@ var update = flag.Bool("update", false, "rewrite the golden files in testdata/go
 
 const bundle = "../../testdata/evidence/broken-space"
 
+// k8sOnly is a Space set up as documented on the Kubernetes side, without
+// the AWS exports: every AWS control is unknown.
+const k8sOnly = "testdata/k8s-only"
+
 // wiscan runs the CLI in-process with a fixed clock.
 func wiscan(t *testing.T, args ...string) (code int, stdout, stderr string) {
 	t.Helper()
@@ -100,6 +104,10 @@ func TestCollectThenEval(t *testing.T) {
 // cannot complete exits 3.
 func TestExitCodes(t *testing.T) {
 	dir := t.TempDir()
+	typo := filepath.Join(dir, "typo.yaml")
+	if err := os.WriteFile(typo, []byte("apiVersion: wiscan.io/v1alpha1\nkind: Profile\nname: typo\nnamespaces:\n  names: [mxp-706c49fa-5bb8-4a7e-9f41-2fc38ef4b065-sytsem]\nserviceAccount: mxp-controller\nworkload:\n  kind: Deployment\n  name: mxp-controller\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	kubeconfig := filepath.Join(dir, "kubeconfig")
 	// Nothing listens on port 1 of the loopback address.
 	if err := os.WriteFile(kubeconfig, []byte(`apiVersion: v1
@@ -131,6 +139,17 @@ current-context: c
 		{"unreachable API server", []string{"scan", "--kubeconfig", kubeconfig, "--timeout", "5s"}, exitIncomplete, "unreachable"},
 		{"missing kubeconfig context", []string{"scan", "--kubeconfig", kubeconfig, "--context", "nope"}, exitUsage, "nope"},
 		{"fail-on critical still fails on critical", []string{"scan", "--evidence", bundle, "--fail-on", "critical"}, exitFindings, ""},
+		// A gate trusts a green run: data missing for a result at or above
+		// --fail-on is exit 3, unless accepted.
+		{"unknowns for want of AWS data are incomplete", []string{"scan", "--evidence", k8sOnly}, exitIncomplete, "unknown for want of data"},
+		{"unknowns accepted", []string{"scan", "--evidence", k8sOnly, "--fail-on-unknown=false"}, exitOK, ""},
+		{"unknown criticals with fail-on critical", []string{"scan", "--evidence", k8sOnly, "--fail-on", "critical"}, exitIncomplete, "unknown for want of data"},
+		{"fail-on none", []string{"scan", "--evidence", k8sOnly, "--fail-on", "none"}, exitOK, ""},
+		{"contradictory gate flags", []string{"scan", "--evidence", k8sOnly, "--fail-on", "none", "--fail-on-unknown"}, exitUsage, "--fail-on none and --fail-on-unknown"},
+		{"empty evidence folder matches nothing", []string{"scan", "--evidence", t.TempDir(), "--fail-on", "critical"}, exitIncomplete, "profile spaces-backup matched no namespace"},
+		{"a typo in a profile's names", []string{"scan", "--evidence", k8sOnly, "--profile-file", typo}, exitIncomplete, "profile typo matched no namespace"},
+		{"a profile may match nothing when allowed", []string{"scan", "--evidence", k8sOnly, "--profile-file", typo, "--allow-empty", "--fail-on-unknown=false"}, exitOK, ""},
+		{"-o is --format", []string{"scan", "--evidence", k8sOnly, "-o", "xml"}, exitUsage, "--output \"xml\": want one of table, json"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -28,7 +28,7 @@ func parseFormats(specs []string) ([]output, error) {
 		name, path, _ := strings.Cut(s, "=")
 		name = strings.ToLower(strings.TrimSpace(name))
 		if !slices.Contains(formats, name) {
-			return nil, usageErr("--format %q: want one of %s, optionally =FILE", s, strings.Join(formats, ", "))
+			return nil, usageErr("--output %q: want one of %s, optionally =FILE", s, strings.Join(formats, ", "))
 		}
 		if path == "-" {
 			path = ""
@@ -38,7 +38,7 @@ func parseFormats(specs []string) ([]output, error) {
 	return out, nil
 }
 
-func (a *app) write(ctx context.Context, r report.Report, outs []output, failOn report.Severity) error {
+func (a *app) write(ctx context.Context, r report.Report, outs []output, g gate) error {
 	var errs []error
 	for _, o := range outs {
 		w, err := a.create(o.path)
@@ -49,7 +49,7 @@ func (a *app) write(ctx context.Context, r report.Report, outs []output, failOn 
 		var wr report.Writer
 		switch o.format {
 		case "table":
-			wr = report.Table{W: w, Color: o.path == "" && isTerminal(a.stdout) && os.Getenv("NO_COLOR") == "", FailOn: failOn}
+			wr = report.Table{W: w, Color: o.path == "" && isTerminal(a.stdout) && os.Getenv("NO_COLOR") == "", FailOn: g.failOn, FailOnUnknown: g.failOnUnknown}
 		case "json":
 			wr = report.JSON{W: w}
 		}

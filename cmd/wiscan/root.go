@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 	"golang.org/x/term"
 	"k8s.io/klog/v2"
 
@@ -42,6 +43,10 @@ func incomplete(err error) error { return &exitError{code: exitIncomplete, err: 
 // findingsErr ends a scan whose findings reach --fail-on; the report says
 // why, so nothing more is printed.
 var findingsErr = &exitError{code: exitFindings, err: errors.New("findings at or above the fail-on severity")}
+
+// unknownErr ends a scan that could not verify results at or above
+// --fail-on for want of data.
+var unknownErr = &exitError{code: exitIncomplete, err: errors.New("results at or above the fail-on severity are unknown for want of data; the report names what is missing (--fail-on-unknown=false accepts them)")}
 
 // app holds what every command shares.
 type app struct {
@@ -90,7 +95,9 @@ side) of a workload's identity setup, evaluates it with Rego policies against
 the documented setup, and reports what is wrong.
 
 Exit codes: 0 nothing at or above --fail-on, 1 findings at or above it,
-2 usage or configuration error, 3 the scan could not complete.`,
+2 usage or configuration error, 3 the scan could not complete or could not
+verify results at or above --fail-on (unknown for want of data, a profile
+that matched no namespace).`,
 		SilenceUsage:      true,
 		SilenceErrors:     true,
 		PersistentPreRunE: func(*cobra.Command, []string) error { return a.setupLog() },
@@ -98,6 +105,13 @@ Exit codes: 0 nothing at or above --fail-on, 1 findings at or above it,
 	root.PersistentFlags().StringVar(&a.logLevel, "log-level", "warn", "log level on stderr: debug, info, warn or error")
 	root.PersistentFlags().StringVar(&a.logFormat, "log-format", "text", "log format: text or json")
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageErr("%w", err) })
+	// --format is the older name of -o/--output.
+	root.SetGlobalNormalizationFunc(func(_ *pflag.FlagSet, name string) pflag.NormalizedName {
+		if name == "format" {
+			name = "output"
+		}
+		return pflag.NormalizedName(name)
+	})
 	root.AddCommand(a.scanCommand(), a.collectCommand(), a.evalCommand(), a.controlsCommand(), a.versionCommand())
 	return root
 }

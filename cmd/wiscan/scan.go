@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/wiscan/wiscan/collectors"
 	awscollector "github.com/wiscan/wiscan/collectors/aws"
@@ -70,18 +71,31 @@ func (f *collectFlags) cloudFlagsSet() bool {
 
 // evalFlags choose the policies and the outputs.
 type evalFlags struct {
-	policies    []string
-	formats     []string
-	failOn      string
-	evalTimeout time.Duration
-	evalMemory  int64
+	policies      []string
+	formats       []string
+	failOn        string
+	failOnUnknown bool
+	allowEmpty    bool
+	evalTimeout   time.Duration
+	evalMemory    int64
+	flags         *pflag.FlagSet
+}
+
+// gate is what decides the exit code.
+type gate struct {
+	failOn        report.Severity
+	failOnUnknown bool
+	allowEmpty    bool
 }
 
 func (f *evalFlags) register(cmd *cobra.Command) {
 	fl := cmd.Flags()
+	f.flags = fl
 	fl.StringArrayVar(&f.policies, "policy", nil, "directory of user Rego policies, repeatable")
-	fl.StringArrayVar(&f.formats, "format", []string{"table"}, "output as FORMAT or FORMAT=FILE, repeatable (table, json)")
+	fl.StringArrayVarP(&f.formats, "output", "o", []string{"table"}, "output as FORMAT or FORMAT=FILE, repeatable (table, json); --format is the same flag")
 	fl.StringVar(&f.failOn, "fail-on", string(report.High), "exit 1 when a finding is at or above this severity (info, low, medium, high, critical, none)")
+	fl.BoolVar(&f.failOnUnknown, "fail-on-unknown", true, "exit 3 when a result at or above --fail-on is unknown for want of data (--fail-on-unknown=false reports it and exits 0)")
+	fl.BoolVar(&f.allowEmpty, "allow-empty", false, "let a profile match no namespace (by default that ends the scan with exit 3 naming the profile)")
 	fl.DurationVar(&f.evalTimeout, "eval-timeout", engine.DefaultEvalTimeout, "time limit of the policy evaluation (greater than 0); past it the scan ends with exit 3 naming the policy")
 	fl.Int64Var(&f.evalMemory, "eval-memory", engine.DefaultMaxMemory>>20, "limit in MiB of the heap during the policy evaluation (greater than 0); past it the scan ends with exit 3 naming the policy")
 }
@@ -98,7 +112,7 @@ control and write the report.`,
   wiscan scan --context prod --format table --format json=report.json`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			outs, failOn, eng, err := a.prepare(cmd.Context(), ef)
+			outs, g, eng, err := a.prepare(cmd.Context(), ef)
 			if err != nil {
 				return err
 			}
@@ -106,7 +120,7 @@ control and write the report.`,
 			if err != nil {
 				return err
 			}
-			return a.evaluate(cmd.Context(), eng, s, outs, failOn)
+			return a.evaluate(cmd.Context(), eng, s, outs, g)
 		},
 	}
 	cf.register(cmd)
@@ -114,36 +128,39 @@ control and write the report.`,
 	return cmd
 }
 
-func (f *evalFlags) parse() ([]output, report.Severity, error) {
+func (f *evalFlags) parse() ([]output, gate, error) {
 	if f.evalTimeout <= 0 {
-		return nil, "", usageErr("--eval-timeout %s: want a duration greater than 0", f.evalTimeout)
+		return nil, gate{}, usageErr("--eval-timeout %s: want a duration greater than 0", f.evalTimeout)
 	}
 	if f.evalMemory <= 0 {
-		return nil, "", usageErr("--eval-memory %d: want a number of MiB greater than 0", f.evalMemory)
+		return nil, gate{}, usageErr("--eval-memory %d: want a number of MiB greater than 0", f.evalMemory)
 	}
 	failOn, err := report.ParseSeverity(f.failOn)
 	if err != nil {
-		return nil, "", usageErr("--fail-on: %w", err)
+		return nil, gate{}, usageErr("--fail-on: %w", err)
+	}
+	if failOn == report.None && f.failOnUnknown && f.flags != nil && f.flags.Changed("fail-on-unknown") {
+		return nil, gate{}, usageErr("--fail-on none and --fail-on-unknown contradict each other: nothing is at or above none")
 	}
 	outs, err := parseFormats(f.formats)
 	if err != nil {
-		return nil, "", err
+		return nil, gate{}, err
 	}
-	return outs, failOn, nil
+	return outs, gate{failOn: failOn, failOnUnknown: f.failOnUnknown, allowEmpty: f.allowEmpty}, nil
 }
 
 // prepare checks the evaluation flags and compiles the policies, before any
 // collection starts.
-func (a *app) prepare(ctx context.Context, f evalFlags) ([]output, report.Severity, *engine.Engine, error) {
-	outs, failOn, err := f.parse()
+func (a *app) prepare(ctx context.Context, f evalFlags) ([]output, gate, *engine.Engine, error) {
+	outs, g, err := f.parse()
 	if err != nil {
-		return nil, "", nil, err
+		return nil, gate{}, nil, err
 	}
 	eng, err := engine.New(ctx, engine.Options{PolicyDirs: f.policies, EvalTimeout: f.evalTimeout, MaxMemory: f.evalMemory << 20})
 	if err != nil {
-		return nil, "", nil, usageErr("%w", err)
+		return nil, gate{}, nil, usageErr("%w", err)
 	}
-	return outs, failOn, eng, nil
+	return outs, g, eng, nil
 }
 
 // collect builds a snapshot from the live cluster or the evidence.
@@ -208,24 +225,45 @@ func (a *app) collect(ctx context.Context, f collectFlags) (*snapshot.Snapshot, 
 	return s, nil
 }
 
-// evaluate runs the policies, writes every output and decides the exit.
-func (a *app) evaluate(ctx context.Context, eng *engine.Engine, s *snapshot.Snapshot, outs []output, failOn report.Severity) error {
+// evaluate runs the policies, writes every output and decides the exit:
+// 1 for findings at or above --fail-on, 3 for unknowns there (with
+// --fail-on-unknown) or a profile that matched nothing (without
+// --allow-empty), else 0.
+func (a *app) evaluate(ctx context.Context, eng *engine.Engine, s *snapshot.Snapshot, outs []output, g gate) error {
 	if err := profiles.Target(s); err != nil {
 		return usageErr("%w", err)
 	}
-	findings, err := eng.Evaluate(ctx, s)
+	res, err := eng.Run(ctx, s)
 	if ctx.Err() != nil {
 		return incomplete(errors.New("interrupted while evaluating the policies; no report was written"))
 	}
 	if err != nil {
 		return incomplete(err)
 	}
-	r := report.New(report.Tool{Name: "wiscan", Version: version}, a.now(), s, eng.Controls(), findings)
-	if err := a.write(ctx, r, outs, failOn); err != nil {
+	r := report.New(report.Tool{Name: "wiscan", Version: version}, a.now(), s, eng.Controls(), res.Findings, res.NotApplicable)
+	if err := a.write(ctx, r, outs, g); err != nil {
 		return incomplete(err)
 	}
-	if r.ExitCode(failOn) != 0 {
+	var empty []string
+	for _, p := range s.Profiles {
+		if len(p.Targets) == 0 {
+			empty = append(empty, p.Name)
+		}
+	}
+	code := r.ExitCode(g.failOn, g.failOnUnknown)
+	if len(empty) > 0 && !g.allowEmpty {
+		err := fmt.Errorf("profile %s matched no namespace: nothing was checked for it (check its namespace pattern, names or selector; --allow-empty accepts it)", strings.Join(empty, ", "))
+		if code != report.ExitFindings {
+			return incomplete(err)
+		}
+		// Findings come first; the empty profile is still said.
+		fmt.Fprintf(a.stderr, "wiscan: %s\n", report.Clean(err.Error()))
+	}
+	switch code {
+	case report.ExitFindings:
 		return findingsErr
+	case report.ExitIncomplete:
+		return unknownErr
 	}
 	return nil
 }
@@ -272,7 +310,7 @@ func (a *app) evalCommand() *cobra.Command {
 		Example: `  wiscan eval snapshot.json --format json=report.json`,
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			outs, failOn, eng, err := a.prepare(cmd.Context(), ef)
+			outs, g, eng, err := a.prepare(cmd.Context(), ef)
 			if err != nil {
 				return err
 			}
@@ -285,7 +323,7 @@ func (a *app) evalCommand() *cobra.Command {
 			if err != nil {
 				return usageErr("%s: %w", args[0], err)
 			}
-			return a.evaluate(cmd.Context(), eng, s, outs, failOn)
+			return a.evaluate(cmd.Context(), eng, s, outs, g)
 		},
 	}
 	ef.register(cmd)

@@ -114,12 +114,17 @@ func (c *Collector) Collect(ctx context.Context, s *snapshot.Snapshot) error {
 	cl, err := c.clients(ctx)
 	if err != nil {
 		g.all(err)
-		return nil
+		return fmt.Errorf("%w: %s", ErrNoIdentity, message(err))
 	}
 	c.opts.Progress.Report("reading the AWS account")
 	if err := c.caller(ctx, cl, out); err != nil {
 		g.all(err)
-		return ctx.Err()
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		// Without an identity nothing of AWS can be read: the scan is
+		// incomplete, not a list of findings.
+		return fmt.Errorf("%w: %s", ErrNoIdentity, message(err))
 	}
 	c.cluster(ctx, cl, s, g)
 	c.providers(ctx, cl, out, g)
@@ -133,6 +138,10 @@ func (c *Collector) Collect(ctx context.Context, s *snapshot.Snapshot) error {
 	})
 	return ctx.Err()
 }
+
+// ErrNoIdentity marks an AWS side that could not be read at all: no
+// credentials, expired ones, or STS out of reach.
+var ErrNoIdentity = errors.New("no usable AWS identity (credentials missing, expired or refused; give the SDK credentials, or pass --skip-cloud to check the cluster only)")
 
 func (c *Collector) clients(ctx context.Context) (*clients, error) {
 	opts := []func(*config.LoadOptions) error{

@@ -3,6 +3,7 @@ package aws
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"testing"
@@ -266,5 +267,21 @@ func TestSnapshotSchema(t *testing.T) {
 	}
 	if err := snapshot.Validate(buf.Bytes()); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// An identity STS refuses leaves nothing of AWS readable: the collector
+// says so with ErrNoIdentity (the CLI's exit 3), after recording the gaps
+// that make every AWS control unknown.
+func TestNoIdentity(t *testing.T) {
+	srv := server(t)
+	srv.Deny["GetCallerIdentity"] = true
+	s := spaceSnapshot(1, "backup-restore-role")
+	err := New(Options{ClusterName: "spaces", Timeout: 300 * time.Millisecond, MaxBackoff: 5 * time.Millisecond}).Collect(context.Background(), s)
+	if !errors.Is(err, ErrNoIdentity) || !strings.Contains(err.Error(), "AccessDenied") {
+		t.Fatalf("got %v, want ErrNoIdentity naming the refusal", err)
+	}
+	if len(s.Errors) == 0 {
+		t.Error("no gaps recorded")
 	}
 }

@@ -44,3 +44,6 @@ why := aws.not_collected_msg if {
 
 # Without the service account, the role a target uses is not known.
 unknown contains u if some u in aws.unread_targets
+
+# Why the control has nothing to check, when it has not.
+not_applicable contains why if some why in aws.roles_not_applicable

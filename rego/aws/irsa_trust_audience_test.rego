@@ -23,3 +23,7 @@ cases := {
 	"aud key in upper case": {"input": fx.space_aws({"trust": fx.statement({"Effect": "Allow", "Principal": {"Federated": fx.provider_arn}, "Action": "sts:AssumeRoleWithWebIdentity", "Condition": {"StringEquals": {upper(fx.aud_key): "sts.amazonaws.com", fx.sub_key: fx.subject}}})}), "want": {"deny": 0, "unknown": 0}},
 	"aws not collected": {"input": fx.space({}), "want": {"deny": 0, "unknown": 1}},
 }
+
+test_not_applicable_with_pod_identity_only if {
+	control.not_applicable == {"no control plane uses IRSA"} with input as fx.space_aws(fx.pod_identity)
+}

@@ -43,3 +43,17 @@ cases := {
 	"bucket unknown": {"input": fx.space_aws({"sharedBackupConfigs": []}), "want": {"deny": 0, "unknown": 1}},
 	"aws not collected": {"input": fx.space({}), "want": {"deny": 0, "unknown": 1}},
 }
+
+# A control with nothing to check says why, and a control that does check
+# has no such reason.
+test_not_applicable_on_another_cloud if {
+	control.not_applicable == {"no control plane uses AWS"} with input as fx.space({"profile": {"cloud": "azure"}, "sa_annotations": {"azure.workload.identity/client-id": "706c49fa-5bb8-4a7e-9f41-2fc38ef4b065"}})
+}
+
+test_applicable_on_aws if {
+	count(control.not_applicable) == 0 with input as fx.space_aws({})
+}
+
+test_not_applicable_without_targets if {
+	control.not_applicable == {"no namespace matched the profiles"} with input as object.union(fx.space_aws({}), {"profiles": [object.union(fx.profile, {"targets": []})]})
+}

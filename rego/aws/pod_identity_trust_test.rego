@@ -25,3 +25,11 @@ cases := {
 	# reports the association as unknown.
 	"aws not collected": {"input": fx.space(fx.pod_identity), "want": {"deny": 0, "unknown": 0}},
 }
+
+test_not_applicable_with_irsa_only if {
+	control.not_applicable == {"no control plane uses EKS Pod Identity"} with input as fx.space_aws({})
+}
+
+test_applicable_with_pod_identity if {
+	count(control.not_applicable) == 0 with input as fx.space_aws(fx.pod_identity)
+}

@@ -46,3 +46,6 @@ unknown contains {"msg": msg, "resource": aws.role_resource(arn)} if {
 
 # Without the service account, the role a target uses is not known.
 unknown contains u if some u in aws.unread_targets
+
+# Why the control has nothing to check, when it has not.
+not_applicable contains why if some why in aws.irsa_not_applicable

@@ -47,3 +47,6 @@ unknown contains u if {
 	k8s.cloud(t) == "azure"
 	u := k8s.unknown_result(["Deployment", "Pod"], t, k8s.sa_resource(t))
 }
+
+# Why the control has nothing to check, when it has not.
+not_applicable contains why if some why in k8s.cloud_not_applicable({"azure"})

@@ -24,3 +24,7 @@ cases := {
 	"azure label True": {"o": {"profile": azure, "template_labels": {"azure.workload.identity/use": "True"}, "pod_labels": labelled}, "want": {"deny": 1, "unknown": 0}},
 	"azure pods forbidden": {"o": {"profile": azure, "template_labels": labelled, "pods": {}, "errors": [{"collector": "kubernetes", "kind": "Pod", "reason": "forbidden", "message": "x"}]}, "want": {"deny": 0, "unknown": 1}},
 }
+
+test_not_applicable_on_aws if {
+	control.not_applicable == {"no control plane uses Azure"} with input as fx.space({})
+}

@@ -51,3 +51,8 @@ unknown contains u if {
 	not kind in object.keys(input.kubernetes.spaces.kinds)
 	u := {"msg": sprintf("%s objects were not looked for", [kind]), "resource": {"kind": kind, "namespace": "", "name": "*"}}
 }
+
+# Why the control has nothing to check, when it has not.
+not_applicable contains "no profile reads a backup configuration" if {
+	count({p | some p in input.profiles; object.get(p, "backupConfig", "") != ""}) == 0
+}

@@ -96,3 +96,8 @@ profile_roles(p) := {arn |
 unknown contains u if {
 	some u in bcc.unknown
 }
+
+# Why the control has nothing to check, when it has not.
+not_applicable contains "no profile reads a backup configuration" if {
+	count({p | some p in input.profiles; object.get(p, "backupConfig", "") != ""}) == 0
+}

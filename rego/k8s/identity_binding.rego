@@ -107,3 +107,6 @@ pod_identity_injected(t, "aws") if {
 	some p in k8s.workload_pods(t)
 	k8s.has_env(p.spec, pod_identity_env)
 }
+
+# Why the control has nothing to check, when it has not.
+not_applicable contains why if some why in k8s.no_targets

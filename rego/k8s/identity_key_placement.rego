@@ -101,3 +101,6 @@ unknown contains u if {
 	some t in k8s.targets
 	u := k8s.unknown_result(["ServiceAccount", "Deployment"], t, k8s.sa_resource(t))
 }
+
+# Why the control has nothing to check, when it has not.
+not_applicable contains why if some why in k8s.no_targets

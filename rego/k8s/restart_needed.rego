@@ -112,3 +112,6 @@ unknown contains u if {
 		"resource": k8s.resource("ServiceAccount", sa),
 	}
 }
+
+# Why the control has nothing to check, when it has not.
+not_applicable contains why if some why in k8s.no_targets

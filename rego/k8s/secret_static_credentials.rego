@@ -41,3 +41,6 @@ unknown contains u if {
 	count(reasons) > 0
 	u := {"msg": concat("; ", reasons), "resource": k8s.namespace_resource(ns)}
 }
+
+# Why the control has nothing to check, when it has not.
+not_applicable contains why if some why in k8s.no_targets

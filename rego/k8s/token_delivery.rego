@@ -119,3 +119,6 @@ unknown contains u if {
 	k8s.cloud(t) in object.keys(token_env)
 	u := k8s.unknown_result(["ServiceAccount", "Deployment", "Pod"], t, k8s.sa_resource(t))
 }
+
+# Why the control has nothing to check, when it has not.
+not_applicable contains why if some why in k8s.cloud_not_applicable({"aws", "azure"})

@@ -24,6 +24,36 @@ unread_targets contains u if {
 	u := k8s.unknown_result(["ServiceAccount"], t, k8s.sa_resource(t))
 }
 
+# not_applicable says why the AWS controls have nothing to check.
+not_applicable := k8s.cloud_not_applicable({"aws"})
+
+# roles_not_applicable adds: no control plane names an IAM role (through
+# IRSA or EKS Pod Identity), and none could without being read.
+roles_not_applicable := not_applicable if {
+	count(not_applicable) > 0
+} else := {"no control plane names an IAM role"} if {
+	count(uses) == 0
+	count(unread_targets) == 0
+} else := set()
+
+# irsa_not_applicable adds: no control plane uses IRSA.
+irsa_not_applicable := roles_not_applicable if {
+	count(roles_not_applicable) > 0
+} else := {"no control plane uses IRSA"} if {
+	count({arn | some arn, _ in uses; count(via(arn, "irsa")) > 0}) == 0
+	count(unread_targets) == 0
+} else := set()
+
+# pod_identity_not_applicable adds: no control plane uses EKS Pod Identity
+# (by the profile's method or an association).
+pod_identity_not_applicable := not_applicable if {
+	count(not_applicable) > 0
+} else := {"no control plane uses EKS Pod Identity"} if {
+	count({t | some t in targets; k8s.method(t) == "pod-identity"}) == 0
+	count({t | some t in targets; association(t)}) == 0
+	count(unread_targets) == 0
+} else := set()
+
 # irsa_role is the role ARN the target's service account names.
 irsa_role(t) := arn if {
 	arn := trim_space(k8s.service_account(t).annotations[irsa_key])

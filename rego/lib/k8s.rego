@@ -62,6 +62,20 @@ unknown_result(kinds, t, resource) := {"msg": concat("; ", reasons), "resource":
 	count(reasons) > 0
 }
 
+# no_targets says why nothing applies when no namespace matched a profile.
+no_targets contains "no namespace matched the profiles" if count(targets) == 0
+
+# cloud_not_applicable(clouds) says why a control for those clouds has
+# nothing to check: no target uses them, and none is of an unknown cloud.
+cloud_not_applicable(clouds) := no_targets if {
+	count(targets) == 0
+} else := {sprintf("no control plane uses %s", [concat(" or ", sort([cloud_names[c] | some c in clouds]))])} if {
+	count({t | some t in targets; cloud(t) in clouds}) == 0
+	count({t | some t in targets; cloud(t) == ""}) == 0
+} else := set()
+
+cloud_names := {"aws": "AWS", "azure": "Azure", "gcp": "Google Cloud"}
+
 service_account(t) := input.kubernetes.serviceAccounts[t.namespace][t.profile.serviceAccount]
 
 deployment(t) := input.kubernetes.deployments[t.namespace][t.profile.workload.name]

@@ -70,8 +70,16 @@ func TestAWSSpace(t *testing.T) {
 	if calls := srv.Calls(); calls["GetRole"] != 2 {
 		t.Errorf("GetRole served %d times, want 2 (one throttled, retried)", calls["GetRole"])
 	}
+	// On an IRSA-only Space the Pod Identity controls do not apply, and
+	// say why; every other AWS control but 006 passes.
 	for _, c := range r.Controls {
-		if strings.HasPrefix(c.ID, "WI-AWS-") && c.Status != report.Pass && c.ID != "WI-AWS-006" {
+		switch {
+		case !strings.HasPrefix(c.ID, "WI-AWS-") || c.ID == "WI-AWS-006":
+		case c.ID == "WI-AWS-009" || c.ID == "WI-AWS-010":
+			if c.Status != report.NotApplicable || c.Reason != "no control plane uses EKS Pod Identity" {
+				t.Errorf("%s is %s (%s), want not applicable without Pod Identity", c.ID, c.Status, c.Reason)
+			}
+		case c.Status != report.Pass:
 			t.Errorf("%s is %s, want pass", c.ID, c.Status)
 		}
 	}
