@@ -7,6 +7,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"testing"
 	"time"
@@ -32,6 +33,11 @@ func wiscan(t *testing.T, args ...string) (code int, stdout, stderr string) {
 // golden compares got with testdata/golden/name, or rewrites it with -update.
 func golden(t *testing.T, name, got string) {
 	t.Helper()
+	// A message rendered with the wrong verb (%!d(float64=...)) is a bug
+	// whatever the golden file says.
+	if i := strings.Index(got, "%!"); i >= 0 {
+		t.Errorf("%s holds a badly formatted message: …%s…", name, got[max(0, i-60):min(len(got), i+40)])
+	}
 	path := filepath.Join("..", "..", "testdata", "golden", name)
 	if *update {
 		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
@@ -150,6 +156,9 @@ current-context: c
 		{"a typo in a profile's names", []string{"scan", "--evidence", k8sOnly, "--profile-file", typo}, exitIncomplete, "profile typo matched no namespace"},
 		{"a profile may match nothing when allowed", []string{"scan", "--evidence", k8sOnly, "--profile-file", typo, "--allow-empty", "--fail-on-unknown=false"}, exitOK, ""},
 		{"-o is --format", []string{"scan", "--evidence", k8sOnly, "-o", "xml"}, exitUsage, "--output \"xml\": want one of table, json"},
+		{"collect -o json=FILE", []string{"collect", "--evidence", k8sOnly, "-o", "json=" + filepath.Join(dir, "snap.json")}, exitOK, ""},
+		{"collect -o with another format", []string{"collect", "--evidence", k8sOnly, "-o", "table=x"}, exitUsage, "a snapshot is json"},
+		{"the trust policy quota applies to evidence", []string{"scan", "--evidence", bundle, "--aws-trust-policy-quota", "4096"}, exitFindings, ""},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -214,6 +223,25 @@ method: irsa
 	for _, want := range []string{"spaces-billing/WI-K8S-001", "backup-by-label/WI-K8S-004", "spaces-backup/WI-K8S-003"} {
 		if !seen[want] {
 			t.Errorf("no %s finding (have %v)", want, seen)
+		}
+	}
+}
+
+// Without an injected version, a build reports its module version or the
+// revision Go recorded.
+func TestVersionFromBuildInfo(t *testing.T) {
+	cases := []struct {
+		info debug.BuildInfo
+		want string
+	}{
+		{debug.BuildInfo{Main: debug.Module{Version: "v1.2.3"}}, "v1.2.3"},
+		{debug.BuildInfo{Main: debug.Module{Version: "(devel)"}, Settings: []debug.BuildSetting{{Key: "vcs.revision", Value: "0123456789abcdef0123"}, {Key: "vcs.modified", Value: "true"}}}, "dev-0123456789ab-dirty"},
+		{debug.BuildInfo{Main: debug.Module{Version: "(devel)"}, Settings: []debug.BuildSetting{{Key: "vcs.revision", Value: "0123456789abcdef0123"}}}, "dev-0123456789ab"},
+		{debug.BuildInfo{Main: debug.Module{Version: "(devel)"}}, "dev"},
+	}
+	for _, c := range cases {
+		if got := versionFrom(&c.info); got != c.want {
+			t.Errorf("%+v: %q, want %q", c.info, got, c.want)
 		}
 	}
 }

@@ -163,7 +163,7 @@ func (a *app) versionCommand() *cobra.Command {
 		Short: "Print the version",
 		Args:  cobra.NoArgs,
 		RunE: func(*cobra.Command, []string) error {
-			_, err := fmt.Fprintf(a.stdout, "wiscan %s\n", version)
+			_, err := fmt.Fprintf(a.stdout, "wiscan %s\n", currentVersion())
 			return err
 		},
 	}

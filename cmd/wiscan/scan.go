@@ -184,8 +184,8 @@ func (a *app) collect(ctx context.Context, f collectFlags) (*snapshot.Snapshot, 
 	s.Profiles = ps
 	var c collectors.Collector
 	if f.evidence != "" {
-		if f.kubeconfig != "" || f.context != "" || f.cloudFlagsSet() {
-			return nil, usageErr("--evidence reads files; it does not take --kubeconfig, --context, --region, --cluster-name or --aws-trust-policy-quota")
+		if f.kubeconfig != "" || f.context != "" || f.region != "" || f.clusterName != "" {
+			return nil, usageErr("--evidence reads files; it does not take --kubeconfig, --context, --region or --cluster-name")
 		}
 		c = &evidence.Collector{Dir: f.evidence, Progress: a.progress(), Log: a.log}
 	} else {
@@ -205,6 +205,10 @@ func (a *app) collect(ctx context.Context, f collectFlags) (*snapshot.Snapshot, 
 		return nil, incomplete(fmt.Errorf("interrupted while collecting (read so far: %s); no report was written", readSoFar(s)))
 	case err != nil:
 		return nil, incomplete(fmt.Errorf("collect: %w", err))
+	}
+	if f.evidence != "" && f.trustQuota != 0 && s.AWS != nil {
+		// The account's quota is not in any export; the flag gives it.
+		s.AWS.TrustPolicyQuota = f.trustQuota
 	}
 	if f.evidence == "" && !f.skipCloud && (f.cloudFlagsSet() || awscollector.Needed(s)) {
 		ac := awscollector.New(awscollector.Options{
@@ -240,7 +244,7 @@ func (a *app) evaluate(ctx context.Context, eng *engine.Engine, s *snapshot.Snap
 	if err != nil {
 		return incomplete(err)
 	}
-	r := report.New(report.Tool{Name: "wiscan", Version: version}, a.now(), s, eng.Controls(), res.Findings, res.NotApplicable)
+	r := report.New(report.Tool{Name: "wiscan", Version: currentVersion()}, a.now(), s, eng.Controls(), res.Findings, res.NotApplicable)
 	if err := a.write(ctx, r, outs, g); err != nil {
 		return incomplete(err)
 	}
@@ -279,11 +283,15 @@ func (a *app) collectCommand() *cobra.Command {
   wiscan collect --evidence ./bundle -o snapshot.json`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			path, err := snapshotPath(out)
+			if err != nil {
+				return err
+			}
 			s, err := a.collect(cmd.Context(), cf)
 			if err != nil {
 				return err
 			}
-			w, err := a.create(out)
+			w, err := a.create(path)
 			if err != nil {
 				return incomplete(err)
 			}
@@ -298,8 +306,23 @@ func (a *app) collectCommand() *cobra.Command {
 		},
 	}
 	cf.register(cmd)
-	cmd.Flags().StringVarP(&out, "output", "o", "-", "snapshot file, - for stdout")
+	cmd.Flags().StringVarP(&out, "output", "o", "-", "where the snapshot goes: FILE, json or json=FILE (- or json for stdout); --format is the same flag")
 	return cmd
+}
+
+// snapshotPath reads collect's -o: a file, or the one format a snapshot
+// has, json, as every command spells its outputs.
+func snapshotPath(out string) (string, error) {
+	name, path, hasPath := strings.Cut(out, "=")
+	switch {
+	case out == "json":
+		return "-", nil
+	case hasPath && strings.EqualFold(name, "json"):
+		return path, nil
+	case hasPath:
+		return "", usageErr("--output %q: a snapshot is json (json=FILE), or give a file", out)
+	}
+	return out, nil
 }
 
 func (a *app) evalCommand() *cobra.Command {

@@ -33,7 +33,7 @@ deny contains f if {
 	# One more subject: the quoted value and its comma.
 	per := count(sprintf("system:serviceaccount:%s:%s", [ns[0], "mxp-controller"])) + 3
 	f := {
-		"msg": sprintf("trust policy of role %s uses %d of %d characters (%d%%); each further control plane subject adds about %d, room for %d more", [arn, size, quota, (size * 100) / quota, per, max([0, (quota - size) / per])]),
+		"msg": sprintf("trust policy of role %s uses %d of %d characters (%d%%); each further control plane subject adds about %d, room for %d more", [arn, size, quota, floor((size * 100) / quota), per, floor(max([0, (quota - size) / per]))]),
 		"resource": aws.role_resource(arn),
 		"evidence": {"role": arn, "size": size, "quota": quota, "namespaces": count(ns)},
 	}

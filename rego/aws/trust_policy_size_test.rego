@@ -23,3 +23,13 @@ cases := {
 	"raised quota": {"input": object.union(fx.space_aws({"trust": fx.documented_trust(subjects(16))}), {"aws": {"trustPolicyQuota": 4096}}), "want": {"deny": 0, "unknown": 0}},
 	"aws not collected": {"input": fx.space({}), "want": {"deny": 0, "unknown": 1}},
 }
+
+# Percentages and counts are whole numbers, rendered with %d.
+test_message_renders_numbers if {
+	subjects := [sprintf("system:serviceaccount:mxp-%08d-aaaa-bbbb-cccc-dddddddddddd-system:mxp-controller", [i]) | some i in numbers.range(1, 24)]
+	fs := control.deny with input as fx.space_aws({"trust": fx.documented_trust(subjects)})
+	count(fs) == 1
+	some f in fs
+	not contains(f.msg, "%!")
+	regex.match(`uses \d+ of 2048 characters \(\d+%\)`, f.msg)
+}
