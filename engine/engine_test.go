@@ -75,6 +75,7 @@ func TestRegoTests(t *testing.T) {
 		SetModules(modules).
 		AddCustomBuiltins(regoTestBuiltins()).
 		EnableTracing(false).
+		CapturePrintOutput(true).
 		RunTests(ctx, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -87,7 +88,7 @@ func TestRegoTests(t *testing.T) {
 		case res.Error != nil:
 			t.Errorf("%s: %v", name, res.Error)
 		case res.Fail:
-			t.Errorf("%s failed; failing cases: %s", name, failures(t, modules, res.Package))
+			t.Errorf("%s failed; failing cases: %s\nprinted: %s", name, failures(t, modules, res.Package), res.Output)
 		case res.Skip:
 			t.Errorf("%s skipped", name)
 		}

@@ -7,17 +7,22 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"text/tabwriter"
 	"unicode"
+	"unicode/utf8"
 )
 
-// Table writes a report for people: findings grouped by namespace (control
-// plane), then a one-line summary. Colour is for terminals only.
+// Table writes a report for people: a header, then one block per finding,
+// most severe first (then by namespace): a line with the severity, the
+// control and where, the message wrapped to the width, and for a failure a
+// short fix. Unknown results with the same message are folded into one
+// block. Colour is for terminals only; the full text is in the JSON.
 type Table struct {
 	W             io.Writer
 	Color         bool
 	FailOn        Severity
 	FailOnUnknown bool
+	// Width is the terminal's width; 0 writes lines whole.
+	Width int
 }
 
 const (
@@ -32,34 +37,56 @@ const (
 
 var severityColor = map[Severity]string{Critical: bold + red, High: red, Medium: yellow, Low: cyan, Info: dim}
 
+// indent is where a block's text starts: after the severity and control.
+const indent = 22
+
 // Write implements Writer.
 func (t Table) Write(_ context.Context, r Report) error {
 	var b strings.Builder
-	t.header(&b, r)
-	groups, order := group(r.Findings)
-	for _, ns := range order {
-		title := ns
-		if ns == "" {
-			title = "(cluster-wide and cloud)"
+	t.line(&b, "", t.heading(r))
+	blocks := t.blocks(r.Findings)
+	if len(blocks) > 0 {
+		b.WriteString("\n")
+		t.line(&b, "", t.paint(bold, fmt.Sprintf("%-8s  %-10s  %s", "SEVERITY", "CONTROL", "WHERE, WHAT AND FIX")))
+	}
+	for _, bl := range blocks {
+		t.line(&b, "", t.label(bl.first)+"  "+fmt.Sprintf("%-10s", Clean(bl.control))+"  "+t.fit(Clean(bl.where), indent))
+		if bl.resource != "" {
+			t.line(&b, strings.Repeat(" ", indent), t.fit(Clean(bl.resource), indent))
 		}
-		fmt.Fprintf(&b, "\n%s\n", t.paint(bold, Clean(title)))
-		tw := tabwriter.NewWriter(&b, 0, 4, 2, ' ', 0)
-		for _, f := range groups[ns] {
-			fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", t.label(f), Clean(f.ControlID), Clean(where(f.Resource)), Clean(f.Message))
+		for _, l := range t.wrap(Clean(bl.first.Message), indent) {
+			t.line(&b, strings.Repeat(" ", indent), l)
 		}
-		if err := tw.Flush(); err != nil {
-			return err
+		if bl.fix != "" {
+			t.line(&b, strings.Repeat(" ", indent), t.paint(dim, t.fit("fix: "+Clean(bl.fix), indent)))
 		}
+	}
+	if len(r.Notes) > 0 {
+		b.WriteString("\n")
 	}
 	for _, n := range r.Notes {
-		fmt.Fprintf(&b, "\nnote: %s\n", Clean(n))
+		for i, l := range t.wrap("note: "+Clean(n), 0) {
+			if i > 0 {
+				l = "      " + l
+			}
+			t.line(&b, "", l)
+		}
 	}
-	fmt.Fprintf(&b, "\n%s\n", t.summary(r))
+	b.WriteString("\n")
+	for _, l := range t.wrap(t.summary(r), 0) {
+		t.line(&b, "", t.paint(bold, l))
+	}
 	_, err := io.WriteString(t.W, b.String())
 	return err
 }
 
-func (t Table) header(b *strings.Builder, r Report) {
+func (t Table) line(b *strings.Builder, prefix, s string) {
+	b.WriteString(prefix)
+	b.WriteString(s)
+	b.WriteString("\n")
+}
+
+func (t Table) heading(r Report) string {
 	src := r.Source.Mode
 	switch {
 	case r.Source.Evidence != "":
@@ -73,7 +100,115 @@ func (t Table) header(b *strings.Builder, r Report) {
 	for _, p := range r.Profiles {
 		profiles = append(profiles, fmt.Sprintf("%s (%d %s)", p.Name, p.Targets, plural(p.Targets, "namespace")))
 	}
-	fmt.Fprintf(b, "wiscan %s · %s · profile %s\n", r.Tool.Version, Clean(src), Clean(strings.Join(profiles, ", ")))
+	return t.fit(fmt.Sprintf("wiscan %s · %s · profile %s", r.Tool.Version, Clean(src), Clean(strings.Join(profiles, ", "))), 0)
+}
+
+// block is one finding, or unknown results folded together.
+type block struct {
+	first   Finding
+	control string
+	// where is the namespace (or, cluster-wide, the resource); resource
+	// the resource under its namespace.
+	where, resource string
+	fix             string
+}
+
+// blocks orders the findings (failures by severity, then unknowns by the
+// severity they would have; then namespace, control and resource) and
+// folds unknowns that say the same thing.
+func (t Table) blocks(fs []Finding) []block {
+	sorted := append([]Finding(nil), fs...)
+	sort.SliceStable(sorted, func(i, j int) bool {
+		a, b := sorted[i], sorted[j]
+		if a.Status != b.Status {
+			return a.Status == Fail
+		}
+		if ra, rb := weight(a), weight(b); ra != rb {
+			return ra > rb
+		}
+		if a.Resource.Namespace != b.Resource.Namespace {
+			return a.Resource.Namespace < b.Resource.Namespace
+		}
+		if a.ControlID != b.ControlID {
+			return a.ControlID < b.ControlID
+		}
+		return a.Resource.String() < b.Resource.String()
+	})
+	var out []block
+	folded := map[string]int{}
+	members := map[int][]Finding{}
+	for _, f := range sorted {
+		if f.Status == Unknown {
+			if i, ok := folded[f.Message]; ok {
+				members[i] = append(members[i], f)
+				continue
+			}
+			folded[f.Message] = len(out)
+		}
+		members[len(out)] = []Finding{f}
+		w, res := f.Resource.Namespace, where(f.Resource)
+		if w == "" || f.Resource.Kind == "Namespace" {
+			w, res = res, ""
+		}
+		out = append(out, block{first: f, control: f.ControlID, where: w, resource: res, fix: fixLine(f)})
+	}
+	for i := range out {
+		fs := members[i]
+		if len(fs) < 2 {
+			continue
+		}
+		controls, resources := distinct(fs, func(f Finding) string { return f.ControlID }), distinct(fs, func(f Finding) string { return where(f.Resource) })
+		sort.Strings(controls)
+		out[i].control = controls[0]
+		var parts []string
+		if len(controls) > 1 {
+			parts = append(parts, fmt.Sprintf("and %d more controls: %s", len(controls)-1, strings.Join(controls[1:], ", ")))
+		}
+		if len(resources) == 1 {
+			parts = append(parts, resources[0])
+		} else {
+			parts = append(parts, fmt.Sprintf("%d resources", len(resources)))
+		}
+		out[i].where, out[i].resource = strings.Join(parts, " · "), ""
+	}
+	return out
+}
+
+// weight ranks a finding: a failure by its severity, an unknown by the
+// severity it would have.
+func weight(f Finding) int {
+	if f.Status == Unknown {
+		return f.WouldBe.Rank()
+	}
+	return f.Severity.Rank()
+}
+
+func distinct(fs []Finding, key func(Finding) string) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, f := range fs {
+		if k := key(f); !seen[k] {
+			seen[k] = true
+			out = append(out, k)
+		}
+	}
+	return out
+}
+
+// fixLine is a failure's fix in one line: the command the policy gives,
+// else the first sentence of the remediation.
+func fixLine(f Finding) string {
+	if f.Status != Fail {
+		return ""
+	}
+	if c, ok := f.Fix["command"].(string); ok && c != "" {
+		return c
+	}
+	rem := strings.TrimSpace(f.Remediation)
+	if i := strings.Index(rem, ". "); i > 0 {
+		rem = rem[:i+1]
+	}
+	return rem
 }
 
 func (t Table) paint(code, s string) string {
@@ -99,17 +234,52 @@ func where(r Resource) string {
 	return s
 }
 
-func group(fs []Finding) (map[string][]Finding, []string) {
-	groups := map[string][]Finding{}
-	for _, f := range fs {
-		groups[f.Resource.Namespace] = append(groups[f.Resource.Namespace], f)
+// fit cuts s to the width left after used columns, ending it with "…".
+func (t Table) fit(s string, used int) string {
+	room := t.Width - used
+	if t.Width <= 0 || utf8.RuneCountInString(s) <= room {
+		return s
 	}
-	order := make([]string, 0, len(groups))
-	for ns := range groups {
-		order = append(order, ns)
+	if room < 2 {
+		return "…"
 	}
-	sort.Strings(order)
-	return groups, order
+	rs := []rune(s)
+	return string(rs[:room-1]) + "…"
+}
+
+// wrap breaks s into lines that fit the width after used columns, at
+// spaces where it can; a word longer than a line is cut.
+func (t Table) wrap(s string, used int) []string {
+	room := t.Width - used
+	if t.Width <= 0 || room < 10 {
+		return []string{s}
+	}
+	var lines []string
+	var cur []rune
+	for _, word := range strings.Fields(s) {
+		w := []rune(word)
+		for len(w) > room {
+			if len(cur) > 0 {
+				lines = append(lines, string(cur))
+				cur = nil
+			}
+			lines = append(lines, string(w[:room]))
+			w = w[room:]
+		}
+		switch {
+		case len(cur) == 0:
+			cur = w
+		case len(cur)+1+len(w) <= room:
+			cur = append(append(cur, ' '), w...)
+		default:
+			lines = append(lines, string(cur))
+			cur = w
+		}
+	}
+	if len(cur) > 0 || len(lines) == 0 {
+		lines = append(lines, string(cur))
+	}
+	return lines
 }
 
 func (t Table) summary(r Report) string {
@@ -138,7 +308,7 @@ func (t Table) summary(r Report) string {
 			line += fmt.Sprintf(" · PASS (nothing at or above %s)", t.FailOn)
 		}
 	}
-	return t.paint(bold, line)
+	return line
 }
 
 func plural(n int, word string) string {

@@ -9,7 +9,10 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
+
+	"golang.org/x/term"
 
 	"github.com/wiscan/wiscan/report"
 )
@@ -49,7 +52,12 @@ func (a *app) write(ctx context.Context, r report.Report, outs []output, g gate)
 		var wr report.Writer
 		switch o.format {
 		case "table":
-			wr = report.Table{W: w, Color: o.path == "" && isTerminal(a.stdout) && os.Getenv("NO_COLOR") == "", FailOn: g.failOn, FailOnUnknown: g.failOnUnknown}
+			t := report.Table{W: w, FailOn: g.failOn, FailOnUnknown: g.failOnUnknown}
+			if o.path == "" {
+				t.Color = isTerminal(a.stdout) && os.Getenv("NO_COLOR") == ""
+				t.Width = a.width()
+			}
+			wr = t
 		case "json":
 			wr = report.JSON{W: w}
 		}
@@ -63,6 +71,20 @@ func (a *app) write(ctx context.Context, r report.Report, outs []output, g gate)
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// width is the terminal's width for the table on stdout: its size when
+// stdout is a terminal, else COLUMNS when set, else 0 (lines whole).
+func (a *app) width() int {
+	if f, ok := a.stdout.(*os.File); ok && isTerminal(f) {
+		if w, _, err := term.GetSize(int(f.Fd())); err == nil && w > 0 {
+			return w
+		}
+	}
+	if n, err := strconv.Atoi(os.Getenv("COLUMNS")); err == nil && n > 0 {
+		return n
+	}
+	return 0
 }
 
 // outFile is an output being written: commit makes it final, abort drops

@@ -35,11 +35,21 @@ uses(ns, spec) := {u |
 	some u in container_uses(ns, spec, c)
 }
 
-container_uses(ns, spec, c) := ((((by_env_name(c) | by_env_value(c)) | by_env_secret(ns, c)) | by_env_from(ns, c)) | by_mount(ns, spec, c)) | by_key_file(spec, c)
+container_uses(ns, spec, c) := ((((by_env_name(ns, c) | by_env_value(c)) | by_env_secret(ns, c)) | by_env_from(ns, c)) | by_mount(ns, spec, c)) | by_key_file(spec, c)
 
-by_env_name(c) := {sprintf("container %s: env %s", [c.name, e.name]) |
+# by_env_name names a credential variable once: by name only when its value
+# or the Secret key it reads is not described more precisely below.
+by_env_name(ns, c) := {sprintf("container %s: env %s", [c.name, e.name]) |
 	some e in c.env
 	e.name in static_env
+	not described(ns, e)
+}
+
+described(_, e) if e.credential
+
+described(ns, e) if {
+	some cred in secret(ns, e.secretRef.name).credentials
+	cred.key == e.secretRef.key
 }
 
 by_env_value(c) := {sprintf("container %s: env %s holds %s %s", [c.name, e.name, e.credential.kind, e.credential.fingerprint]) |

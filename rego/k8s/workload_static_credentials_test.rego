@@ -40,3 +40,15 @@ cases := {
 	"pod without deployment": {"o": {"deployments": {}, "pod_env": [{"name": "AZURE_CLIENT_SECRET", "secretRef": {"name": "x", "key": "y"}}]}, "want": {"deny": 1, "unknown": 0}},
 	"secrets forbidden": {"o": {"errors": [{"collector": "kubernetes", "kind": "Secret", "reason": "forbidden", "message": "x"}]}, "want": {"deny": 0, "unknown": 1}},
 }
+
+# A variable read from a Secret key holding a credential is named once,
+# with the Secret, not a second time by its name.
+test_variable_named_once if {
+	env := [{"name": "AWS_ACCESS_KEY_ID", "secretRef": {"name": "creds", "key": "id"}}]
+	secrets := {"creds": {"namespace": fx.ns, "name": "creds", "keys": ["id"], "credentials": [{"key": "id", "kind": "aws-access-key", "fingerprint": "AKIA…MPLE"}]}}
+	fs := control.deny with input as fx.space({"pod_env": env, "template_env": env, "secrets": secrets})
+	some f in fs
+	f.resource.kind == "Deployment"
+	f.evidence.uses == ["container mxp-controller: env AWS_ACCESS_KEY_ID from Secret creds key id (aws-access-key)"]
+}
+
