@@ -32,7 +32,8 @@ const minCredential = 16
 
 // Classify returns the static cloud credentials that one named value holds.
 // name is the Secret key or environment variable name. The result never
-// contains the value or a reversible part of a secret.
+// contains the value or a reversible part of a secret. A value that was
+// blanked or replaced by an export filter is judged by ClassifyAll.
 func Classify(name string, value []byte) []snapshot.Credential {
 	v := strings.TrimSpace(string(value))
 	if len(v) < minCredential {
@@ -79,7 +80,76 @@ func Classify(name string, value []byte) []snapshot.Credential {
 	return out
 }
 
+// RedactedValue is how the evidence export filter writes a Secret value:
+// RedactedValue + "<kind or ->:<fingerprint>", the kind being what the
+// filter recognised in the value, if anything.
+const RedactedValue = "wiscan:redacted:"
+
+// Key names that hold a credential whatever their value looks like.
+var (
+	awsKeyIDName = regexp.MustCompile(`(?i)^(aws.?)?access.?key.?id$`)
+	azConnName   = regexp.MustCompile(`(?i)connection.?string`)
+	azSASName    = regexp.MustCompile(`(?i)sas.?token`)
+	gcpKeyName   = regexp.MustCompile(`(?i)(^|[._-])(private.?key|service.?account(.?key)?|sa.?key|credentials?|key)\.json$|^private.?key$`)
+)
+
+// knownKinds are the kinds a filter's hint may name.
+var knownKinds = map[string]string{
+	snapshot.KindAWSAccessKey: "aws", snapshot.KindAWSSecretKey: "aws", snapshot.KindAWSSharedCredentials: "aws",
+	snapshot.KindAzureClientSecret: "azure", snapshot.KindAzureStorageKey: "azure", snapshot.KindAzureConnectionString: "azure",
+	snapshot.KindAzureSASToken: "azure", snapshot.KindGCPServiceAccountKey: "gcp",
+}
+
+// withheld judges a value that is not there: empty, blanked (***,
+// REDACTED) or written by the export filter. ok is false for a real value.
+func withheld(name, v string) ([]snapshot.Credential, bool) {
+	hint, fp := "", "value not exported"
+	switch rest, filtered := strings.CutPrefix(v, RedactedValue); {
+	case filtered:
+		kind, f, _ := strings.Cut(rest, ":")
+		if _, known := knownKinds[kind]; known {
+			hint = kind
+		}
+		if f != "" {
+			fp = f
+		}
+	case v == "", strings.Trim(v, "*xX•") == "", strings.EqualFold(v, "redacted"), strings.EqualFold(v, "<redacted>"):
+	default:
+		return nil, false
+	}
+	kind := hint
+	if kind == "" {
+		kind = kindByName(name)
+	}
+	if kind == "" {
+		return []snapshot.Credential{}, true
+	}
+	return []snapshot.Credential{{Kind: kind, Cloud: knownKinds[kind], Key: name, Fingerprint: fp}}, true
+}
+
+// kindByName is the credential a key name says it holds, or "".
+func kindByName(name string) string {
+	switch {
+	case awsSecretName.MatchString(name):
+		return snapshot.KindAWSSecretKey
+	case awsKeyIDName.MatchString(name):
+		return snapshot.KindAWSAccessKey
+	case azSecretName.MatchString(name):
+		return snapshot.KindAzureClientSecret
+	case azConnName.MatchString(name):
+		return snapshot.KindAzureConnectionString
+	case azSASName.MatchString(name):
+		return snapshot.KindAzureSASToken
+	case azKeyName.MatchString(name):
+		return snapshot.KindAzureStorageKey
+	case gcpKeyName.MatchString(name):
+		return snapshot.KindGCPServiceAccountKey
+	}
+	return ""
+}
+
 // ClassifyAll classifies every key of a Secret's data, in key order.
+// Unlike Classify, it judges a withheld value by its key name.
 func ClassifyAll(data map[string][]byte) []snapshot.Credential {
 	keys := make([]string, 0, len(data))
 	for k := range data {
@@ -88,6 +158,13 @@ func ClassifyAll(data map[string][]byte) []snapshot.Credential {
 	sort.Strings(keys)
 	out := []snapshot.Credential{}
 	for _, k := range keys {
+		// A Secret value that was blanked or replaced by the export
+		// filter is judged by its key name (and the filter's hint), never
+		// passed for want of the value.
+		if c, ok := withheld(k, strings.TrimSpace(string(data[k]))); ok {
+			out = append(out, c...)
+			continue
+		}
 		out = append(out, Classify(k, data[k])...)
 	}
 	return out
@@ -181,6 +258,16 @@ var (
 // other literal keeps only the fact that it was set.
 func Env(name, value string) snapshot.EnvVar {
 	e := snapshot.EnvVar{Name: name, HasValue: true}
+	if rest, filtered := strings.CutPrefix(strings.TrimSpace(value), RedactedValue); filtered {
+		// Written by the export filter: its hint is all there is.
+		kind, fp, _ := strings.Cut(rest, ":")
+		if cloud, known := knownKinds[kind]; known {
+			e.Credential = &snapshot.Credential{Kind: kind, Cloud: cloud, Key: name, Fingerprint: fp}
+		} else {
+			e.Value = RedactedPrefix + "exported-without-value"
+		}
+		return e
+	}
 	if creds := Classify(name, []byte(value)); len(creds) > 0 {
 		e.Credential = &creds[0]
 		return e

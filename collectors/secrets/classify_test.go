@@ -2,8 +2,15 @@ package secrets
 
 import (
 	"encoding/base64"
+	"encoding/json"
+	"maps"
+	"os"
+	"regexp"
+	"slices"
 	"strings"
 	"testing"
+
+	"github.com/wiscan/wiscan/snapshot"
 )
 
 // Values are built at test time from the providers' documented examples so
@@ -64,5 +71,57 @@ func TestEnv(t *testing.T) {
 	// A credential in a public variable is classified, not kept.
 	if e := Env("AWS_REGION", "AKIA"+"IOSFODNN7EXAMPLE"); e.Value != "" || e.Credential == nil {
 		t.Errorf("credential in a public variable: %+v", e)
+	}
+}
+
+// A value that is not there (blank, masked, or written by the export
+// filter) is judged by the key's name and the filter's hint, never passed.
+func TestWithheldValues(t *testing.T) {
+	cases := []struct {
+		key, value, kind, fingerprint string
+	}{
+		{"aws_secret_access_key", "", snapshot.KindAWSSecretKey, "value not exported"},
+		{"aws_access_key_id", "********", snapshot.KindAWSAccessKey, "value not exported"},
+		{"AccountKey", "REDACTED", snapshot.KindAzureStorageKey, "value not exported"},
+		{"client_secret", RedactedValue + "-:sha256:0123456789ab", snapshot.KindAzureClientSecret, "sha256:0123456789ab"},
+		{"key.json", "", snapshot.KindGCPServiceAccountKey, "value not exported"},
+		{"connection-string", "", snapshot.KindAzureConnectionString, "value not exported"},
+		// The filter's hint wins over a neutral key name.
+		{"credentials", RedactedValue + snapshot.KindAWSSharedCredentials + ":AKIA…MPLE", snapshot.KindAWSSharedCredentials, "AKIA…MPLE"},
+		{"config", "", "", ""},
+		{"config", RedactedValue + "-:sha256:0123456789ab", "", ""},
+		// A hint that is not a known kind is not trusted.
+		{"config", RedactedValue + "evil:sha256:0123456789ab", "", ""},
+	}
+	for _, c := range cases {
+		got := ClassifyAll(map[string][]byte{c.key: []byte(c.value)})
+		switch {
+		case c.kind == "" && len(got) != 0:
+			t.Errorf("%s=%q: %+v, want nothing", c.key, c.value, got)
+		case c.kind != "" && (len(got) != 1 || got[0].Kind != c.kind || got[0].Fingerprint != c.fingerprint || got[0].Key != c.key):
+			t.Errorf("%s=%q: %+v, want %s %s", c.key, c.value, got, c.kind, c.fingerprint)
+		}
+	}
+}
+
+// The export script keeps the values of the same variables the snapshot
+// keeps, and no others.
+func TestExportScriptPublicEnv(t *testing.T) {
+	b, err := os.ReadFile("../../scripts/export-evidence.sh")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile(`(?m)^public_env='(\[.*\])'$`).FindSubmatch(b)
+	if m == nil {
+		t.Fatal("no public_env list in the script")
+	}
+	var names []string
+	if err := json.Unmarshal(m[1], &names); err != nil {
+		t.Fatal(err)
+	}
+	want := slices.Sorted(maps.Keys(PublicEnv))
+	slices.Sort(names)
+	if !slices.Equal(names, want) {
+		t.Errorf("the script keeps %v, the snapshot %v", names, want)
 	}
 }

@@ -105,3 +105,18 @@ func (e *Env) User(t testing.TB, name string, groups ...string) *rest.Config {
 	}
 	return u.Config()
 }
+
+// Kubectl returns the kubectl that hack/harness.sh builds next to the API
+// server, skipping (or failing under CI=true) without it.
+func Kubectl(t testing.TB) string {
+	t.Helper()
+	p := filepath.Join(Assets(), "kubectl")
+	if _, err := os.Stat(p); Assets() == "" || err != nil {
+		msg := "kubectl not built: run `make harness` (or set KUBEBUILDER_ASSETS to a folder holding it)"
+		if os.Getenv("CI") == "true" {
+			t.Fatal(msg)
+		}
+		t.Skip(msg)
+	}
+	return p
+}
