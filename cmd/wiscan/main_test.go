@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/wiscan/wiscan/report"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/golden")
@@ -242,6 +244,33 @@ func TestVersionFromBuildInfo(t *testing.T) {
 	for _, c := range cases {
 		if got := versionFrom(&c.info); got != c.want {
 			t.Errorf("%+v: %q, want %q", c.info, got, c.want)
+		}
+	}
+}
+
+// Controls of another cloud do not apply, and are counted apart from the
+// passes, with why.
+func TestOtherCloudNotApplicable(t *testing.T) {
+	_, out, stderr := wiscan(t, "scan", "--evidence", bundle, "--cloud", "azure", "-o", "json", "--fail-on", "none")
+	var r report.Report
+	if err := json.Unmarshal([]byte(out), &r); err != nil {
+		t.Fatalf("%v: %s", err, stderr)
+	}
+	aws := 0
+	for _, c := range r.Controls {
+		if strings.HasPrefix(c.ID, "WI-AWS-") {
+			aws++
+			if c.Status != report.NotApplicable || c.Reason != "no control plane uses AWS" {
+				t.Errorf("%s is %s (%q) on Azure, want not applicable", c.ID, c.Status, c.Reason)
+			}
+		}
+	}
+	if aws != 12 || r.Summary.Controls[report.NotApplicable] < 12 {
+		t.Errorf("%d AWS controls, %d not applicable", aws, r.Summary.Controls[report.NotApplicable])
+	}
+	for _, f := range r.Findings {
+		if f.Status == report.Unknown && (f.Severity != "" || f.WouldBe == "" || f.Remediation != report.UnknownRemediation) {
+			t.Errorf("unknown %s carries severity %q, wouldBe %q, remediation %q", f.ControlID, f.Severity, f.WouldBe, f.Remediation)
 		}
 	}
 }
