@@ -255,17 +255,40 @@ func AnalyzeRole(role snapshot.Role, ctx RoleContext) RoleAnalysis {
 	for _, b := range ctx.Buckets {
 		in.Bucket, in.BucketPolicy = b, nil
 		in.Env = iampolicy.Environment{Now: ctx.now(), Region: ctx.BucketRegions[b]}
+		var bad error
 		if bp := ctx.BucketPolicies[b].Policy; bp != nil {
-			// An unreadable bucket policy leaves the role's own grants to
-			// decide; its problem is reported.
-			in.BucketPolicy, _ = out.parse("bucket policy of "+b, bp)
+			in.BucketPolicy, bad = out.parse("bucket policy of "+b, bp)
 		}
-		out.Access[b] = iampolicy.Access(in)
+		r := iampolicy.Access(in)
+		if bad != nil {
+			// A bucket policy that cannot be read could deny what the role's
+			// own policies allow, or grant more: nothing the role holds on
+			// the bucket is decided.
+			r = undecidedBy(r, b, bad)
+		}
+		out.Access[b] = r
 	}
 	return out
 }
 
 var errNoDocument = errors.New("document not collected")
+
+// undecidedBy marks every permission not already missing as undecided, and
+// the excess as open, because of an unreadable bucket policy.
+func undecidedBy(r iampolicy.AccessResult, bucket string, err error) iampolicy.AccessResult {
+	missing := map[string]bool{}
+	for _, m := range r.Missing {
+		missing[m.Action] = true
+	}
+	why := fmt.Sprintf("%v; an explicit deny there would block it", err)
+	for _, p := range iampolicy.Required("", bucket) {
+		if !missing[p.Action] {
+			r.Missing = append(r.Missing, iampolicy.Permission{Action: p.Action, Resource: p.Resource, Decision: iampolicy.Indeterminate, Reason: why})
+		}
+	}
+	r.Undecided = append(r.Undecided, fmt.Sprintf("%v; it could grant more", err))
+	return r
+}
 
 // parse reads one document and records its problems.
 func (a *RoleAnalysis) parse(name string, d *snapshot.PolicyDocument) (*iampolicy.Policy, error) {

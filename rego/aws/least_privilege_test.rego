@@ -18,6 +18,7 @@ four := ["s3:GetObject", "s3:PutObject", "s3:ListBucket", "s3:DeleteObject"]
 allow(actions, resources) := [{"name": "p", "document": fx.statement({"Effect": "Allow", "Action": actions, "Resource": resources})}]
 
 cases := {
+	"bucket policy does not parse": {"input": fx.space_aws({"buckets": {fx.bucket: {"name": fx.bucket, "policy": {"document": "%7B%22Statement%22%3A"}}}}), "want": {"deny": 0, "unknown": 1}},
 	# An allow of s3:* trimmed by a deny of every other action is the
 	# documented policy.
 	"s3 star trimmed by a deny": {"input": fx.space_aws({"inline": [{"name": "p", "document": {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": both}, {"Effect": "Deny", "NotAction": four, "Resource": "*"}]}}]}), "want": {"deny": 0, "unknown": 0}},

@@ -22,3 +22,14 @@ cases := {
 	# IRSA setups need no association.
 	"irsa": {"input": fx.space_aws({}), "want": {"deny": 0, "unknown": 0}},
 }
+
+# An association naming another role than the service account's IRSA
+# annotation: the association and both roles are named.
+test_association_names_another_role if {
+	other := object.union(fx.association, {"roleArn": "arn:aws:iam::123456789012:role/other"})
+	fs := control.deny with input as fx.space_aws({"associations": {fx.ns: {"mxp-controller": other}}})
+	count(fs) == 1
+	some f in fs
+	f.resource == {"kind": "PodIdentityAssociation", "namespace": fx.ns, "name": fx.association.id}
+	contains(f.msg, "names role arn:aws:iam::123456789012:role/other, expected arn:aws:iam::123456789012:role/backup-restore-role")
+}

@@ -16,6 +16,9 @@ both := [concat("", ["arn:aws:s3:::", fx.bucket]), concat("", ["arn:aws:s3:::", 
 allow(actions, resources) := [{"name": "p", "document": fx.statement({"Effect": "Allow", "Action": actions, "Resource": resources})}]
 
 cases := {
+	# A bucket policy that does not parse could deny anything: every
+	# permission is undecided, and the message names the document.
+	"bucket policy does not parse": {"input": fx.space_aws({"buckets": {fx.bucket: {"name": fx.bucket, "policy": {"document": "%7B%22Statement%22%3A"}}}}), "want": {"deny": 0, "unknown": 4}},
 	# With the bucket unknown: a permission granted on no bucket at all is
 	# missing on every bucket; one granted on a named bucket depends on it.
 	"bucket unknown, DeleteObject nowhere": {"input": fx.space_aws({"sharedBackupConfigs": [], "inline": allow(["s3:GetObject", "s3:PutObject", "s3:ListBucket"], both)}), "want": {"deny": 1, "unknown": 3}},
@@ -38,4 +41,10 @@ cases := {
 	"statement cannot be evaluated": {"input": fx.space_aws({"inline": [{"name": "p", "document": fx.statement({"Effect": "Allow", "Action": "s3:*", "Resource": both, "Condition": {"StringRegex": {"aws:x": "y"}}})}]}), "want": {"deny": 0, "unknown": 4}},
 	"bucket policy not readable": {"input": fx.space_aws({"errors": [{"collector": "aws", "kind": "S3BucketPolicy", "name": fx.bucket, "reason": "forbidden", "message": "AccessDenied"}]}), "want": {"deny": 0, "unknown": 1}},
 	"role access denied": {"input": fx.space_aws({"roles": {}, "errors": [{"collector": "aws", "kind": "IAMRole", "name": fx.role_arn, "reason": "forbidden", "message": "AccessDenied"}]}), "want": {"deny": 0, "unknown": 1}},
+}
+
+test_unparsed_bucket_policy_is_named if {
+	fs := control.unknown with input as fx.space_aws({"buckets": {fx.bucket: {"name": fx.bucket, "policy": {"document": "%7B%22Statement%22%3A"}}}})
+	some u in fs
+	contains(u.msg, sprintf("bucket policy of %s", [fx.bucket]))
 }

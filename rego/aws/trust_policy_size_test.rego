@@ -33,3 +33,38 @@ test_message_renders_numbers if {
 	not contains(f.msg, "%!")
 	regex.match(`uses \d+ of 2048 characters \(\d+%\)`, f.msg)
 }
+
+# The threshold is 80 % of the quota, inclusive: a policy padded to a size
+# divisible by 4 sits exactly at 80 % of size * 5 / 4.
+padded(n) := {"Version": "2012-10-17", "Statement": [object.union(
+	fx.documented_trust(subjects(10)).Statement[0],
+	{"Sid": concat("", [x | some _ in numbers.range(1, n); x := "x"])},
+)]}
+
+size_of(doc) := s if {
+	s := data.wiscan.lib.aws.analysis[fx.role_arn].trustSize with input as fx.space_aws({"trust": doc})
+}
+
+exact := [d | some n in numbers.range(1, 4); d := padded(n); size_of(d) % 4 == 0][0]
+
+with_quota(q) := object.union(fx.space_aws({"trust": exact}), {"aws": {"trustPolicyQuota": q}})
+
+test_threshold_exactly_80_percent if {
+	size := size_of(exact)
+	count(control.deny) == 1 with input as with_quota((size * 5) / 4)
+}
+
+test_threshold_just_under_80_percent if {
+	size := size_of(exact)
+	count(control.deny) == 0 with input as with_quota(((size * 5) / 4) + 1)
+}
+
+test_threshold_81_percent if {
+	size := size_of(exact)
+	count(control.deny) == 1 with input as with_quota(floor((size * 100) / 81))
+}
+
+test_threshold_79_percent if {
+	size := size_of(exact)
+	count(control.deny) == 0 with input as with_quota(ceil((size * 100) / 79))
+}
