@@ -31,8 +31,18 @@ fuzz: ## Fuzz the IAM policy parser and the evidence loader, a minute each
 	$(GO) test $(FUZZ) -fuzz FuzzParse ./iampolicy/
 	$(GO) test $(FUZZ) -fuzz FuzzLoad ./collectors/evidence/
 
-lint: ## gofmt and go vet
+# golangci-lint, built from its module at a pinned version into a
+# git-ignored folder keyed by it.
+GOLANGCI_VERSION := v2.15.0
+GOLANGCI := .cache/tools/golangci-lint-$(GOLANGCI_VERSION)/golangci-lint
+
+$(GOLANGCI):
+	GOBIN=$(CURDIR)/$(dir $(GOLANGCI)) $(GO) install github.com/golangci/golangci-lint/v2/cmd/golangci-lint@$(GOLANGCI_VERSION)
+
+lint: $(GOLANGCI) ## gofmt, go vet, golangci-lint (.golangci.yml), and OPA's strict and format checks of rego/
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || (gofmt -l $$(git ls-files '*.go'); exit 1)
 	$(GO) vet ./...
+	$(GOLANGCI) run ./...
+	$(GO) test -count=1 -run 'TestRegoStrictAndFormatted|TestBuiltinPoliciesCompileStrict' ./engine/
 
 .PHONY: help build demo harness test bench fuzz lint

@@ -1,10 +1,12 @@
 package engine
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -12,6 +14,7 @@ import (
 	"time"
 
 	"github.com/open-policy-agent/opa/v1/ast"
+	"github.com/open-policy-agent/opa/v1/format"
 	"github.com/open-policy-agent/opa/v1/rego"
 	"github.com/open-policy-agent/opa/v1/tester"
 
@@ -101,7 +104,7 @@ func TestRegoTests(t *testing.T) {
 
 // failures evaluates a test package's failures set, which the table-driven
 // tests define, so that a failed test names its cases.
-func failures(t *testing.T, modules map[string]*ast.Module, pkg string) string {
+func failures(_ *testing.T, modules map[string]*ast.Module, pkg string) string {
 	c := ast.NewCompiler().WithCapabilities(Capabilities())
 	if c.Compile(modules); c.Failed() {
 		return c.Errors.Error()
@@ -231,4 +234,42 @@ deny contains {"message": "wrong key"} if true
 // takes, so that policy tests run with the same functions as scans.
 func regoTestBuiltins() []*tester.Builtin {
 	return []*tester.Builtin{{Decl: analyzeRoleDecl, Func: customBuiltins()[0]}}
+}
+
+// The policies pass OPA's own checks: strict compilation (as opa check
+// --strict does: unused imports, variables and arguments, deprecated
+// built-ins) and canonical formatting (as opa fmt writes it).
+func TestRegoStrictAndFormatted(t *testing.T) {
+	modules := map[string]*ast.Module{}
+	err := fs.WalkDir(builtin.FS, ".", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !strings.HasSuffix(p, ".rego") {
+			return err
+		}
+		src, err := builtin.FS.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		formatted, err := format.SourceWithOpts(p, src, format.Opts{RegoVersion: ast.RegoV1})
+		if err != nil {
+			return err
+		}
+		if !bytes.Equal(formatted, src) {
+			t.Errorf("%s is not formatted as opa fmt writes it", p)
+		}
+		mod, err := ast.ParseModuleWithOpts(p, string(src), ast.ParserOptions{ProcessAnnotation: true, RegoVersion: ast.RegoV1})
+		if err != nil {
+			return err
+		}
+		modules[p] = mod
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	caps := Capabilities()
+	caps.Builtins = append(caps.Builtins, analyzeRoleDecl)
+	c := ast.NewCompiler().WithCapabilities(caps).WithStrict(true)
+	if c.Compile(modules); c.Failed() {
+		t.Errorf("strict compilation: %v", c.Errors)
+	}
 }

@@ -36,7 +36,7 @@ func (e *Engine) limited(ctx context.Context, timeout time.Duration, fn func(con
 	defer cancel(nil)
 	stop := make(chan struct{})
 	defer close(stop)
-	go watchHeap(uint64(e.maxMemory), stop, func() { cancel(ErrEvalMemory) })
+	go watchHeap(uint64(max(e.maxMemory, 0)), stop, func() { cancel(ErrEvalMemory) }) //nolint:gosec // G115: clamped to 0 or more
 	err := fn(ctx)
 	if err == nil {
 		return nil

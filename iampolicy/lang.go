@@ -3,6 +3,7 @@ package iampolicy
 import (
 	"errors"
 	"sort"
+	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -414,9 +415,10 @@ func key(sets []states) string {
 	var b strings.Builder
 	for _, s := range sets {
 		for _, i := range s {
-			b.WriteString(string(rune(i + 1)))
+			b.WriteString(strconv.Itoa(i))
+			b.WriteByte(',')
 		}
-		b.WriteByte(0)
+		b.WriteByte(';')
 	}
 	return b.String()
 }

@@ -417,7 +417,7 @@ func splitOperator(op string) Condition {
 		base = strings.TrimSuffix(base, "IfExists")
 	}
 	c.Base = base
-	c.Known = operators[base] && !(c.IfExists && base == "Null")
+	c.Known = operators[base] && (!c.IfExists || base != "Null")
 	return c
 }
 

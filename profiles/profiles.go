@@ -87,7 +87,7 @@ func Get(name string) (snapshot.Profile, error) {
 
 // LoadFile reads a user profile file.
 func LoadFile(file string) (snapshot.Profile, error) {
-	b, err := os.ReadFile(file)
+	b, err := os.ReadFile(file) //nolint:gosec // G304: the profile file is the user's own (--profile-file)
 	if err != nil {
 		return snapshot.Profile{}, fmt.Errorf("read profile: %w", err)
 	}

@@ -395,12 +395,12 @@ func Put[T any](m map[string]map[string]T, namespace, name string, v T) {
 // Credential kinds.
 const (
 	KindAWSAccessKey          = "aws-access-key"
-	KindAWSSecretKey          = "aws-secret-key"
-	KindAWSSharedCredentials  = "aws-shared-credentials"
+	KindAWSSecretKey          = "aws-secret-key"         //nolint:gosec // G101: the name of a kind, not a credential
+	KindAWSSharedCredentials  = "aws-shared-credentials" //nolint:gosec // G101: the name of a kind, not a credential
 	KindAzureClientSecret     = "azure-client-secret"
 	KindAzureStorageKey       = "azure-storage-key"
 	KindAzureConnectionString = "azure-connection-string"
-	KindAzureSASToken         = "azure-sas-token"
+	KindAzureSASToken         = "azure-sas-token" //nolint:gosec // G101: the name of a kind, not a credential
 	KindGCPServiceAccountKey  = "gcp-service-account-key"
 )
 

@@ -42,15 +42,15 @@ func golden(t *testing.T, name, got string) {
 	}
 	path := filepath.Join("..", "..", "testdata", "golden", name)
 	if *update {
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
 			t.Fatal(err)
 		}
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+		if err := os.WriteFile(path, []byte(got), 0o600); err != nil { //nolint:gosec // G703: the golden file the test names
 			t.Fatal(err)
 		}
 		return
 	}
-	want, err := os.ReadFile(path)
+	want, err := os.ReadFile(path) //nolint:gosec // G304: a file the test itself wrote or ships
 	if err != nil {
 		t.Fatalf("read golden file (create it with: go test ./cmd/wiscan -update): %v", err)
 	}
@@ -84,7 +84,7 @@ func TestScanEvidenceGolden(t *testing.T) {
 	if code != exitOK {
 		t.Fatalf("exit %d with --fail-on none; stderr: %s", code, stderr)
 	}
-	b, err := os.ReadFile(out)
+	b, err := os.ReadFile(out) //nolint:gosec // G304: a file the test itself wrote or ships
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -128,7 +128,9 @@ current-context: c
 		t.Fatal(err)
 	}
 	badSnap := filepath.Join(dir, "bad.json")
-	os.WriteFile(badSnap, []byte(`{"schemaVersion": "nope"}`), 0o600)
+	if err := os.WriteFile(badSnap, []byte(`{"schemaVersion": "nope"}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	cases := []struct {
 		name   string
 		args   []string

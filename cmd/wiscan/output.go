@@ -112,7 +112,7 @@ func (a *app) create(path string) (*outFile, error) {
 	case err == nil && info.IsDir():
 		return nil, fmt.Errorf("write %s: is a folder", path)
 	case err == nil && !info.Mode().IsRegular():
-		f, err := os.OpenFile(target, os.O_WRONLY, 0)
+		f, err := os.OpenFile(target, os.O_WRONLY, 0) //nolint:gosec // G304: the output the user names, a device or FIFO written in place
 		if err != nil {
 			return nil, fmt.Errorf("open %s: %w", path, err)
 		}

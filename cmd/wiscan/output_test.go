@@ -39,7 +39,7 @@ func TestOutputTargets(t *testing.T) {
 			if code, stderr := writeReport(t, p); code != exitOK {
 				t.Fatalf("exit %d: %s", code, stderr)
 			}
-			b, _ := os.ReadFile(p)
+			b, _ := os.ReadFile(p) //nolint:gosec // G304: a file the test itself wrote or ships
 			validJSON(t, b)
 		}
 		if left, _ := filepath.Glob(filepath.Join(dir, ".r.json.*")); len(left) > 0 {
@@ -58,7 +58,7 @@ func TestOutputTargets(t *testing.T) {
 		if fi, err := os.Lstat(link); err != nil || fi.Mode()&os.ModeSymlink == 0 {
 			t.Fatal("the link was replaced")
 		}
-		b, _ := os.ReadFile(target)
+		b, _ := os.ReadFile(target) //nolint:gosec // G304: a file the test itself wrote or ships
 		validJSON(t, b)
 	})
 	t.Run("device", func(t *testing.T) {
@@ -81,12 +81,12 @@ func TestOutputTargets(t *testing.T) {
 		}
 		got := make(chan []byte)
 		go func() {
-			f, err := os.Open(fifo)
+			f, err := os.Open(fifo) //nolint:gosec // G304: a file the test itself wrote or ships
 			if err != nil {
 				got <- nil
 				return
 			}
-			defer f.Close()
+			defer func() { _ = f.Close() }()
 			var b bytes.Buffer
 			_, _ = b.ReadFrom(f)
 			got <- b.Bytes()
@@ -120,18 +120,18 @@ func TestOutputFullDisk(t *testing.T) {
 		t.Skip("mounting a tmpfs needs root")
 	}
 	dir := t.TempDir()
-	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", dir).CombinedOutput(); err != nil {
+	if out, err := exec.CommandContext(t.Context(), "mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", dir).CombinedOutput(); err != nil { //nolint:gosec // G204: runs the binary or script the test built or ships
 		t.Skipf("cannot mount a tmpfs here: %v %s", err, out)
 	}
-	defer func() { _ = exec.Command("umount", dir).Run() }()
+	defer func() { _ = exec.CommandContext(t.Context(), "umount", dir).Run() }() //nolint:gosec // G204: runs the binary or script the test built or ships
 	p := filepath.Join(dir, "r.json")
 	old := []byte(`{"old": true}`)
-	if err := os.WriteFile(p, old, 0o644); err != nil {
+	if err := os.WriteFile(p, old, 0o600); err != nil {
 		t.Fatal(err)
 	}
 	// Fill the rest of the disk.
 	fill := bytes.Repeat([]byte("x"), 1024)
-	f, _ := os.Create(filepath.Join(dir, "fill"))
+	f, _ := os.Create(filepath.Join(dir, "fill")) //nolint:gosec // G304: a file the test itself wrote or ships
 	for {
 		if _, err := f.Write(fill); err != nil {
 			break
@@ -142,7 +142,7 @@ func TestOutputFullDisk(t *testing.T) {
 	if code != exitIncomplete {
 		t.Errorf("exit %d on a full disk, want %d; stderr %s", code, exitIncomplete, stderr)
 	}
-	if b, _ := os.ReadFile(p); !bytes.Equal(b, old) {
+	if b, _ := os.ReadFile(p); !bytes.Equal(b, old) { //nolint:gosec // G304: a file the test itself wrote or ships
 		t.Errorf("the old report was replaced by %.60q", b)
 	}
 	if left, _ := filepath.Glob(filepath.Join(dir, ".r.json.*")); len(left) > 0 {

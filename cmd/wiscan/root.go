@@ -65,7 +65,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 // runWith runs the command line with a given clock.
 func runWith(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, now func() time.Time) int {
 	a := &app{stdin: stdin, stdout: stdout, stderr: stderr, now: now}
-	root := a.rootCommand()
+	root := a.rootCommand() //nolint:contextcheck // the commands take ctx from ExecuteContext below, through cmd.Context()
 	root.SetArgs(args)
 	root.SetIn(stdin)
 	root.SetOut(stdout)
@@ -77,12 +77,12 @@ func runWith(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	var ee *exitError
 	if errors.As(err, &ee) {
 		if ee != findingsErr {
-			fmt.Fprintf(stderr, "wiscan: %s\n", report.Clean(ee.err.Error()))
+			_, _ = fmt.Fprintf(stderr, "wiscan: %s\n", report.Clean(ee.err.Error())) // best effort: the exit code carries the outcome
 		}
 		return ee.code
 	}
 	// Errors cobra raises itself (unknown command or flag) are usage errors.
-	fmt.Fprintf(stderr, "wiscan: %s\nRun 'wiscan --help' for usage.\n", report.Clean(err.Error()))
+	_, _ = fmt.Fprintf(stderr, "wiscan: %s\nRun 'wiscan --help' for usage.\n", report.Clean(err.Error())) // best effort: the exit code carries the outcome
 	return exitUsage
 }
 
@@ -147,13 +147,14 @@ func (a *app) progress() func(string) {
 	if !isTerminal(a.stderr) {
 		return nil
 	}
-	return func(msg string) { fmt.Fprintf(a.stderr, "\r\x1b[K%s", msg) }
+	// Progress is best effort: a failed write must not stop the scan.
+	return func(msg string) { _, _ = fmt.Fprintf(a.stderr, "\r\x1b[K%s", msg) }
 }
 
 // endProgress clears the progress line.
 func (a *app) endProgress() {
 	if isTerminal(a.stderr) {
-		fmt.Fprint(a.stderr, "\r\x1b[K")
+		_, _ = fmt.Fprint(a.stderr, "\r\x1b[K") // best effort, as the progress line
 	}
 }
 

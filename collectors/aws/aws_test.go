@@ -56,8 +56,9 @@ func spaceSnapshot(n int, roles ...string) *snapshot.Snapshot {
 	return s
 }
 
-func collect(t *testing.T, s *snapshot.Snapshot, opts Options) *snapshot.Snapshot {
+func collect(t *testing.T, s *snapshot.Snapshot) *snapshot.Snapshot {
 	t.Helper()
+	var opts Options
 	opts.ClusterName = "spaces"
 	opts.Timeout = 300 * time.Millisecond
 	opts.MaxBackoff = 5 * time.Millisecond
@@ -69,7 +70,7 @@ func collect(t *testing.T, s *snapshot.Snapshot, opts Options) *snapshot.Snapsho
 
 func TestCollect(t *testing.T) {
 	srv := server(t)
-	s := collect(t, spaceSnapshot(2, srv.RoleARN("backup-restore-role"), srv.RoleARN("other")), Options{})
+	s := collect(t, spaceSnapshot(2, srv.RoleARN("backup-restore-role"), srv.RoleARN("other")))
 	if len(s.Errors) != 0 {
 		t.Fatalf("gaps: %+v", s.Errors)
 	}
@@ -174,7 +175,7 @@ func TestCollectErrors(t *testing.T) {
 			} else if c.role != "" {
 				role = srv.RoleARN(c.role)
 			}
-			c.check(t, collect(t, spaceSnapshot(1, role), Options{}), srv)
+			c.check(t, collect(t, spaceSnapshot(1, role)), srv)
 		})
 	}
 }
@@ -194,7 +195,7 @@ func assertGap(t *testing.T, s *snapshot.Snapshot, kind, name, reason, text stri
 func TestCallsDoNotGrowWithNamespaces(t *testing.T) {
 	count := func(n int) map[string]int {
 		srv := server(t)
-		collect(t, spaceSnapshot(n, srv.RoleARN("backup-restore-role")), Options{})
+		collect(t, spaceSnapshot(n, srv.RoleARN("backup-restore-role")))
 		return srv.Calls()
 	}
 	one, many := count(1), count(1000)
@@ -211,7 +212,7 @@ func TestAccessDeniedIsUnknown(t *testing.T) {
 	srv.Deny["GetRole"] = true
 	s := spaceSnapshot(3, srv.RoleARN("backup-restore-role"))
 	s.Kubernetes.Spaces.Kinds["SharedBackupConfig"] = true
-	collect(t, s, Options{})
+	collect(t, s)
 	e, err := engine.New(context.Background(), engine.Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -260,7 +261,7 @@ func TestClusterFromContext(t *testing.T) {
 // A live snapshot with the AWS side keeps to the snapshot schema.
 func TestSnapshotSchema(t *testing.T) {
 	srv := server(t)
-	s := collect(t, spaceSnapshot(2, srv.RoleARN("backup-restore-role"), srv.RoleARN("missing")), Options{})
+	s := collect(t, spaceSnapshot(2, srv.RoleARN("backup-restore-role"), srv.RoleARN("missing")))
 	var buf bytes.Buffer
 	if err := snapshot.Save(&buf, s); err != nil {
 		t.Fatal(err)

@@ -19,13 +19,13 @@ import (
 // writePods writes a kubectl-style YAML list of pods of about size bytes.
 func writePods(tb testing.TB, path string, size int64) {
 	tb.Helper()
-	f, err := os.Create(path)
+	f, err := os.Create(path) //nolint:gosec // G304: a file the test itself wrote or ships
 	if err != nil {
 		tb.Fatal(err)
 	}
-	defer f.Close()
+	defer func() { _ = f.Close() }()
 	w := bufio.NewWriter(f)
-	fmt.Fprint(w, "apiVersion: v1\nitems:\n")
+	_, _ = fmt.Fprint(w, "apiVersion: v1\nitems:\n")
 	var n int64
 	for i := 0; n < size; i++ {
 		k, _ := fmt.Fprintf(w, `- apiVersion: v1
@@ -72,7 +72,7 @@ func writePods(tb testing.TB, path string, size int64) {
 `, i, i%1000)
 		n += int64(k)
 	}
-	fmt.Fprint(w, "kind: List\nmetadata:\n  resourceVersion: \"\"\n")
+	_, _ = fmt.Fprint(w, "kind: List\nmetadata:\n  resourceVersion: \"\"\n")
 	if err := w.Flush(); err != nil {
 		tb.Fatal(err)
 	}

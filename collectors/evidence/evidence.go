@@ -196,12 +196,12 @@ func (r *reader) malformed(file string, line int, msg string) {
 // every problem of the file is a gap.
 func (r *reader) file(ctx context.Context, root, path string) error {
 	name := relative(root, path)
-	f, err := os.Open(path)
+	f, err := os.Open(path) //nolint:gosec // G304: reading every file of the folder the user names is the collector's purpose
 	if err != nil {
 		r.gapFile(name, 0, "unreadable", "cannot be opened: "+errors.Unwrap(err).Error())
 		return nil
 	}
-	defer f.Close()
+	defer func() { _ = f.Close() }() // read only: closing cannot lose data
 	info, err := f.Stat()
 	switch {
 	case err != nil:
@@ -258,7 +258,7 @@ func isKubeJSON(text interface{ Peek(int) ([]byte, error) }) bool {
 
 // whole reads a JSON document in one piece, as YAML nodes that keep the
 // line of each part.
-func (r *reader) whole(name string, text io.Reader, fs *fileSink) error {
+func (r *reader) whole(_ string, text io.Reader, fs *fileSink) error {
 	b, err := io.ReadAll(io.LimitReader(text, maxWholeFile+1))
 	if err != nil {
 		return err

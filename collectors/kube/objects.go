@@ -179,7 +179,7 @@ func Lookup(s *snapshot.Snapshot, kind, ns, name string) any {
 }
 
 // Restore stores an object that Lookup returned.
-func Restore(s *snapshot.Snapshot, kind string, v any) {
+func Restore(s *snapshot.Snapshot, _ string, v any) {
 	k := &s.Kubernetes
 	switch o := v.(type) {
 	case snapshot.Namespace:

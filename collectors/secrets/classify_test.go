@@ -19,7 +19,7 @@ func TestClassify(t *testing.T) {
 	keyID := "AKIA" + "IOSFODNN7EXAMPLE"
 	secret := "wJalrXUtnFEMI/K7MDENG/" + "bPxRfiCYEXAMPLEKEY"
 	storageKey := base64.StdEncoding.EncodeToString([]byte(strings.Repeat("example-storage-key-bytes-", 3)[:64]))
-	gcpKey := `{"type": "service_account", "project_id": "my-project", "private_key_id": "0123456789abcdef0123456789abcdef01234567", "private_key": "-----BEGIN PRIVATE KEY-----\nexample\n-----END PRIVATE KEY-----\n", "client_email": "backup@my-project.iam.gserviceaccount.com"}`
+	gcpKey := `{"type": "service_account", "project_id": "my-project", "private_key_id": "0123456789abcdef0123456789abcdef01234567", "private_key": "-----BEGIN PRIVATE KEY-----\nexample\n-----END PRIVATE KEY-----\n", "client_email": "backup@my-project.iam.gserviceaccount.com"}` //nolint:gosec // G101: the provider's documented example, built at test time
 	cases := []struct {
 		name, key, value string
 		kind, fp         string

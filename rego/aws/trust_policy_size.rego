@@ -30,6 +30,7 @@ deny contains f if {
 	size := aws.analysis[arn].trustSize
 	size * 100 >= quota * 80
 	ns := aws.namespaces_via(arn, "irsa")
+
 	# One more subject: the quoted value and its comma.
 	per := count(sprintf("system:serviceaccount:%s:%s", [ns[0], "mxp-controller"])) + 3
 	f := {

@@ -50,16 +50,18 @@ near_rules := {
 # where each canonical key belongs.
 places(t) := array.concat(sa_places(t), workload_places(t))
 
-sa_places(t) := [{"resource": k8s.resource("ServiceAccount", sa), "where": "service account annotations", "map": sa.annotations, "belongs": sa_keys},
-{"resource": k8s.resource("ServiceAccount", sa), "where": "service account labels", "map": sa.labels, "belongs": set()}] if {
+sa_places(t) := [
+	{"resource": k8s.resource("ServiceAccount", sa), "where": "service account annotations", "map": sa.annotations, "belongs": sa_keys},
+	{"resource": k8s.resource("ServiceAccount", sa), "where": "service account labels", "map": sa.labels, "belongs": set()},
+] if {
 	sa := k8s.service_account(t)
 } else := []
 
 workload_places(t) := [
-{"resource": r, "where": "Deployment annotations", "map": d.annotations, "belongs": set()},
-{"resource": r, "where": "Deployment labels", "map": d.labels, "belongs": set()},
-{"resource": r, "where": "pod template annotations", "map": d.template.annotations, "belongs": set()},
-{"resource": r, "where": "pod template labels", "map": d.template.labels, "belongs": {k8s.azure_use_label}},
+	{"resource": r, "where": "Deployment annotations", "map": d.annotations, "belongs": set()},
+	{"resource": r, "where": "Deployment labels", "map": d.labels, "belongs": set()},
+	{"resource": r, "where": "pod template annotations", "map": d.template.annotations, "belongs": set()},
+	{"resource": r, "where": "pod template labels", "map": d.template.labels, "belongs": {k8s.azure_use_label}},
 ] if {
 	d := k8s.deployment(t)
 	r := k8s.resource("Deployment", d)

@@ -51,4 +51,3 @@ test_variable_named_once if {
 	f.resource.kind == "Deployment"
 	f.evidence.uses == ["container mxp-controller: env AWS_ACCESS_KEY_ID from Secret creds key id (aws-access-key)"]
 }
-

@@ -40,7 +40,7 @@ func TestAWSSpace(t *testing.T) {
 		c.namespace(ns, nil)
 		c.serviceAccount(ns, "mxp-controller", map[string]string{"eks.amazonaws.com/role-arn": roleARN})
 		c.deployment(ns, "mxp-controller", irsaEnv)
-		c.pod(ns, "mxp-controller", irsaEnv)
+		c.pod(ns, irsaEnv)
 	}
 	srv := awsapi.Start(t)
 	srv.Providers[srv.ProviderARN()] = []string{"sts.amazonaws.com"}

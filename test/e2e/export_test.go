@@ -66,7 +66,7 @@ func TestExportScript(t *testing.T) {
 	dir := t.TempDir()
 	bundle := filepath.Join(dir, "bundle")
 	kc := env.Kubeconfig(t, dir)
-	cmd := exec.Command("bash", filepath.Join("..", "..", "scripts", "export-evidence.sh"), bundle, "--kubeconfig", kc)
+	cmd := exec.CommandContext(t.Context(), "bash", filepath.Join("..", "..", "scripts", "export-evidence.sh"), bundle, "--kubeconfig", kc) //nolint:gosec // G204: runs the binary or script the test built or ships
 	cmd.Env = append(os.Environ(), "PATH="+filepath.Dir(kubectl)+":"+os.Getenv("PATH"))
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
@@ -83,7 +83,7 @@ func TestExportScript(t *testing.T) {
 	var names []string
 	for _, f := range files {
 		names = append(names, f.Name())
-		raw, err := os.ReadFile(filepath.Join(bundle, f.Name()))
+		raw, err := os.ReadFile(filepath.Join(bundle, f.Name())) //nolint:gosec // G304: a file the test itself wrote or ships
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -104,7 +104,7 @@ func TestExportScript(t *testing.T) {
 	}
 
 	// wiscan reads the bundle and still finds the credentials.
-	out, _ := exec.Command(buildCLI(t), "scan", "--evidence", bundle, "--skip-cloud", "-o", "json").Output()
+	out, _ := exec.CommandContext(t.Context(), buildCLI(t), "scan", "--evidence", bundle, "--skip-cloud", "-o", "json").Output() //nolint:gosec // G204: runs the binary or script the test built or ships
 	for _, w := range []string{`"WI-K8S-010"`, `Secret canary holds static cloud credentials`, `aws-access-key ` + keyID[:4] + `…` + keyID[len(keyID)-4:], `Secret backup-creds holds static cloud credentials`} {
 		if !bytes.Contains(out, []byte(w)) {
 			t.Errorf("the scan of the bundle does not say %s", w)

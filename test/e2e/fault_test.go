@@ -39,7 +39,7 @@ func status(code int, reason string) func(http.ResponseWriter, *http.Request, ht
 	return func(w http.ResponseWriter, _ *http.Request, _ http.Handler) {
 		w.Header().Set("Content-Type", "application/json")
 		w.WriteHeader(code)
-		fmt.Fprintf(w, `{"kind":"Status","apiVersion":"v1","status":"Failure","message":"injected","reason":%q,"code":%d}`, reason, code)
+		_, _ = fmt.Fprintf(w, `{"kind":"Status","apiVersion":"v1","status":"Failure","message":"injected","reason":%q,"code":%d}`, reason, code)
 	}
 }
 
@@ -59,11 +59,11 @@ var faults = []fault{
 	{"html error page", "server-error", func(w http.ResponseWriter, _ *http.Request, _ http.Handler) {
 		w.Header().Set("Content-Type", "text/html")
 		w.WriteHeader(http.StatusBadGateway)
-		fmt.Fprint(w, "<html><body>502 Bad Gateway</body></html>")
+		_, _ = fmt.Fprint(w, "<html><body>502 Bad Gateway</body></html>")
 	}},
 	{"malformed", "malformed", func(w http.ResponseWriter, _ *http.Request, _ http.Handler) {
 		w.Header().Set("Content-Type", "application/json")
-		fmt.Fprint(w, `{"kind":"List","apiVersion":"v1","items":[{"metadata":{"name":`)
+		_, _ = fmt.Fprint(w, `{"kind":"List","apiVersion":"v1","items":[{"metadata":{"name":`)
 	}},
 	{"truncated", "malformed", func(w http.ResponseWriter, r *http.Request, upstream http.Handler) {
 		body := recorded(r, upstream).Body.Bytes()
@@ -77,7 +77,7 @@ var faults = []fault{
 	}},
 	{"endless", "too-large", func(w http.ResponseWriter, r *http.Request, _ http.Handler) {
 		w.Header().Set("Content-Type", "application/json")
-		fmt.Fprint(w, `{"kind":"List","apiVersion":"v1","items":[`)
+		_, _ = fmt.Fprint(w, `{"kind":"List","apiVersion":"v1","items":[`)
 		chunk := []byte(strings.Repeat(`{"metadata":{"name":"x"}},`, 4096))
 		for r.Context().Err() == nil {
 			if _, err := w.Write(chunk); err != nil {
@@ -396,7 +396,7 @@ func TestFaultExitCodes(t *testing.T) {
 				t.Fatal(err)
 			}
 			var out bytes.Buffer
-			cmd := exec.Command(bin, "scan", "--kubeconfig", kc, "--skip-cloud", "--timeout", "2s", "--format", "json")
+			cmd := exec.CommandContext(t.Context(), bin, "scan", "--kubeconfig", kc, "--skip-cloud", "--timeout", "2s", "--format", "json") //nolint:gosec // G204: runs the binary or script the test built or ships
 			cmd.Stdout, cmd.Stderr = &out, &out
 			err := cmd.Run()
 			code := 0

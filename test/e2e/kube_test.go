@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -158,12 +159,12 @@ func scanCLI(t *testing.T, env *harness.Env, environ []string, args ...string) r
 	t.Helper()
 	bin := buildCLI(t)
 	kc := env.Kubeconfig(t, t.TempDir())
-	cmd := exec.Command(bin, append([]string{"scan", "--kubeconfig", kc, "--format", "json"}, args...)...)
+	cmd := exec.CommandContext(t.Context(), bin, append([]string{"scan", "--kubeconfig", kc, "--format", "json"}, args...)...) //nolint:gosec // G204: runs the binary or script the test built or ships
 	cmd.Env = append(os.Environ(), environ...)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	err := cmd.Run()
-	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 1 {
+	if ee := (*exec.ExitError)(nil); !errors.As(err, &ee) || ee.ExitCode() != 1 {
 		t.Fatalf("exit %v, want 1; stderr: %s", err, stderr.String())
 	}
 	var r report.Report
@@ -176,7 +177,7 @@ func scanCLI(t *testing.T, env *harness.Env, environ []string, args ...string) r
 func buildCLI(t *testing.T) string {
 	t.Helper()
 	bin := filepath.Join(t.TempDir(), "wiscan")
-	cmd := exec.Command("go", "build", "-o", bin, "github.com/wiscan/wiscan/cmd/wiscan")
+	cmd := exec.CommandContext(t.Context(), "go", "build", "-o", bin, "github.com/wiscan/wiscan/cmd/wiscan") //nolint:gosec // G204: runs the binary or script the test built or ships
 	cmd.Stderr = os.Stderr
 	if err := cmd.Run(); err != nil {
 		t.Fatalf("build wiscan: %v", err)

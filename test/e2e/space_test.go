@@ -106,9 +106,9 @@ func (c *cluster) deployment(ns, sa string, env []corev1.EnvVar) {
 	c.must(err)
 }
 
-// pod creates a pod as the Deployment's ReplicaSet would (no controllers
+// pod creates an mxp-controller pod as the Deployment's ReplicaSet would (no controllers
 // run in the test server).
-func (c *cluster) pod(ns, sa string, env []corev1.EnvVar) {
+func (c *cluster) pod(ns string, env []corev1.EnvVar) {
 	isController := true
 	p := &corev1.Pod{
 		ObjectMeta: metav1.ObjectMeta{
@@ -116,7 +116,7 @@ func (c *cluster) pod(ns, sa string, env []corev1.EnvVar) {
 			Labels:          map[string]string{"app": "mxp-controller", "pod-template-hash": "7d9f8b6c5d"},
 			OwnerReferences: []metav1.OwnerReference{{APIVersion: "apps/v1", Kind: "ReplicaSet", Name: "mxp-controller-7d9f8b6c5d", UID: "6f1c2d3e-4a5b-4c6d-8e7f-9a0b1c2d3e4f", Controller: &isController}},
 		},
-		Spec: podSpec(sa, env),
+		Spec: podSpec("mxp-controller", env),
 	}
 	_, err := c.cs.CoreV1().Pods(ns).Create(context.Background(), p, metav1.CreateOptions{})
 	c.must(err)
@@ -169,11 +169,11 @@ func buildSpace(c *cluster) {
 
 	c.serviceAccount(ns0, "mxp-controller", map[string]string{"eks.amazonaws.com/role-arn": roleARN})
 	c.deployment(ns0, "mxp-controller", nil)
-	c.pod(ns0, "mxp-controller", irsaEnv)
+	c.pod(ns0, irsaEnv)
 
 	c.serviceAccount(ns1, "mxp-controller", map[string]string{"eks.amazon.aws/role-arn": roleARN})
 	c.deployment(ns1, "mxp-controller", nil)
-	c.pod(ns1, "mxp-controller", nil)
+	c.pod(ns1, nil)
 
 	c.serviceAccount(ns2, "default", nil)
 	c.deployment(ns2, "default", nil)
@@ -182,12 +182,12 @@ func buildSpace(c *cluster) {
 	c.serviceAccount(ns3, "mxp-controller", map[string]string{"eks.amazonaws.com/role-arn": roleARN})
 	c.secret(ns3, "backup-creds", map[string]string{"aws_access_key_id": exampleKeyID, "aws_secret_access_key": exampleSecret})
 	c.deployment(ns3, "mxp-controller", keyEnv)
-	c.pod(ns3, "mxp-controller", append(keyEnv, irsaEnv...))
+	c.pod(ns3, append(keyEnv, irsaEnv...))
 }
 
 // restrictedUser may list namespaces cluster-wide and the workload kinds in
 // the given namespaces only; it may not read the Spaces objects.
-func (c *cluster) restrictedUser(env *harness.Env, name string, namespaces ...string) {
+func (c *cluster) restrictedUser(_ *harness.Env, name string, namespaces ...string) {
 	ctx := context.Background()
 	_, err := c.cs.RbacV1().ClusterRoles().Create(ctx, &rbacv1.ClusterRole{
 		ObjectMeta: metav1.ObjectMeta{Name: name + "-namespaces"},

@@ -4,7 +4,6 @@ package harness
 
 import (
 	"os"
-	"os/exec"
 	"path/filepath"
 	"runtime"
 	"strings"
@@ -41,9 +40,11 @@ func Assets() string {
 			assetsDir = d
 			return
 		}
-		out, err := exec.Command("bash", "-c", `cd "$1" && ls -d .cache/harness/k8s-*/ 2>/dev/null | grep -v '\.tmp/$' | tail -n1`, "_", repoRoot()).Output()
-		if err == nil && strings.TrimSpace(string(out)) != "" {
-			assetsDir = filepath.Join(repoRoot(), strings.TrimSpace(string(out)))
+		dirs, _ := filepath.Glob(filepath.Join(repoRoot(), ".cache", "harness", "k8s-*"))
+		for _, d := range dirs {
+			if !strings.HasSuffix(d, ".tmp") {
+				assetsDir = d
+			}
 		}
 	})
 	for _, bin := range []string{"kube-apiserver", "etcd"} {

@@ -5,10 +5,12 @@ package hostile
 
 import (
 	"bytes"
+	"context"
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/binary"
 	"encoding/hex"
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -29,7 +31,7 @@ func TestMain(m *testing.M) {
 		panic(err)
 	}
 	bin = filepath.Join(dir, "wiscan")
-	if out, err := exec.Command("go", "build", "-o", bin, "../../cmd/wiscan").CombinedOutput(); err != nil {
+	if out, err := exec.CommandContext(context.Background(), "go", "build", "-o", bin, "../../cmd/wiscan").CombinedOutput(); err != nil { //nolint:gosec // G204: runs the binary or script the test built or ships
 		panic(string(out))
 	}
 	code := m.Run()
@@ -85,7 +87,7 @@ type expect struct {
 
 func readCase(t *testing.T, dir string) expect {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join(dir, "case.txt"))
+	b, err := os.ReadFile(filepath.Join(dir, "case.txt")) //nolint:gosec // G304: a file the test itself wrote or ships
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -116,7 +118,7 @@ func materialise(t *testing.T, src string, r *strings.Replacer, e expect) string
 			return err
 		}
 		rel, _ := filepath.Rel(src, p)
-		b, err := os.ReadFile(p)
+		b, err := os.ReadFile(p) //nolint:gosec // G304: a file the test itself wrote or ships
 		if err != nil {
 			return err
 		}
@@ -125,10 +127,10 @@ func materialise(t *testing.T, src string, r *strings.Replacer, e expect) string
 			body = toUTF16(body)
 		}
 		out := filepath.Join(dst, r.Replace(rel))
-		if err := os.MkdirAll(filepath.Dir(out), 0o755); err != nil {
+		if err := os.MkdirAll(filepath.Dir(out), 0o750); err != nil {
 			return err
 		}
-		return os.WriteFile(out, []byte(body), 0o600)
+		return os.WriteFile(out, []byte(body), 0o600) //nolint:gosec // G703: a path under the test's temporary folder
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -147,11 +149,11 @@ func toUTF16(s string) string {
 func run(t *testing.T, args ...string) (int, string) {
 	t.Helper()
 	var out bytes.Buffer
-	cmd := exec.Command(bin, args...)
+	cmd := exec.CommandContext(t.Context(), bin, args...) //nolint:gosec // G204: runs the binary or script the test built or ships
 	cmd.Stdout, cmd.Stderr = &out, &out
 	err := cmd.Run()
 	code := 0
-	if ee, ok := err.(*exec.ExitError); ok {
+	if ee := (*exec.ExitError)(nil); errors.As(err, &ee) {
 		code = ee.ExitCode()
 	} else if err != nil {
 		t.Fatal(err)
@@ -180,7 +182,7 @@ func TestHostileInput(t *testing.T) {
 				if got := itoa(code); got != e.exit {
 					t.Errorf("scan exit %s, want %s; output:\n%s", got, e.exit, text)
 				}
-				b, _ := os.ReadFile(report)
+				b, _ := os.ReadFile(report) //nolint:gosec // G304: a file the test itself wrote or ships
 				seen.Write(b)
 			}
 			code, text := run(t, "collect", "--evidence", dir, "--log-level", "debug", "-o", snap)
@@ -188,7 +190,7 @@ func TestHostileInput(t *testing.T) {
 				t.Errorf("collect exit %d: %s", code, text)
 			}
 			seen.WriteString(text)
-			b, _ := os.ReadFile(snap)
+			b, _ := os.ReadFile(snap) //nolint:gosec // G304: a file the test itself wrote or ships
 			seen.Write(b)
 			if err := snapshot.Validate(b); err != nil {
 				t.Errorf("the snapshot breaks its schema: %v", err)

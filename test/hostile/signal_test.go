@@ -1,6 +1,7 @@
 package hostile
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -18,7 +19,7 @@ import (
 func interrupt(t *testing.T, after time.Duration, args ...string) (int, time.Duration, string) {
 	t.Helper()
 	var out strings.Builder
-	cmd := exec.Command(bin, args...)
+	cmd := exec.CommandContext(t.Context(), bin, args...) //nolint:gosec // G204: runs the binary or script the test built or ships
 	cmd.Stdout, cmd.Stderr = &out, &out
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -34,7 +35,7 @@ func interrupt(t *testing.T, after time.Duration, args ...string) (int, time.Dur
 	case err := <-done:
 		took := time.Since(sent)
 		code := 0
-		if ee, ok := err.(*exec.ExitError); ok {
+		if ee := (*exec.ExitError)(nil); errors.As(err, &ee) {
 			code = ee.ExitCode()
 		}
 		return code, took, out.String()
@@ -51,7 +52,7 @@ func TestSignalDuringHangingList(t *testing.T) {
 	hang := make(chan struct{})
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == "/version" {
-			fmt.Fprint(w, `{"major": "1", "minor": "37", "gitVersion": "v1.37.2"}`)
+			_, _ = fmt.Fprint(w, `{"major": "1", "minor": "37", "gitVersion": "v1.37.2"}`)
 			return
 		}
 		select {
@@ -107,14 +108,15 @@ func TestEvalTimeoutNamesThePolicy(t *testing.T) {
 	src := string(b)
 	start := strings.Index(src, "# METADATA\n# title: Runaway")
 	end := strings.Index(src[start:], "}\n`") + start + 2
-	if err := os.WriteFile(filepath.Join(dir, "runaway.rego"), []byte(src[start:end]), 0o600); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, "runaway.rego"), []byte(src[start:end]), 0o600); err != nil { //nolint:gosec // G703: a path under the test's temporary folder
 		t.Fatal(err)
 	}
 	var out strings.Builder
-	cmd := exec.Command(bin, "scan", "--evidence", "../../testdata/evidence/broken-space", "--policy", dir, "--eval-timeout", "2s")
+	cmd := exec.CommandContext(t.Context(), bin, "scan", "--evidence", "../../testdata/evidence/broken-space", "--policy", dir, "--eval-timeout", "2s") //nolint:gosec // G204: runs the binary or script the test built or ships
 	cmd.Stdout, cmd.Stderr = &out, &out
 	err := cmd.Run()
-	ee, ok := err.(*exec.ExitError)
+	var ee *exec.ExitError
+	ok := errors.As(err, &ee)
 	if !ok || ee.ExitCode() != 3 || !strings.Contains(out.String(), "WI-TEST-001") || !strings.Contains(out.String(), "time limit") {
 		t.Errorf("exit %v, want 3 naming WI-TEST-001 and the time limit; output:\n%s", err, out.String())
 	}
