@@ -5,10 +5,12 @@ import (
 	"context"
 	"encoding/json"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"runtime/debug"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -16,6 +18,30 @@ import (
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/golden")
+
+// goldenRead records the golden files the tests compared.
+var goldenRead sync.Map
+
+// TestMain fails a full run that left a golden file unread: a golden file
+// no test compares is a defect of the suite.
+func TestMain(m *testing.M) {
+	flag.Parse()
+	code := m.Run()
+	if code == 0 && flag.Lookup("test.run").Value.String() == "" && !*update {
+		entries, err := os.ReadDir(filepath.Join("..", "..", "testdata", "golden"))
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		for _, e := range entries {
+			if _, ok := goldenRead.Load(e.Name()); !ok {
+				fmt.Fprintf(os.Stderr, "testdata/golden/%s: no test compares it\n", e.Name())
+				code = 1
+			}
+		}
+	}
+	os.Exit(code)
+}
 
 const bundle = "../../testdata/evidence/broken-space"
 
@@ -35,6 +61,7 @@ func wiscan(t *testing.T, args ...string) (code int, stdout, stderr string) {
 // golden compares got with testdata/golden/name, or rewrites it with -update.
 func golden(t *testing.T, name, got string) {
 	t.Helper()
+	goldenRead.Store(name, true)
 	// A message rendered with the wrong verb (%!d(float64=...)) is a bug
 	// whatever the golden file says.
 	if i := strings.Index(got, "%!"); i >= 0 {
