@@ -39,10 +39,23 @@ GOLANGCI := .cache/tools/golangci-lint-$(GOLANGCI_VERSION)/golangci-lint
 $(GOLANGCI):
 	GOBIN=$(CURDIR)/$(dir $(GOLANGCI)) $(GO) install github.com/golangci/golangci-lint/v2/cmd/golangci-lint@$(GOLANGCI_VERSION)
 
+# gremlins, the Go mutation tester, built from its module the same way.
+GREMLINS_VERSION := v0.6.0
+GREMLINS := .cache/tools/gremlins-$(GREMLINS_VERSION)/gremlins
+
+$(GREMLINS):
+	GOBIN=$(CURDIR)/$(dir $(GREMLINS)) $(GO) install github.com/go-gremlins/gremlins/cmd/gremlins@$(GREMLINS_VERSION)
+
+MUTATE_PACKAGES := ./iampolicy ./profiles ./collectors/secrets ./collectors/evidence ./collectors/kube ./collectors/aws ./engine ./report
+
+mutate: $(GREMLINS) ## Mutation testing: gremlins over the Go packages, and every Rego control mutated against its tests (slow; not part of make test)
+	@for p in $(MUTATE_PACKAGES); do echo "== $$p"; $(GREMLINS) unleash --workers 2 -S l $$p | grep -E 'LIVED|efficacy|coverage'; done
+	$(GO) test -count=1 -run TestRegoMutation -v -timeout 60m ./engine/ -args -mutate-rego | grep -E 'killed|survived'
+
 lint: $(GOLANGCI) ## gofmt, go vet, golangci-lint (.golangci.yml), and OPA's strict and format checks of rego/
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || (gofmt -l $$(git ls-files '*.go'); exit 1)
 	$(GO) vet ./...
 	$(GOLANGCI) run ./...
 	$(GO) test -count=1 -run 'TestRegoStrictAndFormatted|TestBuiltinPoliciesCompileStrict' ./engine/
 
-.PHONY: help build demo harness test bench fuzz lint
+.PHONY: help build demo harness test bench fuzz lint mutate

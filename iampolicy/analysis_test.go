@@ -3,8 +3,10 @@ package iampolicy
 import (
 	"fmt"
 	"reflect"
+	"regexp"
 	"strings"
 	"testing"
+	"time"
 )
 
 const (
@@ -183,5 +185,55 @@ func TestAWSManagedPolicyIsExcess(t *testing.T) {
 	r := Access(in)
 	if len(r.Missing) != 0 || len(r.Excess) != 1 || !strings.Contains(r.Excess[0].Policy, "list of AWS managed policies") {
 		t.Fatalf("got %+v", r)
+	}
+}
+
+// Findings say what AWS would do, with the statement and, for a time
+// condition, that it was judged at scan time.
+func TestExplanations(t *testing.T) {
+	now := time.Date(2026, 11, 29, 12, 0, 0, 0, time.UTC)
+	role := "arn:aws:iam::111122223333:role/backup"
+	p := mustParse(t, `{"Statement":[{"Effect":"Allow","Action":["s3:GetObject","s3:PutObject","s3:DeleteObject","s3:ListBucket"],"Resource":["arn:aws:s3:::backups","arn:aws:s3:::backups/*"]},
+		{"Sid":"Expiry","Effect":"Deny","Action":"s3:PutObject","Resource":"*","Condition":{"DateGreaterThan":{"aws:CurrentTime":"2026-01-01T00:00:00Z"}}}]}`)
+	r := Access(AccessInput{Partition: "aws", Bucket: "backups", RoleARN: role, Identity: []Named{{Kind: "inline", Name: "p", Policy: p}}, Env: Environment{Now: now}})
+	if len(r.Missing) != 1 || !strings.Contains(r.Missing[0].Reason, `explicit deny in inline policy p statement "Expiry" blocks s3:PutObject`) ||
+		!strings.Contains(r.Missing[0].Reason, "judged at scan time, 2026-11-29T12:00:00Z") {
+		t.Errorf("missing %+v", r.Missing)
+	}
+	// A grant in the bucket policy is named as such; a long list is cut.
+	bucket := mustParse(t, `{"Statement":[{"Effect":"Allow","Principal":{"AWS":"`+role+`"},"Action":"s3:Put*","Resource":"arn:aws:s3:::backups"}]}`)
+	r = Access(AccessInput{Partition: "aws", Bucket: "backups", RoleARN: role, BucketPolicy: bucket, Env: Environment{Now: now},
+		Identity: []Named{{Kind: "inline", Name: "p", Policy: mustParse(t, documented)}}})
+	if len(r.Excess) != 1 || r.Excess[0].Policy != "bucket policy backups" || !regexp.MustCompile(`and \d+ more actions$`).MatchString(r.Excess[0].Detail) {
+		t.Errorf("excess %+v", r.Excess)
+	}
+}
+
+// An undecided result names the policy and statement that leave it open.
+func TestUndecidedNamesThePolicy(t *testing.T) {
+	allow := Named{Kind: "inline", Name: "p", Policy: mustParse(t, `{"Statement":[{"Effect":"Allow","Action":"s3:PutObject","Resource":"*"}]}`)}
+	boundary := Named{Kind: "boundary", Name: "b", Policy: mustParse(t, `{"Statement":[{"Sid":"Net","Effect":"Allow","Action":"s3:*","Resource":"*","Condition":{"IpAddress":{"aws:SourceIp":"10.0.0.0/8"}}}]}`)}
+	rs, err := PolicySet{Identity: []Named{allow}, Boundary: &boundary}.Decide(Environment{}.S3("arn:aws:iam::111122223333:role/r", "s3:PutObject", "arn:aws:s3:::b/k"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rs.Decision() != Indeterminate || !strings.HasPrefix(rs.Undecided, `boundary policy b statement "Net": the request's aws:SourceIp is not known`) {
+		t.Errorf("%s: %q", rs.Decision(), rs.Undecided)
+	}
+	bucket := Named{Kind: "bucket", Name: "b", Policy: mustParse(t, `{"Statement":[{"Sid":"Vpce","Effect":"Deny","Principal":"*","Action":"s3:*","Resource":"*","Condition":{"StringNotEquals":{"aws:SourceVpce":"vpce-1"}}}]}`)}
+	rs, err = PolicySet{Identity: []Named{allow}, Resource: &bucket, Caller: &RequestPrincipal{Type: "AWS", ID: "arn:aws:iam::111122223333:role/r"}}.Decide(Environment{}.S3("arn:aws:iam::111122223333:role/r", "s3:PutObject", "arn:aws:s3:::b/k"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(rs.Undecided, `bucket policy b statement "Vpce"`) {
+		t.Errorf("%q", rs.Undecided)
+	}
+}
+
+// A key present with no values is absent; Null with no value is false.
+func TestEmptyContextValues(t *testing.T) {
+	p := mustParse(t, `{"Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"*","Condition":{"Null":{"s3:x":"true"}}}]}`)
+	if d := p.Evaluate(Request{Action: "s3:GetObject", Resource: "arn:aws:s3:::b/k", Context: map[string][]string{"s3:x": {}}}).Decision; d != Allowed {
+		t.Errorf("a key with no values: %s, want allow (it is absent)", d)
 	}
 }

@@ -164,3 +164,16 @@ func TestWitnessIsReadable(t *testing.T) {
 		t.Errorf("witness %q", w)
 	}
 }
+
+// The witness of a region is its shortest member over every cube, the
+// first in the readable order among members as short.
+func TestWitnessIsShortestOverCubes(t *testing.T) {
+	r := Union(Of(NewGlob("aaaa*", false)), Of(NewGlob("b?", false)))
+	if w, ok, _ := r.Witness(); !ok || w != "bx" {
+		t.Errorf("witness %q, want bx", w)
+	}
+	r = Union(Of(NewGlob("zz", false)), Of(NewGlob("ab", false)))
+	if w, _, _ := r.Witness(); w != "ab" {
+		t.Errorf("witness %q, want ab", w)
+	}
+}
