@@ -128,7 +128,7 @@ func passes(ctx context.Context, modules map[string]*ast.Module, pkg string) boo
 		SetCompiler(ast.NewCompiler().WithCapabilities(Capabilities())).
 		SetModules(modules).
 		AddCustomBuiltins(regoTestBuiltins()).
-		Filter("^" + regexp.QuoteMeta(pkg) + `\.`).
+		Filter("^"+regexp.QuoteMeta(pkg)+`\.`).
 		RunTests(ctx, nil)
 	if err != nil {
 		return false
