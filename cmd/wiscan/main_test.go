@@ -139,6 +139,23 @@ func TestCollectThenEval(t *testing.T) {
 // cannot complete exits 3.
 func TestExitCodes(t *testing.T) {
 	dir := t.TempDir()
+	badPolicy := filepath.Join(dir, "badpolicy")
+	brokenResult := filepath.Join(dir, "brokenresult")
+	for d, src := range map[string]string{
+		badPolicy:    "package wiscan.user.bad\n\ndeny contains f if {\n",
+		brokenResult: "# METADATA\n# title: Broken result\n# description: A policy whose result breaks the contract.\n# custom:\n#   id: USER-001\n#   severity: low\n#   remediation: None.\npackage wiscan.user.broken\n\ndeny contains \"a string, not an object\" if true\n",
+	} {
+		if err := os.MkdirAll(d, 0o750); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(d, "p.rego"), []byte(src), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	badProfile := filepath.Join(dir, "bad-profile.yaml")
+	if err := os.WriteFile(badProfile, []byte("kind: Profile\nname: [not, a, name]\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	typo := filepath.Join(dir, "typo.yaml")
 	if err := os.WriteFile(typo, []byte("apiVersion: wiscan.io/v1alpha1\nkind: Profile\nname: typo\nnamespaces:\n  names: [mxp-706c49fa-5bb8-4a7e-9f41-2fc38ef4b065-sytsem]\nserviceAccount: mxp-controller\nworkload:\n  kind: Deployment\n  name: mxp-controller\n"), 0o600); err != nil {
 		t.Fatal(err)
@@ -186,6 +203,9 @@ current-context: c
 		{"empty evidence folder matches nothing", []string{"scan", "--evidence", t.TempDir(), "--fail-on", "critical"}, exitIncomplete, "profile spaces-backup matched no namespace"},
 		{"a typo in a profile's names", []string{"scan", "--evidence", k8sOnly, "--profile-file", typo}, exitIncomplete, "profile typo matched no namespace"},
 		{"a profile may match nothing when allowed", []string{"scan", "--evidence", k8sOnly, "--profile-file", typo, "--allow-empty", "--fail-on-unknown=false"}, exitOK, ""},
+		{"a policy that does not compile", []string{"scan", "--evidence", k8sOnly, "--policy", badPolicy}, exitUsage, "p.rego"},
+		{"a profile file that is not a profile", []string{"scan", "--evidence", k8sOnly, "--profile-file", badProfile}, exitUsage, "profile"},
+		{"an evaluation that fails", []string{"scan", "--evidence", k8sOnly, "--policy", brokenResult}, exitIncomplete, "USER-001"},
 		{"-o is --format", []string{"scan", "--evidence", k8sOnly, "-o", "xml"}, exitUsage, "--output \"xml\": want one of table, json"},
 		{"collect -o json=FILE", []string{"collect", "--evidence", k8sOnly, "-o", "json=" + filepath.Join(dir, "snap.json")}, exitOK, ""},
 		{"collect -o with another format", []string{"collect", "--evidence", k8sOnly, "-o", "table=x"}, exitUsage, "a snapshot is json"},

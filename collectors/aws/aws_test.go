@@ -286,3 +286,40 @@ func TestNoIdentity(t *testing.T) {
 		t.Error("no gaps recorded")
 	}
 }
+
+// Every AWS call the collector makes, when refused, ends as a gap of the
+// kind it reads, never as silently missing data.
+func TestEveryDeniedCallIsAGap(t *testing.T) {
+	kinds := map[string]string{
+		"DescribeCluster":                KindCluster,
+		"ListOpenIDConnectProviders":     KindProvider,
+		"GetOpenIDConnectProvider":       KindProvider,
+		"GetRole":                        KindRole,
+		"ListRolePolicies":               KindRole,
+		"GetRolePolicy":                  KindRole,
+		"ListAttachedRolePolicies":       KindRole,
+		"GetPolicy":                      KindRole,
+		"GetPolicyVersion":               KindRole,
+		"ListPodIdentityAssociations":    KindAssociation,
+		"DescribePodIdentityAssociation": KindAssociation,
+		"GetBucketPolicy":                KindBucket,
+	}
+	for op, kind := range kinds {
+		t.Run(op, func(t *testing.T) {
+			srv := server(t)
+			// An association, so that describing one is called too.
+			srv.Assocs = []awsapi.Association{{ID: "a-0123456789abcdef0", Namespace: namespace(0), ServiceAccount: "mxp-controller", RoleARN: srv.RoleARN("backup-restore-role")}}
+			srv.Deny[op] = true
+			s := collect(t, spaceSnapshot(1, srv.RoleARN("backup-restore-role")))
+			if srv.Calls()[op] == 0 {
+				t.Fatalf("%s was not called", op)
+			}
+			for _, e := range s.Errors {
+				if e.Kind == kind && e.Reason == "forbidden" {
+					return
+				}
+			}
+			t.Errorf("no forbidden %s gap: %+v", kind, s.Errors)
+		})
+	}
+}
