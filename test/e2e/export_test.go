@@ -103,6 +103,23 @@ func TestExportScript(t *testing.T) {
 		t.Errorf("bundle holds %s, want %s", got, want)
 	}
 
+	// The live collector keeps none either: env literals, Secret data and
+	// the last-applied annotation are reduced to fingerprints.
+	snap, err := exec.CommandContext(t.Context(), buildCLI(t), "collect", "--kubeconfig", kc, "--skip-cloud", "-o", "json").Output() //nolint:gosec // G204: runs the binary the test built
+	if err != nil {
+		t.Fatalf("collect: %v", err)
+	}
+	for _, cn := range canaries {
+		for _, form := range []string{cn, base64.StdEncoding.EncodeToString([]byte(cn))} {
+			if bytes.Contains(snap, []byte(form)) {
+				t.Error("the live snapshot holds a canary")
+			}
+		}
+	}
+	if !bytes.Contains(snap, []byte(`"name": "UPLOAD_TOKEN"`)) {
+		t.Error("the live snapshot lost the env variable itself")
+	}
+
 	// wiscan reads the bundle and still finds the credentials.
 	out, _ := exec.CommandContext(t.Context(), buildCLI(t), "scan", "--evidence", bundle, "--skip-cloud", "-o", "json").Output() //nolint:gosec // G204: runs the binary or script the test built or ships
 	for _, w := range []string{`"WI-K8S-010"`, `Secret canary holds static cloud credentials`, `aws-access-key ` + keyID[:4] + `…` + keyID[len(keyID)-4:], `Secret backup-creds holds static cloud credentials`} {
