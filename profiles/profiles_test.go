@@ -57,3 +57,41 @@ func TestTarget(t *testing.T) {
 		t.Errorf("targets %v", got)
 	}
 }
+
+// Every part of a namespace match that is set must hold: names, pattern
+// and selector, alone and together; a label the namespace lacks never
+// matches a selector that asks for it.
+func TestMatcherCombinations(t *testing.T) {
+	ns := func(name string, labels map[string]string) snapshot.Namespace {
+		return snapshot.Namespace{Name: name, Labels: labels}
+	}
+	cp := ns("mxp-1a2b-system", map[string]string{"tier": "cp"})
+	bare := ns("mxp-3c4d-system", nil)
+	other := ns("team-a", map[string]string{"tier": "cp"})
+	cases := []struct {
+		name  string
+		match snapshot.NamespaceMatch
+		want  map[string]bool
+	}{
+		{"names only", snapshot.NamespaceMatch{Names: []string{"team-a"}}, map[string]bool{"team-a": true}},
+		{"pattern only", snapshot.NamespaceMatch{Pattern: `^mxp-[0-9a-f]+-system$`}, map[string]bool{"mxp-1a2b-system": true, "mxp-3c4d-system": true}},
+		{"selector only", snapshot.NamespaceMatch{Selector: "tier=cp"}, map[string]bool{"mxp-1a2b-system": true, "team-a": true}},
+		{"a missing label never matches", snapshot.NamespaceMatch{Selector: "tier"}, map[string]bool{"mxp-1a2b-system": true, "team-a": true}},
+		{"names and pattern", snapshot.NamespaceMatch{Names: []string{"team-a", "mxp-1a2b-system"}, Pattern: `^mxp-`}, map[string]bool{"mxp-1a2b-system": true}},
+		{"names and selector", snapshot.NamespaceMatch{Names: []string{"mxp-3c4d-system", "team-a"}, Selector: "tier=cp"}, map[string]bool{"team-a": true}},
+		{"pattern and selector", snapshot.NamespaceMatch{Pattern: `^mxp-`, Selector: "tier=cp"}, map[string]bool{"mxp-1a2b-system": true}},
+		{"all three", snapshot.NamespaceMatch{Names: []string{"mxp-1a2b-system", "mxp-3c4d-system"}, Pattern: `^mxp-`, Selector: "tier=cp"}, map[string]bool{"mxp-1a2b-system": true}},
+		{"a negated selector excludes the label only", snapshot.NamespaceMatch{Selector: "tier!=cp"}, map[string]bool{"mxp-3c4d-system": true}},
+	}
+	for _, c := range cases {
+		m, err := NewMatcher(c.match)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, n := range []snapshot.Namespace{cp, bare, other} {
+			if got := m.Match(n); got != c.want[n.Name] {
+				t.Errorf("%s: %s matched %v, want %v", c.name, n.Name, got, c.want[n.Name])
+			}
+		}
+	}
+}
