@@ -5,7 +5,7 @@ import data.wiscan.lib.fixtures as fx
 
 failures contains {"case": name, "got": got, "want": c.want} if {
 	some name, c in cases
-	got := fx.outcome(control.deny, control.unknown) with input as c.input
+	got := fx.results(control.deny, control.unknown) with input as c.input
 	got != c.want
 }
 
@@ -13,15 +13,15 @@ test_cases if count(failures) == 0
 
 cases := {
 	# A separate deny pins the audience as well as a condition does.
-	"audience pinned by a deny": {"input": fx.space_aws({"trust": {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Federated": fx.provider_arn}, "Action": "sts:AssumeRoleWithWebIdentity", "Condition": {"StringEquals": {fx.sub_key: fx.subject}}}, {"Effect": "Deny", "Principal": "*", "Action": "sts:AssumeRoleWithWebIdentity", "Condition": {"StringNotEquals": {fx.aud_key: "sts.amazonaws.com"}}}]}}), "want": {"deny": 0, "unknown": 0}},
-	"service account unreadable": {"input": fx.space_aws({"serviceAccounts": {}, "errors": [fx.sa_gap]}), "want": {"deny": 0, "unknown": 1}},
-	"documented setup passes": {"input": fx.space_aws({}), "want": {"deny": 0, "unknown": 0}},
-	"missing aud": {"input": fx.space_aws({"trust": fx.statement({"Effect": "Allow", "Principal": {"Federated": fx.provider_arn}, "Action": "sts:AssumeRoleWithWebIdentity", "Condition": {"StringEquals": {fx.sub_key: fx.subject}}})}), "want": {"deny": 1, "unknown": 0}},
-	"aud of another client": {"input": fx.space_aws({"trust": fx.statement({"Effect": "Allow", "Principal": {"Federated": fx.provider_arn}, "Action": "sts:AssumeRoleWithWebIdentity", "Condition": {"StringEquals": {fx.aud_key: "other", fx.sub_key: fx.subject}}})}), "want": {"deny": 1, "unknown": 0}},
-	"aud any": {"input": fx.space_aws({"trust": fx.statement({"Effect": "Allow", "Principal": {"Federated": fx.provider_arn}, "Action": "sts:AssumeRoleWithWebIdentity", "Condition": {"StringLike": {fx.aud_key: "*", fx.sub_key: fx.subject}}})}), "want": {"deny": 1, "unknown": 0}},
+	"audience pinned by a deny": {"input": fx.space_aws({"trust": {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Federated": fx.provider_arn}, "Action": "sts:AssumeRoleWithWebIdentity", "Condition": {"StringEquals": {fx.sub_key: fx.subject}}}, {"Effect": "Deny", "Principal": "*", "Action": "sts:AssumeRoleWithWebIdentity", "Condition": {"StringNotEquals": {fx.aud_key: "sts.amazonaws.com"}}}]}}), "want": {"deny": set(), "unknown": set()}},
+	"service account unreadable": {"input": fx.space_aws({"serviceAccounts": {}, "errors": [fx.sa_gap]}), "want": {"deny": set(), "unknown": {fx.sa_key}}},
+	"documented setup passes": {"input": fx.space_aws({}), "want": {"deny": set(), "unknown": set()}},
+	"missing aud": {"input": fx.space_aws({"trust": fx.statement({"Effect": "Allow", "Principal": {"Federated": fx.provider_arn}, "Action": "sts:AssumeRoleWithWebIdentity", "Condition": {"StringEquals": {fx.sub_key: fx.subject}}})}), "want": {"deny": {fx.role_key}, "unknown": set()}},
+	"aud of another client": {"input": fx.space_aws({"trust": fx.statement({"Effect": "Allow", "Principal": {"Federated": fx.provider_arn}, "Action": "sts:AssumeRoleWithWebIdentity", "Condition": {"StringEquals": {fx.aud_key: "other", fx.sub_key: fx.subject}}})}), "want": {"deny": {fx.role_key}, "unknown": set()}},
+	"aud any": {"input": fx.space_aws({"trust": fx.statement({"Effect": "Allow", "Principal": {"Federated": fx.provider_arn}, "Action": "sts:AssumeRoleWithWebIdentity", "Condition": {"StringLike": {fx.aud_key: "*", fx.sub_key: fx.subject}}})}), "want": {"deny": {fx.role_key}, "unknown": set()}},
 	# Condition keys are case-insensitive.
-	"aud key in upper case": {"input": fx.space_aws({"trust": fx.statement({"Effect": "Allow", "Principal": {"Federated": fx.provider_arn}, "Action": "sts:AssumeRoleWithWebIdentity", "Condition": {"StringEquals": {upper(fx.aud_key): "sts.amazonaws.com", fx.sub_key: fx.subject}}})}), "want": {"deny": 0, "unknown": 0}},
-	"aws not collected": {"input": fx.space({}), "want": {"deny": 0, "unknown": 1}},
+	"aud key in upper case": {"input": fx.space_aws({"trust": fx.statement({"Effect": "Allow", "Principal": {"Federated": fx.provider_arn}, "Action": "sts:AssumeRoleWithWebIdentity", "Condition": {"StringEquals": {upper(fx.aud_key): "sts.amazonaws.com", fx.sub_key: fx.subject}}})}), "want": {"deny": set(), "unknown": set()}},
+	"aws not collected": {"input": fx.space({}), "want": {"deny": set(), "unknown": {fx.role_key}}},
 }
 
 test_not_applicable_with_pod_identity_only if {

@@ -5,7 +5,7 @@ import data.wiscan.lib.fixtures as fx
 
 failures contains {"case": name, "got": got, "want": c.want} if {
 	some name, c in cases
-	got := fx.outcome(control.deny, control.unknown) with input as c.input
+	got := fx.results(control.deny, control.unknown) with input as c.input
 	got != c.want
 }
 
@@ -18,31 +18,31 @@ four := ["s3:GetObject", "s3:PutObject", "s3:ListBucket", "s3:DeleteObject"]
 allow(actions, resources) := [{"name": "p", "document": fx.statement({"Effect": "Allow", "Action": actions, "Resource": resources})}]
 
 cases := {
-	"bucket policy does not parse": {"input": fx.space_aws({"buckets": {fx.bucket: {"name": fx.bucket, "policy": {"document": "%7B%22Statement%22%3A"}}}}), "want": {"deny": 0, "unknown": 1}},
+	"bucket policy does not parse": {"input": fx.space_aws({"buckets": {fx.bucket: {"name": fx.bucket, "policy": {"document": "%7B%22Statement%22%3A"}}}}), "want": {"deny": set(), "unknown": {fx.role_key}}},
 	# An allow of s3:* trimmed by a deny of every other action is the
 	# documented policy.
-	"s3 star trimmed by a deny": {"input": fx.space_aws({"inline": [{"name": "p", "document": {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": both}, {"Effect": "Deny", "NotAction": four, "Resource": "*"}]}}]}), "want": {"deny": 0, "unknown": 0}},
-	"boundary as broad as the grant keeps s3 star": {"input": fx.space_aws({"inline": allow("s3:*", both), "boundary": fx.statement({"Effect": "Allow", "Action": "s3:*", "Resource": both})}), "want": {"deny": 1, "unknown": 0}},
-	"every bucket within a spaces-* boundary": {"input": fx.space_aws({"inline": allow(four, "arn:aws:s3:::*"), "boundary": fx.statement({"Effect": "Allow", "Action": "s3:*", "Resource": "arn:aws:s3:::spaces-*"})}), "want": {"deny": 1, "unknown": 0}},
+	"s3 star trimmed by a deny": {"input": fx.space_aws({"inline": [{"name": "p", "document": {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": both}, {"Effect": "Deny", "NotAction": four, "Resource": "*"}]}}]}), "want": {"deny": set(), "unknown": set()}},
+	"boundary as broad as the grant keeps s3 star": {"input": fx.space_aws({"inline": allow("s3:*", both), "boundary": fx.statement({"Effect": "Allow", "Action": "s3:*", "Resource": both})}), "want": {"deny": {fx.role_key}, "unknown": set()}},
+	"every bucket within a spaces-* boundary": {"input": fx.space_aws({"inline": allow(four, "arn:aws:s3:::*"), "boundary": fx.statement({"Effect": "Allow", "Action": "s3:*", "Resource": "arn:aws:s3:::spaces-*"})}), "want": {"deny": {fx.role_key}, "unknown": set()}},
 	# With the bucket unknown, s3:* exceeds whatever the bucket.
-	"bucket unknown, s3 star": {"input": fx.space_aws({"sharedBackupConfigs": [], "inline": allow("s3:*", both)}), "want": {"deny": 1, "unknown": 0}},
+	"bucket unknown, s3 star": {"input": fx.space_aws({"sharedBackupConfigs": [], "inline": allow("s3:*", both)}), "want": {"deny": {fx.role_key}, "unknown": set()}},
 	# An AWS managed policy without its document is judged from the list.
-	"AWS managed policy not exported": {"input": fx.space_aws({"attached": [{"arn": "arn:aws:iam::aws:policy/AmazonS3FullAccess", "name": "AmazonS3FullAccess", "document": null, "error": "not in the evidence"}]}), "want": {"deny": 1, "unknown": 0}},
-	"undecidable extra grant": {"input": fx.space_aws({"inline": [{"name": "backup-restore", "document": fx.documented_permissions}, {"name": "p", "document": fx.statement({"Effect": "Allow", "Action": "s3:DeleteBucket", "Resource": "*", "Condition": {"IpAddress": {"aws:SourceIp": "203.0.113.0/24"}}})}]}), "want": {"deny": 0, "unknown": 1}},
-	"service account unreadable": {"input": fx.space_aws({"serviceAccounts": {}, "errors": [fx.sa_gap]}), "want": {"deny": 0, "unknown": 1}},
-	"documented setup passes": {"input": fx.space_aws({}), "want": {"deny": 0, "unknown": 0}},
-	"s3 star": {"input": fx.space_aws({"inline": allow("s3:*", both)}), "want": {"deny": 1, "unknown": 0}},
-	"resource star": {"input": fx.space_aws({"inline": allow(four, "*")}), "want": {"deny": 1, "unknown": 0}},
-	"NotAction": {"input": fx.space_aws({"inline": [{"name": "p", "document": fx.statement({"Effect": "Allow", "NotAction": "iam:*", "Resource": both})}]}), "want": {"deny": 1, "unknown": 0}},
-	"AWS managed policy": {"input": fx.space_aws({"attached": [{"arn": "arn:aws:iam::aws:policy/AmazonS3FullAccess", "name": "AmazonS3FullAccess", "document": fx.statement({"Effect": "Allow", "Action": "s3:*", "Resource": "*"})}]}), "want": {"deny": 1, "unknown": 0}},
+	"AWS managed policy not exported": {"input": fx.space_aws({"attached": [{"arn": "arn:aws:iam::aws:policy/AmazonS3FullAccess", "name": "AmazonS3FullAccess", "document": null, "error": "not in the evidence"}]}), "want": {"deny": {fx.role_key}, "unknown": set()}},
+	"undecidable extra grant": {"input": fx.space_aws({"inline": [{"name": "backup-restore", "document": fx.documented_permissions}, {"name": "p", "document": fx.statement({"Effect": "Allow", "Action": "s3:DeleteBucket", "Resource": "*", "Condition": {"IpAddress": {"aws:SourceIp": "203.0.113.0/24"}}})}]}), "want": {"deny": set(), "unknown": {fx.role_key}}},
+	"service account unreadable": {"input": fx.space_aws({"serviceAccounts": {}, "errors": [fx.sa_gap]}), "want": {"deny": set(), "unknown": {fx.sa_key}}},
+	"documented setup passes": {"input": fx.space_aws({}), "want": {"deny": set(), "unknown": set()}},
+	"s3 star": {"input": fx.space_aws({"inline": allow("s3:*", both)}), "want": {"deny": {fx.role_key}, "unknown": set()}},
+	"resource star": {"input": fx.space_aws({"inline": allow(four, "*")}), "want": {"deny": {fx.role_key}, "unknown": set()}},
+	"NotAction": {"input": fx.space_aws({"inline": [{"name": "p", "document": fx.statement({"Effect": "Allow", "NotAction": "iam:*", "Resource": both})}]}), "want": {"deny": {fx.role_key}, "unknown": set()}},
+	"AWS managed policy": {"input": fx.space_aws({"attached": [{"arn": "arn:aws:iam::aws:policy/AmazonS3FullAccess", "name": "AmazonS3FullAccess", "document": fx.statement({"Effect": "Allow", "Action": "s3:*", "Resource": "*"})}]}), "want": {"deny": {fx.role_key}, "unknown": set()}},
 	# The boundary takes away everything but the four actions.
-	"boundary trims s3 star": {"input": fx.space_aws({"inline": allow("s3:*", both), "boundary": fx.documented_permissions}), "want": {"deny": 0, "unknown": 0}},
-	"attached policy not readable": {"input": fx.space_aws({"attached": [{"arn": "arn:aws:iam::123456789012:policy/extra", "document": null, "error": "AccessDenied: iam:GetPolicyVersion"}]}), "want": {"deny": 0, "unknown": 1}},
+	"boundary trims s3 star": {"input": fx.space_aws({"inline": allow("s3:*", both), "boundary": fx.documented_permissions}), "want": {"deny": set(), "unknown": set()}},
+	"attached policy not readable": {"input": fx.space_aws({"attached": [{"arn": "arn:aws:iam::123456789012:policy/extra", "document": null, "error": "AccessDenied: iam:GetPolicyVersion"}]}), "want": {"deny": set(), "unknown": {fx.role_key}}},
 	# A broken statement is not skipped: it could grant anything.
-	"unknown condition operator": {"input": fx.space_aws({"inline": [{"name": "backup-restore", "document": fx.documented_permissions}, {"name": "p", "document": fx.statement({"Effect": "Allow", "Action": "s3:*", "Resource": "*", "Condition": {"StringRegex": {"aws:x": "y"}}})}]}), "want": {"deny": 0, "unknown": 1}},
-	"truncated document": {"input": fx.space_aws({"inline": [{"name": "p", "document": "%7B%22Version%22%3A%222012-10-17%22%2C%22Statem"}]}), "want": {"deny": 0, "unknown": 1}},
-	"bucket unknown": {"input": fx.space_aws({"sharedBackupConfigs": []}), "want": {"deny": 0, "unknown": 1}},
-	"aws not collected": {"input": fx.space({}), "want": {"deny": 0, "unknown": 1}},
+	"unknown condition operator": {"input": fx.space_aws({"inline": [{"name": "backup-restore", "document": fx.documented_permissions}, {"name": "p", "document": fx.statement({"Effect": "Allow", "Action": "s3:*", "Resource": "*", "Condition": {"StringRegex": {"aws:x": "y"}}})}]}), "want": {"deny": set(), "unknown": {fx.role_key}}},
+	"truncated document": {"input": fx.space_aws({"inline": [{"name": "p", "document": "%7B%22Version%22%3A%222012-10-17%22%2C%22Statem"}]}), "want": {"deny": set(), "unknown": {fx.role_key}}},
+	"bucket unknown": {"input": fx.space_aws({"sharedBackupConfigs": []}), "want": {"deny": set(), "unknown": {fx.role_key}}},
+	"aws not collected": {"input": fx.space({}), "want": {"deny": set(), "unknown": {fx.role_key}}},
 }
 
 # A control with nothing to check says why, and a control that does check

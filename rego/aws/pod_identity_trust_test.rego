@@ -5,7 +5,7 @@ import data.wiscan.lib.fixtures as fx
 
 failures contains {"case": name, "got": got, "want": c.want} if {
 	some name, c in cases
-	got := fx.outcome(control.deny, control.unknown) with input as c.input
+	got := fx.results(control.deny, control.unknown) with input as c.input
 	got != c.want
 }
 
@@ -14,16 +14,16 @@ test_cases if count(failures) == 0
 trust(service, actions) := fx.statement({"Effect": "Allow", "Principal": {"Service": service}, "Action": actions})
 
 cases := {
-	"service account unreadable": {"input": fx.space_aws({"serviceAccounts": {}, "errors": [fx.sa_gap]}), "want": {"deny": 0, "unknown": 1}},
-	"documented Pod Identity setup passes": {"input": fx.space_aws(fx.pod_identity), "want": {"deny": 0, "unknown": 0}},
-	"trusts the wrong service": {"input": fx.space_aws(fx.replace(fx.pod_identity, "trust", trust("eks.amazonaws.com", ["sts:AssumeRole", "sts:TagSession"]))), "want": {"deny": 1, "unknown": 0}},
-	"no TagSession": {"input": fx.space_aws(fx.replace(fx.pod_identity, "trust", trust("pods.eks.amazonaws.com", "sts:AssumeRole"))), "want": {"deny": 1, "unknown": 0}},
-	"IRSA trust on a Pod Identity role": {"input": fx.space_aws(fx.replace(fx.pod_identity, "trust", fx.documented_trust(fx.subject))), "want": {"deny": 1, "unknown": 0}},
-	"conditioned on the account": {"input": fx.space_aws(fx.replace(fx.pod_identity, "trust", fx.statement({"Effect": "Allow", "Principal": {"Service": "pods.eks.amazonaws.com"}, "Action": ["sts:AssumeRole", "sts:TagSession"], "Condition": {"StringEquals": {"aws:SourceAccount": fx.account}}}))), "want": {"deny": 0, "unknown": 0}},
-	"conditioned on another cluster": {"input": fx.space_aws(fx.replace(fx.pod_identity, "trust", fx.statement({"Effect": "Allow", "Principal": {"Service": "pods.eks.amazonaws.com"}, "Action": ["sts:AssumeRole", "sts:TagSession"], "Condition": {"ArnEquals": {"aws:SourceArn": "arn:aws:eks:us-east-1:123456789012:cluster/other"}}}))), "want": {"deny": 1, "unknown": 0}},
+	"service account unreadable": {"input": fx.space_aws({"serviceAccounts": {}, "errors": [fx.sa_gap]}), "want": {"deny": set(), "unknown": {fx.sa_key}}},
+	"documented Pod Identity setup passes": {"input": fx.space_aws(fx.pod_identity), "want": {"deny": set(), "unknown": set()}},
+	"trusts the wrong service": {"input": fx.space_aws(fx.replace(fx.pod_identity, "trust", trust("eks.amazonaws.com", ["sts:AssumeRole", "sts:TagSession"]))), "want": {"deny": {fx.role_key}, "unknown": set()}},
+	"no TagSession": {"input": fx.space_aws(fx.replace(fx.pod_identity, "trust", trust("pods.eks.amazonaws.com", "sts:AssumeRole"))), "want": {"deny": {fx.role_key}, "unknown": set()}},
+	"IRSA trust on a Pod Identity role": {"input": fx.space_aws(fx.replace(fx.pod_identity, "trust", fx.documented_trust(fx.subject))), "want": {"deny": {fx.role_key}, "unknown": set()}},
+	"conditioned on the account": {"input": fx.space_aws(fx.replace(fx.pod_identity, "trust", fx.statement({"Effect": "Allow", "Principal": {"Service": "pods.eks.amazonaws.com"}, "Action": ["sts:AssumeRole", "sts:TagSession"], "Condition": {"StringEquals": {"aws:SourceAccount": fx.account}}}))), "want": {"deny": set(), "unknown": set()}},
+	"conditioned on another cluster": {"input": fx.space_aws(fx.replace(fx.pod_identity, "trust", fx.statement({"Effect": "Allow", "Principal": {"Service": "pods.eks.amazonaws.com"}, "Action": ["sts:AssumeRole", "sts:TagSession"], "Condition": {"ArnEquals": {"aws:SourceArn": "arn:aws:eks:us-east-1:123456789012:cluster/other"}}}))), "want": {"deny": {fx.role_key}, "unknown": set()}},
 	# Without AWS data no role is known through Pod Identity; WI-AWS-009
 	# reports the association as unknown.
-	"aws not collected": {"input": fx.space(fx.pod_identity), "want": {"deny": 0, "unknown": 0}},
+	"aws not collected": {"input": fx.space(fx.pod_identity), "want": {"deny": set(), "unknown": set()}},
 }
 
 test_not_applicable_with_irsa_only if {

@@ -5,7 +5,7 @@ import data.wiscan.lib.fixtures as fx
 
 failures contains {"case": name, "got": got, "want": c.want} if {
 	some name, c in cases
-	got := fx.outcome(control.deny, control.unknown) with input as fx.space(c.o)
+	got := fx.results(control.deny, control.unknown) with input as fx.space(c.o)
 	got != c.want
 }
 
@@ -16,13 +16,13 @@ azure := {"cloud": "azure"}
 labelled := {"app": "mxp-controller", "azure.workload.identity/use": "true"}
 
 cases := {
-	"aws setup is not concerned": {"o": {}, "want": {"deny": 0, "unknown": 0}},
-	"azure labelled template and pod": {"o": {"profile": azure, "template_labels": labelled, "pod_labels": labelled}, "want": {"deny": 0, "unknown": 0}},
+	"aws setup is not concerned": {"o": {}, "want": {"deny": set(), "unknown": set()}},
+	"azure labelled template and pod": {"o": {"profile": azure, "template_labels": labelled, "pod_labels": labelled}, "want": {"deny": set(), "unknown": set()}},
 	# Both the template and the running pod lack the label.
-	"azure without label": {"o": {"profile": azure}, "want": {"deny": 2, "unknown": 0}},
+	"azure without label": {"o": {"profile": azure}, "want": {"deny": {fx.deployment_key, fx.pod_key}, "unknown": set()}},
 	# A value other than the string "true" does not count.
-	"azure label True": {"o": {"profile": azure, "template_labels": {"azure.workload.identity/use": "True"}, "pod_labels": labelled}, "want": {"deny": 1, "unknown": 0}},
-	"azure pods forbidden": {"o": {"profile": azure, "template_labels": labelled, "pods": {}, "errors": [{"collector": "kubernetes", "kind": "Pod", "reason": "forbidden", "message": "x"}]}, "want": {"deny": 0, "unknown": 1}},
+	"azure label True": {"o": {"profile": azure, "template_labels": {"azure.workload.identity/use": "True"}, "pod_labels": labelled}, "want": {"deny": {fx.deployment_key}, "unknown": set()}},
+	"azure pods forbidden": {"o": {"profile": azure, "template_labels": labelled, "pods": {}, "errors": [{"collector": "kubernetes", "kind": "Pod", "reason": "forbidden", "message": "x"}]}, "want": {"deny": set(), "unknown": {fx.sa_key}}},
 }
 
 test_not_applicable_on_aws if {

@@ -5,21 +5,21 @@ import data.wiscan.lib.fixtures as fx
 
 failures contains {"case": name, "got": got, "want": c.want} if {
 	some name, c in cases
-	got := fx.outcome(control.deny, control.unknown) with input as fx.space(c.o)
+	got := fx.results(control.deny, control.unknown) with input as fx.space(c.o)
 	got != c.want
 }
 
 test_cases if count(failures) == 0
 
 cases := {
-	"injected identity passes": {"o": {}, "want": {"deny": 0, "unknown": 0}},
+	"injected identity passes": {"o": {}, "want": {"deny": set(), "unknown": set()}},
 	# Static keys in a Secret, what workload identity replaces.
-	"secret source": {"o": {"bc_source": "Secret"}, "want": {"deny": 1, "unknown": 0}},
-	"no backup configs": {"o": {"sharedBackupConfigs": []}, "want": {"deny": 0, "unknown": 0}},
-	"crd not served": {"o": {"sharedBackupConfigs": [], "spaces_kinds": {"SharedBackupConfig": false}}, "want": {"deny": 0, "unknown": 0}},
+	"secret source": {"o": {"bc_source": "Secret"}, "want": {"deny": {"SharedBackupConfig default/default"}, "unknown": set()}},
+	"no backup configs": {"o": {"sharedBackupConfigs": []}, "want": {"deny": set(), "unknown": set()}},
+	"crd not served": {"o": {"sharedBackupConfigs": [], "spaces_kinds": {"SharedBackupConfig": false}}, "want": {"deny": set(), "unknown": set()}},
 	# Never looked for: unknown.
-	"kind not looked for": {"o": {"sharedBackupConfigs": [], "spaces_kinds": {}}, "want": {"deny": 0, "unknown": 1}},
-	"list forbidden": {"o": {"sharedBackupConfigs": [], "errors": [{"collector": "kubernetes", "kind": "SharedBackupConfig", "reason": "forbidden", "message": "x"}]}, "want": {"deny": 0, "unknown": 1}},
+	"kind not looked for": {"o": {"sharedBackupConfigs": [], "spaces_kinds": {}}, "want": {"deny": set(), "unknown": {"SharedBackupConfig /*"}}},
+	"list forbidden": {"o": {"sharedBackupConfigs": [], "errors": [{"collector": "kubernetes", "kind": "SharedBackupConfig", "reason": "forbidden", "message": "x"}]}, "want": {"deny": set(), "unknown": {"SharedBackupConfig /*"}}},
 	# A profile without a backup config kind is not concerned.
-	"profile without backup config": {"o": {"bc_source": "Secret", "profile": {"backupConfig": ""}}, "want": {"deny": 0, "unknown": 0}},
+	"profile without backup config": {"o": {"bc_source": "Secret", "profile": {"backupConfig": ""}}, "want": {"deny": set(), "unknown": set()}},
 }

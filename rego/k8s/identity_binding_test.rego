@@ -5,7 +5,7 @@ import data.wiscan.lib.fixtures as fx
 
 failures contains {"case": name, "got": got, "want": c.want} if {
 	some name, c in cases
-	got := fx.outcome(control.deny, control.unknown) with input as build(c)
+	got := fx.results(control.deny, control.unknown) with input as build(c)
 	got != c.want
 }
 
@@ -14,29 +14,29 @@ test_cases if count(failures) == 0
 azure := {"cloud": "azure", "method": "azure-workload-identity"}
 
 cases := {
-	"documented IRSA setup passes": {"o": {}, "want": {"deny": 0, "unknown": 0}},
+	"documented IRSA setup passes": {"o": {}, "want": {"deny": set(), "unknown": set()}},
 	# IRSA required and no annotation.
-	"irsa without annotation": {"o": {"sa_annotations": {}, "profile": {"cloud": "aws", "method": "irsa"}}, "want": {"deny": 1, "unknown": 0}},
+	"irsa without annotation": {"o": {"sa_annotations": {}, "profile": {"cloud": "aws", "method": "irsa"}}, "want": {"deny": {fx.sa_key}, "unknown": set()}},
 	# Without AWS data, a missing annotation may mean Pod Identity.
-	"aws, no annotation, pod identity unknown": {"o": {"sa_annotations": {}, "pod_env": []}, "want": {"deny": 0, "unknown": 1}},
+	"aws, no annotation, pod identity unknown": {"o": {"sa_annotations": {}, "pod_env": []}, "want": {"deny": set(), "unknown": {fx.sa_key}}},
 	# The Pod Identity webhook injected its variables: a binding exists.
-	"aws, pod identity injected": {"o": {"sa_annotations": {}, "pod_env": [{"name": "AWS_CONTAINER_CREDENTIALS_FULL_URI", "value": "http://169.254.170.23/v1/credentials", "hasValue": true}]}, "want": {"deny": 0, "unknown": 0}},
+	"aws, pod identity injected": {"o": {"sa_annotations": {}, "pod_env": [{"name": "AWS_CONTAINER_CREDENTIALS_FULL_URI", "value": "http://169.254.170.23/v1/credentials", "hasValue": true}]}, "want": {"deny": set(), "unknown": set()}},
 	# With the AWS side read, an association is a binding and its absence
 	# is definite.
-	"aws, pod identity association": {"o": fx.pod_identity, "aws": true, "want": {"deny": 0, "unknown": 0}},
-	"aws, no annotation and no association": {"o": fx.replace(fx.pod_identity, "associations", {}), "aws": true, "want": {"deny": 1, "unknown": 0}},
-	"aws, associations not readable": {"o": object.union(fx.replace(fx.pod_identity, "associations", {}), {"pod_env": [], "errors": [{"collector": "aws", "kind": "PodIdentityAssociation", "reason": "forbidden", "message": "AccessDeniedException"}]}), "aws": true, "want": {"deny": 0, "unknown": 1}},
-	"azure with client id": {"o": {"profile": azure, "sa_annotations": {"azure.workload.identity/client-id": "00000000-0000-0000-0000-000000000000"}}, "want": {"deny": 0, "unknown": 0}},
-	"azure without client id": {"o": {"profile": azure, "sa_annotations": {}}, "want": {"deny": 1, "unknown": 0}},
+	"aws, pod identity association": {"o": fx.pod_identity, "aws": true, "want": {"deny": set(), "unknown": set()}},
+	"aws, no annotation and no association": {"o": fx.replace(fx.pod_identity, "associations", {}), "aws": true, "want": {"deny": {fx.sa_key}, "unknown": set()}},
+	"aws, associations not readable": {"o": object.union(fx.replace(fx.pod_identity, "associations", {}), {"pod_env": [], "errors": [{"collector": "aws", "kind": "PodIdentityAssociation", "reason": "forbidden", "message": "AccessDeniedException"}]}), "aws": true, "want": {"deny": set(), "unknown": {fx.sa_key}}},
+	"azure with client id": {"o": {"profile": azure, "sa_annotations": {"azure.workload.identity/client-id": "00000000-0000-0000-0000-000000000000"}}, "want": {"deny": set(), "unknown": set()}},
+	"azure without client id": {"o": {"profile": azure, "sa_annotations": {}}, "want": {"deny": {fx.sa_key}, "unknown": set()}},
 	# An AWS annotation does not bind an Azure workload.
-	"azure cloud with aws annotation": {"o": {"profile": azure}, "want": {"deny": 1, "unknown": 0}},
-	"gke with annotation": {"o": {"profile": {"cloud": "gcp"}, "sa_annotations": {"iam.gke.io/gcp-service-account": "backup-restore-sa@my-project.iam.gserviceaccount.com"}}, "want": {"deny": 0, "unknown": 0}},
-	"gke method without annotation": {"o": {"profile": {"cloud": "gcp", "method": "gke-workload-identity"}, "sa_annotations": {}}, "want": {"deny": 1, "unknown": 0}},
+	"azure cloud with aws annotation": {"o": {"profile": azure}, "want": {"deny": {fx.sa_key}, "unknown": set()}},
+	"gke with annotation": {"o": {"profile": {"cloud": "gcp"}, "sa_annotations": {"iam.gke.io/gcp-service-account": "backup-restore-sa@my-project.iam.gserviceaccount.com"}}, "want": {"deny": set(), "unknown": set()}},
+	"gke method without annotation": {"o": {"profile": {"cloud": "gcp", "method": "gke-workload-identity"}, "sa_annotations": {}}, "want": {"deny": {fx.sa_key}, "unknown": set()}},
 	# GCP principal identifiers need no annotation; the GCP side decides.
-	"gcp without annotation, principal identifiers possible": {"o": {"profile": {"cloud": "gcp"}, "sa_annotations": {}}, "want": {"deny": 0, "unknown": 1}},
+	"gcp without annotation, principal identifiers possible": {"o": {"profile": {"cloud": "gcp"}, "sa_annotations": {}}, "want": {"deny": set(), "unknown": {fx.sa_key}}},
 	# Nothing tells the cloud: no annotation, no backup config provider.
-	"cloud unknown": {"o": {"sa_annotations": {}, "sharedBackupConfigs": []}, "want": {"deny": 0, "unknown": 1}},
-	"service accounts forbidden": {"o": {"serviceAccounts": {}, "errors": [{"collector": "kubernetes", "kind": "ServiceAccount", "reason": "forbidden", "message": "serviceaccounts is forbidden"}]}, "want": {"deny": 0, "unknown": 1}},
+	"cloud unknown": {"o": {"sa_annotations": {}, "sharedBackupConfigs": []}, "want": {"deny": set(), "unknown": {fx.sa_key}}},
+	"service accounts forbidden": {"o": {"serviceAccounts": {}, "errors": [{"collector": "kubernetes", "kind": "ServiceAccount", "reason": "forbidden", "message": "serviceaccounts is forbidden"}]}, "want": {"deny": set(), "unknown": {fx.sa_key}}},
 }
 
 build(c) := fx.space_aws(c.o) if c.aws

@@ -5,27 +5,27 @@ import data.wiscan.lib.fixtures as fx
 
 failures contains {"case": name, "got": got, "want": c.want} if {
 	some name, c in cases
-	got := fx.outcome(control.deny, control.unknown) with input as fx.space(c.o)
+	got := fx.results(control.deny, control.unknown) with input as fx.space(c.o)
 	got != c.want
 }
 
 test_cases if count(failures) == 0
 
 cases := {
-	"documented setup passes": {"o": {}, "want": {"deny": 0, "unknown": 0}},
+	"documented setup passes": {"o": {}, "want": {"deny": set(), "unknown": set()}},
 	# The misspelling from the documentation's prose.
-	"eks.amazon.aws typo": {"o": {"sa_annotations": {"eks.amazon.aws/role-arn": fx.role_arn}}, "want": {"deny": 1, "unknown": 0}},
-	"role_arn with underscore": {"o": {"sa_annotations": {"eks.amazonaws.com/role_arn": fx.role_arn}}, "want": {"deny": 1, "unknown": 0}},
-	"azure client id typo": {"o": {"sa_annotations": {"azure.workload.identity/clientid": "x"}}, "want": {"deny": 1, "unknown": 0}},
-	"gke typo": {"o": {"sa_annotations": {"iam.gke.io/gcp-service-acount": "x"}}, "want": {"deny": 1, "unknown": 0}},
+	"eks.amazon.aws typo": {"o": {"sa_annotations": {"eks.amazon.aws/role-arn": fx.role_arn}}, "want": {"deny": {fx.sa_key}, "unknown": set()}},
+	"role_arn with underscore": {"o": {"sa_annotations": {"eks.amazonaws.com/role_arn": fx.role_arn}}, "want": {"deny": {fx.sa_key}, "unknown": set()}},
+	"azure client id typo": {"o": {"sa_annotations": {"azure.workload.identity/clientid": "x"}}, "want": {"deny": {fx.sa_key}, "unknown": set()}},
+	"gke typo": {"o": {"sa_annotations": {"iam.gke.io/gcp-service-acount": "x"}}, "want": {"deny": {fx.sa_key}, "unknown": set()}},
 	# Legitimate EKS annotations are not misspellings.
-	"eks audience and sts annotations": {"o": {"sa_annotations": {"eks.amazonaws.com/role-arn": fx.role_arn, "eks.amazonaws.com/audience": "sts.amazonaws.com", "eks.amazonaws.com/sts-regional-endpoints": "true", "eks.amazonaws.com/token-expiration": "86400"}}, "want": {"deny": 0, "unknown": 0}},
+	"eks audience and sts annotations": {"o": {"sa_annotations": {"eks.amazonaws.com/role-arn": fx.role_arn, "eks.amazonaws.com/audience": "sts.amazonaws.com", "eks.amazonaws.com/sts-regional-endpoints": "true", "eks.amazonaws.com/token-expiration": "86400"}}, "want": {"deny": set(), "unknown": set()}},
 	# The role annotation on the Deployment is ignored by the webhook.
-	"role annotation on deployment": {"o": {"deployment_annotations": {"eks.amazonaws.com/role-arn": fx.role_arn}}, "want": {"deny": 1, "unknown": 0}},
-	"role annotation on pod template": {"o": {"template_annotations": {"eks.amazonaws.com/role-arn": fx.role_arn}}, "want": {"deny": 1, "unknown": 0}},
+	"role annotation on deployment": {"o": {"deployment_annotations": {"eks.amazonaws.com/role-arn": fx.role_arn}}, "want": {"deny": {fx.deployment_key}, "unknown": set()}},
+	"role annotation on pod template": {"o": {"template_annotations": {"eks.amazonaws.com/role-arn": fx.role_arn}}, "want": {"deny": {fx.deployment_key}, "unknown": set()}},
 	# The Azure use label belongs on the pod, not the service account.
-	"azure use label on service account": {"o": {"sa_labels": {"azure.workload.identity/use": "true"}}, "want": {"deny": 1, "unknown": 0}},
-	"azure use as template annotation": {"o": {"template_annotations": {"azure.workload.identity/use": "true"}}, "want": {"deny": 1, "unknown": 0}},
-	"azure use label on template": {"o": {"template_labels": {"app": "mxp-controller", "azure.workload.identity/use": "true"}}, "want": {"deny": 0, "unknown": 0}},
-	"deployments forbidden": {"o": {"deployments": {}, "errors": [{"collector": "kubernetes", "kind": "Deployment", "reason": "forbidden", "message": "x"}]}, "want": {"deny": 0, "unknown": 1}},
+	"azure use label on service account": {"o": {"sa_labels": {"azure.workload.identity/use": "true"}}, "want": {"deny": {fx.sa_key}, "unknown": set()}},
+	"azure use as template annotation": {"o": {"template_annotations": {"azure.workload.identity/use": "true"}}, "want": {"deny": {fx.deployment_key}, "unknown": set()}},
+	"azure use label on template": {"o": {"template_labels": {"app": "mxp-controller", "azure.workload.identity/use": "true"}}, "want": {"deny": set(), "unknown": set()}},
+	"deployments forbidden": {"o": {"deployments": {}, "errors": [{"collector": "kubernetes", "kind": "Deployment", "reason": "forbidden", "message": "x"}]}, "want": {"deny": set(), "unknown": {fx.sa_key}}},
 }

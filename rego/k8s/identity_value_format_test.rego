@@ -5,26 +5,26 @@ import data.wiscan.lib.fixtures as fx
 
 failures contains {"case": name, "got": got, "want": c.want} if {
 	some name, c in cases
-	got := fx.outcome(control.deny, control.unknown) with input as fx.space(c.o)
+	got := fx.results(control.deny, control.unknown) with input as fx.space(c.o)
 	got != c.want
 }
 
 test_cases if count(failures) == 0
 
 cases := {
-	"documented setup passes": {"o": {}, "want": {"deny": 0, "unknown": 0}},
-	"role arn with path passes": {"o": {"sa_annotations": {"eks.amazonaws.com/role-arn": "arn:aws:iam::123456789012:role/spaces/backup-restore-role"}}, "want": {"deny": 0, "unknown": 0}},
-	"china partition passes": {"o": {"sa_annotations": {"eks.amazonaws.com/role-arn": "arn:aws-cn:iam::123456789012:role/backup"}}, "want": {"deny": 0, "unknown": 0}},
+	"documented setup passes": {"o": {}, "want": {"deny": set(), "unknown": set()}},
+	"role arn with path passes": {"o": {"sa_annotations": {"eks.amazonaws.com/role-arn": "arn:aws:iam::123456789012:role/spaces/backup-restore-role"}}, "want": {"deny": set(), "unknown": set()}},
+	"china partition passes": {"o": {"sa_annotations": {"eks.amazonaws.com/role-arn": "arn:aws-cn:iam::123456789012:role/backup"}}, "want": {"deny": set(), "unknown": set()}},
 	# A role name where the ARN belongs.
-	"bare role name": {"o": {"sa_annotations": {"eks.amazonaws.com/role-arn": "backup-restore-role"}}, "want": {"deny": 1, "unknown": 0}},
-	"short account id": {"o": {"sa_annotations": {"eks.amazonaws.com/role-arn": "arn:aws:iam::12345678901:role/backup"}}, "want": {"deny": 1, "unknown": 0}},
-	"user arn": {"o": {"sa_annotations": {"eks.amazonaws.com/role-arn": "arn:aws:iam::123456789012:user/backup"}}, "want": {"deny": 1, "unknown": 0}},
+	"bare role name": {"o": {"sa_annotations": {"eks.amazonaws.com/role-arn": "backup-restore-role"}}, "want": {"deny": {fx.sa_key}, "unknown": set()}},
+	"short account id": {"o": {"sa_annotations": {"eks.amazonaws.com/role-arn": "arn:aws:iam::12345678901:role/backup"}}, "want": {"deny": {fx.sa_key}, "unknown": set()}},
+	"user arn": {"o": {"sa_annotations": {"eks.amazonaws.com/role-arn": "arn:aws:iam::123456789012:user/backup"}}, "want": {"deny": {fx.sa_key}, "unknown": set()}},
 	# helm --set "...= ${ARN}" leaves a leading space.
-	"leading space": {"o": {"sa_annotations": {"eks.amazonaws.com/role-arn": concat("", [" ", fx.role_arn])}}, "want": {"deny": 1, "unknown": 0}},
-	"azure guid passes": {"o": {"sa_annotations": {"azure.workload.identity/client-id": "8a0d2c4e-5f6b-4a7c-9d8e-1f2a3b4c5d6e"}}, "want": {"deny": 0, "unknown": 0}},
-	"azure not a guid": {"o": {"sa_annotations": {"azure.workload.identity/client-id": "backup-restore-identity"}}, "want": {"deny": 1, "unknown": 0}},
-	"gsa email passes": {"o": {"sa_annotations": {"iam.gke.io/gcp-service-account": "backup-restore-sa@my-project.iam.gserviceaccount.com"}}, "want": {"deny": 0, "unknown": 0}},
-	"gsa without domain": {"o": {"sa_annotations": {"iam.gke.io/gcp-service-account": "backup-restore-sa"}}, "want": {"deny": 1, "unknown": 0}},
-	"gsa trailing newline": {"o": {"sa_annotations": {"iam.gke.io/gcp-service-account": "backup-restore-sa@my-project.iam.gserviceaccount.com\n"}}, "want": {"deny": 1, "unknown": 0}},
-	"service accounts forbidden": {"o": {"serviceAccounts": {}, "errors": [{"collector": "kubernetes", "kind": "ServiceAccount", "reason": "forbidden", "message": "serviceaccounts is forbidden"}]}, "want": {"deny": 0, "unknown": 1}},
+	"leading space": {"o": {"sa_annotations": {"eks.amazonaws.com/role-arn": concat("", [" ", fx.role_arn])}}, "want": {"deny": {fx.sa_key}, "unknown": set()}},
+	"azure guid passes": {"o": {"sa_annotations": {"azure.workload.identity/client-id": "8a0d2c4e-5f6b-4a7c-9d8e-1f2a3b4c5d6e"}}, "want": {"deny": set(), "unknown": set()}},
+	"azure not a guid": {"o": {"sa_annotations": {"azure.workload.identity/client-id": "backup-restore-identity"}}, "want": {"deny": {fx.sa_key}, "unknown": set()}},
+	"gsa email passes": {"o": {"sa_annotations": {"iam.gke.io/gcp-service-account": "backup-restore-sa@my-project.iam.gserviceaccount.com"}}, "want": {"deny": set(), "unknown": set()}},
+	"gsa without domain": {"o": {"sa_annotations": {"iam.gke.io/gcp-service-account": "backup-restore-sa"}}, "want": {"deny": {fx.sa_key}, "unknown": set()}},
+	"gsa trailing newline": {"o": {"sa_annotations": {"iam.gke.io/gcp-service-account": "backup-restore-sa@my-project.iam.gserviceaccount.com\n"}}, "want": {"deny": {fx.sa_key}, "unknown": set()}},
+	"service accounts forbidden": {"o": {"serviceAccounts": {}, "errors": [{"collector": "kubernetes", "kind": "ServiceAccount", "reason": "forbidden", "message": "serviceaccounts is forbidden"}]}, "want": {"deny": set(), "unknown": {fx.sa_key}}},
 }

@@ -5,7 +5,7 @@ import data.wiscan.lib.fixtures as fx
 
 failures contains {"case": name, "got": got, "want": c.want} if {
 	some name, c in cases
-	got := fx.outcome(control.deny, control.unknown) with input as build(c)
+	got := fx.results(control.deny, control.unknown) with input as build(c)
 	got != c.want
 }
 
@@ -25,21 +25,21 @@ else := fx.space(c.o)
 
 cases := {
 	# Pod Identity: pods started after the association carry its variable.
-	"pod identity injected": {"o": object.union(fx.pod_identity, {"pod_env": pod_identity_env, "template_env": []}), "aws": true, "want": {"deny": 0, "unknown": 0}},
-	"pod started before the association": {"o": object.union(fx.pod_identity, {"pod_env": [], "template_env": []}), "aws": true, "want": {"deny": 1, "unknown": 0}},
-	"documented setup passes": {"o": {}, "want": {"deny": 0, "unknown": 0}},
+	"pod identity injected": {"o": object.union(fx.pod_identity, {"pod_env": pod_identity_env, "template_env": []}), "aws": true, "want": {"deny": set(), "unknown": set()}},
+	"pod started before the association": {"o": object.union(fx.pod_identity, {"pod_env": [], "template_env": []}), "aws": true, "want": {"deny": {fx.pod_key}, "unknown": set()}},
+	"documented setup passes": {"o": {}, "want": {"deny": set(), "unknown": set()}},
 	# Annotated after the pod started: no injected role at all.
-	"pod without injected role": {"o": {"pod_env": []}, "want": {"deny": 1, "unknown": 0}},
+	"pod without injected role": {"o": {"pod_env": []}, "want": {"deny": {fx.pod_key}, "unknown": set()}},
 	# The role changed; the pod still has the old one.
-	"pod with old role": {"o": {"pod_env": [{"name": "AWS_ROLE_ARN", "value": other_role, "hasValue": true}]}, "want": {"deny": 1, "unknown": 0}},
+	"pod with old role": {"o": {"pod_env": [{"name": "AWS_ROLE_ARN", "value": other_role, "hasValue": true}]}, "want": {"deny": {fx.pod_key}, "unknown": set()}},
 	# The binding was removed; the pod still carries it.
-	"binding removed, pod still bound": {"o": {"sa_annotations": {}}, "want": {"deny": 1, "unknown": 0}},
-	"no binding, no injection": {"o": {"sa_annotations": {}, "pod_env": []}, "want": {"deny": 0, "unknown": 0}},
-	"azure injected": {"o": {"sa_annotations": {"azure.workload.identity/client-id": "8a0d2c4e-5f6b-4a7c-9d8e-1f2a3b4c5d6e"}, "pod_env": [{"name": "AZURE_CLIENT_ID", "value": "8a0d2c4e-5f6b-4a7c-9d8e-1f2a3b4c5d6e", "hasValue": true}]}, "want": {"deny": 0, "unknown": 0}},
-	"azure not injected": {"o": {"sa_annotations": {"azure.workload.identity/client-id": "8a0d2c4e-5f6b-4a7c-9d8e-1f2a3b4c5d6e"}, "pod_env": []}, "want": {"deny": 1, "unknown": 0}},
-	"gke pod newer than binding": {"o": {"profile": gcp, "sa_annotations": gsa, "pod_env": []}, "want": {"deny": 0, "unknown": 0}},
+	"binding removed, pod still bound": {"o": {"sa_annotations": {}}, "want": {"deny": {fx.pod_key}, "unknown": set()}},
+	"no binding, no injection": {"o": {"sa_annotations": {}, "pod_env": []}, "want": {"deny": set(), "unknown": set()}},
+	"azure injected": {"o": {"sa_annotations": {"azure.workload.identity/client-id": "8a0d2c4e-5f6b-4a7c-9d8e-1f2a3b4c5d6e"}, "pod_env": [{"name": "AZURE_CLIENT_ID", "value": "8a0d2c4e-5f6b-4a7c-9d8e-1f2a3b4c5d6e", "hasValue": true}]}, "want": {"deny": set(), "unknown": set()}},
+	"azure not injected": {"o": {"sa_annotations": {"azure.workload.identity/client-id": "8a0d2c4e-5f6b-4a7c-9d8e-1f2a3b4c5d6e"}, "pod_env": []}, "want": {"deny": {fx.pod_key}, "unknown": set()}},
+	"gke pod newer than binding": {"o": {"profile": gcp, "sa_annotations": gsa, "pod_env": []}, "want": {"deny": set(), "unknown": set()}},
 	# The pod started before the service account last changed.
-	"gke pod older than binding": {"o": {"profile": gcp, "sa_annotations": gsa, "pod_env": [], "pod_createdAt": "2026-10-01T00:00:00Z"}, "want": {"deny": 1, "unknown": 0}},
-	"gke change time unknown": {"o": {"profile": gcp, "sa_annotations": gsa, "pod_env": [], "sa_updatedAt": null}, "want": {"deny": 0, "unknown": 1}},
-	"pods forbidden": {"o": {"pods": {}, "errors": [{"collector": "kubernetes", "kind": "Pod", "reason": "forbidden", "message": "x"}]}, "want": {"deny": 0, "unknown": 1}},
+	"gke pod older than binding": {"o": {"profile": gcp, "sa_annotations": gsa, "pod_env": [], "pod_createdAt": "2026-10-01T00:00:00Z"}, "want": {"deny": {fx.pod_key}, "unknown": set()}},
+	"gke change time unknown": {"o": {"profile": gcp, "sa_annotations": gsa, "pod_env": [], "sa_updatedAt": null}, "want": {"deny": set(), "unknown": {fx.sa_key}}},
+	"pods forbidden": {"o": {"pods": {}, "errors": [{"collector": "kubernetes", "kind": "Pod", "reason": "forbidden", "message": "x"}]}, "want": {"deny": set(), "unknown": {fx.sa_key}}},
 }

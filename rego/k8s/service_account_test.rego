@@ -5,21 +5,21 @@ import data.wiscan.lib.fixtures as fx
 
 failures contains {"case": name, "got": got, "want": c.want} if {
 	some name, c in cases
-	got := fx.outcome(control.deny, control.unknown) with input as fx.space(c.o)
+	got := fx.results(control.deny, control.unknown) with input as fx.space(c.o)
 	got != c.want
 }
 
 test_cases if count(failures) == 0
 
 cases := {
-	"documented setup passes": {"o": {}, "want": {"deny": 0, "unknown": 0}},
+	"documented setup passes": {"o": {}, "want": {"deny": set(), "unknown": set()}},
 	# The chart was installed without the service account.
-	"service account missing": {"o": {"serviceAccounts": {"default": fx.sa({})}}, "want": {"deny": 1, "unknown": 0}},
+	"service account missing": {"o": {"serviceAccounts": {"default": fx.sa({})}}, "want": {"deny": {fx.sa_key}, "unknown": set()}},
 	# The Deployment was patched to run as another account.
-	"workload under another service account": {"o": {"template_serviceAccount": "default"}, "want": {"deny": 1, "unknown": 0}},
-	"both broken": {"o": {"serviceAccounts": {}, "template_serviceAccount": "default"}, "want": {"deny": 2, "unknown": 0}},
+	"workload under another service account": {"o": {"template_serviceAccount": "default"}, "want": {"deny": {fx.deployment_key}, "unknown": set()}},
+	"both broken": {"o": {"serviceAccounts": {}, "template_serviceAccount": "default"}, "want": {"deny": {fx.deployment_key, fx.sa_key}, "unknown": set()}},
 	# Service accounts could not be listed: unknown, never a pass.
-	"service accounts forbidden": {"o": {"serviceAccounts": {}, "errors": [{"collector": "kubernetes", "kind": "ServiceAccount", "reason": "forbidden", "message": "serviceaccounts is forbidden"}]}, "want": {"deny": 0, "unknown": 1}},
+	"service accounts forbidden": {"o": {"serviceAccounts": {}, "errors": [{"collector": "kubernetes", "kind": "ServiceAccount", "reason": "forbidden", "message": "serviceaccounts is forbidden"}]}, "want": {"deny": set(), "unknown": {fx.sa_key}}},
 	# A gap in another namespace does not affect this one.
-	"gap elsewhere": {"o": {"errors": [{"collector": "kubernetes", "kind": "ServiceAccount", "namespace": "other", "reason": "forbidden", "message": "x"}]}, "want": {"deny": 0, "unknown": 0}},
+	"gap elsewhere": {"o": {"errors": [{"collector": "kubernetes", "kind": "ServiceAccount", "namespace": "other", "reason": "forbidden", "message": "x"}]}, "want": {"deny": set(), "unknown": set()}},
 }

@@ -5,7 +5,7 @@ import data.wiscan.lib.fixtures as fx
 
 failures contains {"case": name, "got": got, "want": c.want} if {
 	some name, c in cases
-	got := fx.outcome(control.deny, control.unknown) with input as fx.space(c.o)
+	got := fx.results(control.deny, control.unknown) with input as fx.space(c.o)
 	got != c.want
 }
 
@@ -53,23 +53,23 @@ gcp := {"cloud": "gcp"}
 gsa := {"iam.gke.io/gcp-service-account": "backup-restore-sa@my-project.iam.gserviceaccount.com"}
 
 cases := {
-	"documented setup passes": {"o": {}, "want": {"deny": 0, "unknown": 0}},
-	"wrong audience on the pod": {"o": {"pod_volumes": wrong_aud}, "want": {"deny": 1, "unknown": 0}},
-	"wrong audience on template and pod": {"o": {"pod_volumes": wrong_aud, "template_volumes": wrong_aud}, "want": {"deny": 2, "unknown": 0}},
+	"documented setup passes": {"o": {}, "want": {"deny": set(), "unknown": set()}},
+	"wrong audience on the pod": {"o": {"pod_volumes": wrong_aud}, "want": {"deny": {fx.pod_key}, "unknown": set()}},
+	"wrong audience on template and pod": {"o": {"pod_volumes": wrong_aud, "template_volumes": wrong_aud}, "want": {"deny": {fx.deployment_key, fx.pod_key}, "unknown": set()}},
 	# The service account may set another audience on purpose.
-	"audience override honoured": {"o": {"sa_annotations": {"eks.amazonaws.com/role-arn": fx.role_arn, "eks.amazonaws.com/audience": "sts.amazonaws.com.cn"}, "pod_volumes": wrong_aud, "template_volumes": wrong_aud}, "want": {"deny": 0, "unknown": 0}},
-	"volume named otherwise passes": {"o": {"pod_volumes": renamed, "pod_mounts": renamed_mounts}, "want": {"deny": 0, "unknown": 0}},
-	"token mounted elsewhere than the variable names": {"o": {"pod_mounts": elsewhere}, "want": {"deny": 1, "unknown": 0}},
-	"token mounted through subPath passes": {"o": {"pod_mounts": sub_path}, "want": {"deny": 0, "unknown": 0}},
-	"no token volume at all": {"o": {"pod_volumes": [], "pod_mounts": []}, "want": {"deny": 1, "unknown": 0}},
+	"audience override honoured": {"o": {"sa_annotations": {"eks.amazonaws.com/role-arn": fx.role_arn, "eks.amazonaws.com/audience": "sts.amazonaws.com.cn"}, "pod_volumes": wrong_aud, "template_volumes": wrong_aud}, "want": {"deny": set(), "unknown": set()}},
+	"volume named otherwise passes": {"o": {"pod_volumes": renamed, "pod_mounts": renamed_mounts}, "want": {"deny": set(), "unknown": set()}},
+	"token mounted elsewhere than the variable names": {"o": {"pod_mounts": elsewhere}, "want": {"deny": {fx.pod_key}, "unknown": set()}},
+	"token mounted through subPath passes": {"o": {"pod_mounts": sub_path}, "want": {"deny": set(), "unknown": set()}},
+	"no token volume at all": {"o": {"pod_volumes": [], "pod_mounts": []}, "want": {"deny": {fx.pod_key}, "unknown": set()}},
 	# Without the variable the webhook did not run: WI-K8S-005 reports it.
-	"no token variable is not judged": {"o": {"pod_env": no_token_env, "pod_volumes": [], "pod_mounts": []}, "want": {"deny": 0, "unknown": 0}},
-	"azure documented setup passes": {"o": azure_case("api://AzureADTokenExchange"), "want": {"deny": 0, "unknown": 0}},
-	"azure wrong audience": {"o": azure_case("sts.amazonaws.com"), "want": {"deny": 2, "unknown": 0}},
+	"no token variable is not judged": {"o": {"pod_env": no_token_env, "pod_volumes": [], "pod_mounts": []}, "want": {"deny": set(), "unknown": set()}},
+	"azure documented setup passes": {"o": azure_case("api://AzureADTokenExchange"), "want": {"deny": set(), "unknown": set()}},
+	"azure wrong audience": {"o": azure_case("sts.amazonaws.com"), "want": {"deny": {fx.deployment_key, fx.pod_key}, "unknown": set()}},
 	# GKE's metadata server serves the identity: nothing to judge.
-	"gke automount off does not apply": {"o": {"profile": gcp, "sa_annotations": gsa, "pod_automount": false, "sa_automount": false}, "want": {"deny": 0, "unknown": 0}},
-	"gke pods forbidden does not apply": {"o": {"profile": gcp, "sa_annotations": gsa, "pods": {}, "errors": [{"collector": "kubernetes", "kind": "Pod", "reason": "forbidden", "message": "x"}]}, "want": {"deny": 0, "unknown": 0}},
-	"pods forbidden": {"o": {"pods": {}, "errors": [{"collector": "kubernetes", "kind": "Pod", "reason": "forbidden", "message": "x"}]}, "want": {"deny": 0, "unknown": 1}},
+	"gke automount off does not apply": {"o": {"profile": gcp, "sa_annotations": gsa, "pod_automount": false, "sa_automount": false}, "want": {"deny": set(), "unknown": set()}},
+	"gke pods forbidden does not apply": {"o": {"profile": gcp, "sa_annotations": gsa, "pods": {}, "errors": [{"collector": "kubernetes", "kind": "Pod", "reason": "forbidden", "message": "x"}]}, "want": {"deny": set(), "unknown": set()}},
+	"pods forbidden": {"o": {"pods": {}, "errors": [{"collector": "kubernetes", "kind": "Pod", "reason": "forbidden", "message": "x"}]}, "want": {"deny": set(), "unknown": {fx.sa_key}}},
 }
 
 # Which resource fails, and why.

@@ -5,7 +5,7 @@ import data.wiscan.lib.fixtures as fx
 
 failures contains {"case": name, "got": got, "want": c.want} if {
 	some name, c in cases
-	got := fx.outcome(control.deny, control.unknown) with input as fx.space(c.o)
+	got := fx.results(control.deny, control.unknown) with input as fx.space(c.o)
 	got != c.want
 }
 
@@ -23,22 +23,22 @@ gcp_secret := {"gcp-key": {
 }}
 
 cases := {
-	"documented setup passes": {"o": {}, "want": {"deny": 0, "unknown": 0}},
+	"documented setup passes": {"o": {}, "want": {"deny": set(), "unknown": set()}},
 	# The variable name alone says static keys are in use.
-	"env AWS_ACCESS_KEY_ID": {"o": {"template_env": [{"name": "AWS_ACCESS_KEY_ID", "secretRef": {"name": "x", "key": "id"}}]}, "want": {"deny": 1, "unknown": 0}},
-	"env literal credential": {"o": {"template_env": [{"name": "KEY", "hasValue": true, "credential": {"kind": "aws-access-key", "cloud": "aws", "fingerprint": "AKIA…MPLE"}}]}, "want": {"deny": 1, "unknown": 0}},
-	"env from credential secret key": {"o": {"secrets": creds_secret, "template_env": [{"name": "CREDS", "secretRef": {"name": "backup-creds", "key": "credentials"}}]}, "want": {"deny": 1, "unknown": 0}},
-	"envFrom credential secret": {"o": {"secrets": creds_secret, "template_envFrom": [{"secret": "backup-creds"}]}, "want": {"deny": 1, "unknown": 0}},
-	"mounted credential secret": {"o": {"secrets": creds_secret, "template_volumes": [{"name": "creds", "secret": "backup-creds"}], "template_mounts": [{"volume": "creds", "path": "/creds"}]}, "want": {"deny": 1, "unknown": 0}},
-	"projected credential secret": {"o": {"secrets": creds_secret, "template_volumes": [{"name": "creds", "projected": [{"secret": "backup-creds"}]}], "template_mounts": [{"volume": "creds", "path": "/creds"}]}, "want": {"deny": 1, "unknown": 0}},
-	"GOOGLE_APPLICATION_CREDENTIALS into a secret volume": {"o": {"secrets": gcp_secret, "template_env": [{"name": "GOOGLE_APPLICATION_CREDENTIALS", "value": "/var/secrets/google/key.json", "hasValue": true}], "template_volumes": [{"name": "google", "secret": "gcp-key"}], "template_mounts": [{"volume": "google", "path": "/var/secrets/google"}]}, "want": {"deny": 1, "unknown": 0}},
+	"env AWS_ACCESS_KEY_ID": {"o": {"template_env": [{"name": "AWS_ACCESS_KEY_ID", "secretRef": {"name": "x", "key": "id"}}]}, "want": {"deny": {fx.deployment_key}, "unknown": set()}},
+	"env literal credential": {"o": {"template_env": [{"name": "KEY", "hasValue": true, "credential": {"kind": "aws-access-key", "cloud": "aws", "fingerprint": "AKIA…MPLE"}}]}, "want": {"deny": {fx.deployment_key}, "unknown": set()}},
+	"env from credential secret key": {"o": {"secrets": creds_secret, "template_env": [{"name": "CREDS", "secretRef": {"name": "backup-creds", "key": "credentials"}}]}, "want": {"deny": {fx.deployment_key}, "unknown": set()}},
+	"envFrom credential secret": {"o": {"secrets": creds_secret, "template_envFrom": [{"secret": "backup-creds"}]}, "want": {"deny": {fx.deployment_key}, "unknown": set()}},
+	"mounted credential secret": {"o": {"secrets": creds_secret, "template_volumes": [{"name": "creds", "secret": "backup-creds"}], "template_mounts": [{"volume": "creds", "path": "/creds"}]}, "want": {"deny": {fx.deployment_key}, "unknown": set()}},
+	"projected credential secret": {"o": {"secrets": creds_secret, "template_volumes": [{"name": "creds", "projected": [{"secret": "backup-creds"}]}], "template_mounts": [{"volume": "creds", "path": "/creds"}]}, "want": {"deny": {fx.deployment_key}, "unknown": set()}},
+	"GOOGLE_APPLICATION_CREDENTIALS into a secret volume": {"o": {"secrets": gcp_secret, "template_env": [{"name": "GOOGLE_APPLICATION_CREDENTIALS", "value": "/var/secrets/google/key.json", "hasValue": true}], "template_volumes": [{"name": "google", "secret": "gcp-key"}], "template_mounts": [{"volume": "google", "path": "/var/secrets/google"}]}, "want": {"deny": {fx.deployment_key}, "unknown": set()}},
 	# An external-account file from a ConfigMap is workload identity federation.
-	"GOOGLE_APPLICATION_CREDENTIALS to a configmap": {"o": {"template_env": [{"name": "GOOGLE_APPLICATION_CREDENTIALS", "value": "/etc/wif/config.json", "hasValue": true}], "template_volumes": [{"name": "wif", "other": "configMap"}], "template_mounts": [{"volume": "wif", "path": "/etc/wif"}]}, "want": {"deny": 0, "unknown": 0}},
+	"GOOGLE_APPLICATION_CREDENTIALS to a configmap": {"o": {"template_env": [{"name": "GOOGLE_APPLICATION_CREDENTIALS", "value": "/etc/wif/config.json", "hasValue": true}], "template_volumes": [{"name": "wif", "other": "configMap"}], "template_mounts": [{"volume": "wif", "path": "/etc/wif"}]}, "want": {"deny": set(), "unknown": set()}},
 	# A harmless secret mounted is fine.
-	"mounted tls secret": {"o": {"secrets": {"tls": {"namespace": fx.ns, "name": "tls", "labels": {}, "annotations": {}, "type": "kubernetes.io/tls", "keys": ["tls.crt", "tls.key"], "credentials": []}}, "template_volumes": [{"name": "tls", "secret": "tls"}], "template_mounts": [{"volume": "tls", "path": "/tls"}]}, "want": {"deny": 0, "unknown": 0}},
+	"mounted tls secret": {"o": {"secrets": {"tls": {"namespace": fx.ns, "name": "tls", "labels": {}, "annotations": {}, "type": "kubernetes.io/tls", "keys": ["tls.crt", "tls.key"], "credentials": []}}, "template_volumes": [{"name": "tls", "secret": "tls"}], "template_mounts": [{"volume": "tls", "path": "/tls"}]}, "want": {"deny": set(), "unknown": set()}},
 	# Without a Deployment the pods are checked.
-	"pod without deployment": {"o": {"deployments": {}, "pod_env": [{"name": "AZURE_CLIENT_SECRET", "secretRef": {"name": "x", "key": "y"}}]}, "want": {"deny": 1, "unknown": 0}},
-	"secrets forbidden": {"o": {"errors": [{"collector": "kubernetes", "kind": "Secret", "reason": "forbidden", "message": "x"}]}, "want": {"deny": 0, "unknown": 1}},
+	"pod without deployment": {"o": {"deployments": {}, "pod_env": [{"name": "AZURE_CLIENT_SECRET", "secretRef": {"name": "x", "key": "y"}}]}, "want": {"deny": {fx.pod_key}, "unknown": set()}},
+	"secrets forbidden": {"o": {"errors": [{"collector": "kubernetes", "kind": "Secret", "reason": "forbidden", "message": "x"}]}, "want": {"deny": set(), "unknown": {fx.sa_key}}},
 }
 
 # A variable read from a Secret key holding a credential is named once,

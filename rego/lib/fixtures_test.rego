@@ -107,6 +107,28 @@ space(o) := {
 # sa_gap is the collector's gap for service accounts it may not list.
 sa_gap := {"collector": "kubernetes", "kind": "ServiceAccount", "reason": "forbidden", "message": "HTTP 403 Forbidden"}
 
+# results says what a control found on an input: for deny and unknown, the
+# resources ("Kind namespace/name") its results are about.
+results(deny, unknown) := {
+	"deny": {result_key(f) | some f in deny},
+	"unknown": {result_key(u) | some u in unknown},
+}
+
+result_key(f) := sprintf("%s %s/%s", [f.resource.kind, object.get(f.resource, "namespace", ""), f.resource.name])
+
+# Keys of the fixture's resources, for the wanted results.
+key_in(kind, name) := sprintf("%s %s/%s", [kind, ns, name])
+
+sa_key := key_in("ServiceAccount", "mxp-controller")
+
+deployment_key := key_in("Deployment", "mxp-controller")
+
+pod_key := key_in("Pod", "mxp-controller-7d9f8b6c5d-x2x4z")
+
+role_key := sprintf("IAMRole /%s", [role_arn])
+
+provider_key := sprintf("IAMOIDCProvider /%s", [provider_arn])
+
 # outcome counts a control's results on an input.
 outcome(deny, unknown) := {"deny": count(deny), "unknown": count(unknown)}
 
