@@ -16,6 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"golang.org/x/sync/errgroup"
 
+	"github.com/wiscan/wiscan/collectors"
 	"github.com/wiscan/wiscan/snapshot"
 )
 
@@ -332,7 +333,7 @@ func document(raw string) snapshot.PolicyDocument {
 func (c *Collector) buckets(ctx context.Context, cl *clients, s *snapshot.Snapshot, g *gaps) {
 	var mu sync.Mutex
 	eg := c.group(ctx)
-	for _, b := range backupBuckets(s) {
+	for _, b := range collectors.BackupBuckets(s) {
 		eg.Go(func() error {
 			cctx, cancel := c.call(ctx)
 			defer cancel()
@@ -354,29 +355,4 @@ func (c *Collector) buckets(ctx context.Context, cl *clients, s *snapshot.Snapsh
 		})
 	}
 	_ = eg.Wait()
-}
-
-// backupBuckets are the buckets the profiles expect, else those their
-// backup configurations name.
-func backupBuckets(s *snapshot.Snapshot) []string {
-	seen := map[string]bool{}
-	for _, p := range s.Profiles {
-		if b := strings.TrimSpace(p.Storage.Bucket); b != "" {
-			seen[b] = true
-			continue
-		}
-		var cfgs []snapshot.BackupConfig
-		switch p.BackupConfig {
-		case "SharedBackupConfig":
-			cfgs = s.Kubernetes.Spaces.SharedBackupConfigs
-		case "SpaceBackupConfig":
-			cfgs = s.Kubernetes.Spaces.SpaceBackupConfigs
-		}
-		for _, bc := range cfgs {
-			if b := strings.TrimSpace(bc.Bucket); b != "" {
-				seen[b] = true
-			}
-		}
-	}
-	return slices.Sorted(maps.Keys(seen))
 }

@@ -4,9 +4,11 @@ import (
 	"cmp"
 	"fmt"
 	"path"
+	"path/filepath"
 	"sort"
 	"strings"
 
+	"github.com/wiscan/wiscan/collectors"
 	"github.com/wiscan/wiscan/snapshot"
 )
 
@@ -26,6 +28,11 @@ type awsReader struct {
 	assocFull map[string]snapshot.PodIdentityAssociation
 	assocSeen bool
 	orphans   []orphanList
+	// buckets are s3api get-bucket-policy outputs by bucket, the folder
+	// buckets/<bucket>/ naming it; a nil policy says the bucket has none.
+	buckets map[string]snapshot.Bucket
+	// looseBuckets are bucket policies outside such a folder.
+	looseBuckets []string
 }
 
 // orphanList is a list-role-policies or list-attached-role-policies output,
@@ -70,6 +77,7 @@ func newAWSReader() *awsReader {
 		providers: map[string]snapshot.OIDCProvider{}, clientIDs: map[string]oidcDetail{},
 		roles: map[string]*roleEvidence{}, policies: map[string]*policyEvidence{},
 		assocList: map[string]snapshot.PodIdentityAssociation{}, assocFull: map[string]snapshot.PodIdentityAssociation{},
+		buckets: map[string]snapshot.Bucket{},
 	}
 }
 
@@ -132,6 +140,21 @@ func (a *awsReader) document(file string, line int, m map[string]any, lines func
 			arns = append(arns, str(obj(it)["PolicyArn"]))
 		}
 		a.orphan(file, "AttachedPolicies", nil, arns)
+	case len(m) == 1 && has("Policy") && isBucketPolicy(m["Policy"]):
+		// aws s3api get-bucket-policy: the policy as a JSON string (null
+		// when the export says the bucket has none), the folder naming
+		// the bucket.
+		name := bucketFolder(file)
+		if name == "" {
+			a.looseBuckets = append(a.looseBuckets, file)
+			break
+		}
+		b := snapshot.Bucket{Name: name}
+		if text, ok := m["Policy"].(string); ok {
+			d := doc("", "", text, loc)
+			b.Policy = &d
+		}
+		a.buckets[name] = b
 	case has("Policy"):
 		p := obj(m["Policy"])
 		if str(p["Arn"]) == "" {
@@ -254,7 +277,40 @@ func (a *awsReader) finish(r *reader) {
 		out.Roles[re.role.ARN] = a.joinRole(re)
 	}
 	a.missingRoles(s, out, gap)
+	for name, b := range a.buckets {
+		out.Buckets[name] = b
+	}
+	for _, f := range a.looseBuckets {
+		r.gapFile(f, 0, "unrecognised", "a bucket policy names no bucket: put it in a folder buckets/<bucket>/")
+	}
+	for _, b := range collectors.BackupBuckets(s) {
+		if _, ok := out.Buckets[b]; !ok {
+			s.AddError(snapshot.CollectionError{Collector: Name, Kind: "S3BucketPolicy", Name: b, Reason: "not-provided",
+				Message: fmt.Sprintf("the evidence holds no policy of bucket %s: add aws s3api get-bucket-policy --bucket %s --output json as buckets/%s/policy.json (see the README)", b, b, b)})
+		}
+	}
 	s.AWS = out
+}
+
+// isBucketPolicy tells get-bucket-policy's {"Policy": "<JSON text>"} (or
+// null) from get-policy's {"Policy": {...}}.
+func isBucketPolicy(v any) bool {
+	switch v.(type) {
+	case string, nil:
+		return true
+	}
+	return false
+}
+
+// bucketFolder is the bucket a file's folder names: buckets/<bucket>/...
+func bucketFolder(file string) string {
+	parts := strings.Split(filepath.ToSlash(file), "/")
+	for i := len(parts) - 2; i >= 1; i-- {
+		if parts[i-1] == "buckets" {
+			return parts[i]
+		}
+	}
+	return ""
 }
 
 func (a *awsReader) oidc(out *snapshot.AWS, gap func(kind, name, msg string)) {

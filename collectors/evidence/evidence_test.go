@@ -2,6 +2,7 @@ package evidence
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -114,5 +115,59 @@ func TestNotProvided(t *testing.T) {
 	}
 	if missing["ServiceAccount"] {
 		t.Error("a gap for a kind that was provided")
+	}
+}
+
+// Bucket policies come from aws s3api get-bucket-policy in a folder
+// buckets/<bucket>/; {"Policy": null} says the bucket has none; a bucket
+// the backup configuration names without an export is a gap, and a policy
+// outside such a folder is reported.
+func TestBucketPolicies(t *testing.T) {
+	config := `apiVersion: spaces.upbound.io/v1alpha1
+kind: SharedBackupConfig
+metadata: {name: default, namespace: default}
+spec: {objectStorage: {provider: AWS, bucket: %s, credentials: {source: InjectedIdentity}}}
+`
+	caller := `{"Account": "111122223333", "Arn": "arn:aws:iam::111122223333:user/a", "UserId": "AIDA"}`
+	policy := `{"Policy": "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Deny\",\"Principal\":\"*\",\"Action\":\"s3:DeleteBucket\",\"Resource\":\"arn:aws:s3:::backups\"}]}"}`
+	s := collectDir(t, map[string]string{
+		"spaces.yaml":                     fmt.Sprintf(config, "backups"),
+		"aws/caller.json":                 caller,
+		"aws/buckets/backups/policy.json": policy,
+		"aws/stray-policy.json":           policy,
+	})
+	b, ok := s.AWS.Buckets["backups"]
+	if !ok || b.Policy == nil || b.Policy.Document == nil || b.Policy.Source == nil {
+		t.Errorf("bucket %+v", b)
+	}
+	var stray bool
+	for _, e := range s.Errors {
+		if e.Kind == "S3BucketPolicy" {
+			t.Errorf("gap for an exported bucket: %+v", e)
+		}
+		if strings.Contains(e.Message, "stray-policy.json") && strings.Contains(e.Message, "names no bucket") {
+			stray = true
+		}
+	}
+	if !stray {
+		t.Errorf("the policy outside buckets/<bucket>/ is not reported: %+v", s.Errors)
+	}
+
+	s = collectDir(t, map[string]string{
+		"spaces.yaml":                   fmt.Sprintf(config, "backups"),
+		"aws/caller.json":               caller,
+		"aws/buckets/other/policy.json": `{"Policy": null}`,
+	})
+	if b := s.AWS.Buckets["other"]; b.Name != "other" || b.Policy != nil {
+		t.Errorf("a bucket without a policy: %+v", b)
+	}
+	found := false
+	for _, e := range s.Errors {
+		if e.Kind == "S3BucketPolicy" && e.Name == "backups" && e.Reason == "not-provided" && strings.Contains(e.Message, "get-bucket-policy --bucket backups") {
+			found = true
+		}
+	}
+	if !found {
+		t.Errorf("no gap for the bucket the configuration names: %+v", s.Errors)
 	}
 }
