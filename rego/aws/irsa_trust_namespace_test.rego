@@ -12,6 +12,7 @@ failures contains {"case": name, "got": got, "want": c.want} if {
 test_cases if count(failures) == 0
 
 cases := {
+	"admission depends on the source address": {"input": fx.space_aws({"trust": fx.statement({"Effect": "Allow", "Principal": {"Federated": fx.provider_arn}, "Action": "sts:AssumeRoleWithWebIdentity", "Condition": {"IpAddress": {"aws:SourceIp": "10.0.0.0/8"}, "StringEquals": {fx.aud_key: "sts.amazonaws.com", fx.sub_key: fx.subject}}})}), "want": {"deny": set(), "unknown": {fx.role_key}}},
 	"extra TLS condition admits the subject": {"input": fx.space_aws({"trust": fx.statement({"Effect": "Allow", "Principal": {"Federated": fx.provider_arn}, "Action": "sts:AssumeRoleWithWebIdentity", "Condition": {"Bool": {"aws:SecureTransport": "true"}, "StringEquals": {fx.aud_key: "sts.amazonaws.com", fx.sub_key: fx.subject}}})}), "want": {"deny": set(), "unknown": set()}},
 	"service account unreadable": {"input": fx.space_aws({"serviceAccounts": {}, "errors": [fx.sa_gap]}), "want": {"deny": set(), "unknown": {fx.sa_key}}},
 	"documented setup passes": {"input": fx.space_aws({}), "want": {"deny": set(), "unknown": set()}},

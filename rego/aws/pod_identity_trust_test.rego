@@ -14,6 +14,8 @@ test_cases if count(failures) == 0
 trust(service, actions) := fx.statement({"Effect": "Allow", "Principal": {"Service": service}, "Action": actions})
 
 cases := {
+	# A condition on the caller's address cannot be decided from here.
+	"trust depends on the source address": {"input": fx.space_aws(object.union(fx.pod_identity, {"trust": fx.statement({"Effect": "Allow", "Principal": {"Service": "pods.eks.amazonaws.com"}, "Action": ["sts:AssumeRole", "sts:TagSession"], "Condition": {"IpAddress": {"aws:SourceIp": "10.0.0.0/8"}}})})), "want": {"deny": set(), "unknown": {fx.role_key}}},
 	"service account unreadable": {"input": fx.space_aws({"serviceAccounts": {}, "errors": [fx.sa_gap]}), "want": {"deny": set(), "unknown": {fx.sa_key}}},
 	"documented Pod Identity setup passes": {"input": fx.space_aws(fx.pod_identity), "want": {"deny": set(), "unknown": set()}},
 	"trusts the wrong service": {"input": fx.space_aws(fx.replace(fx.pod_identity, "trust", trust("eks.amazonaws.com", ["sts:AssumeRole", "sts:TagSession"]))), "want": {"deny": {fx.role_key}, "unknown": set()}},
