@@ -23,3 +23,13 @@ cases := {
 	# A profile without a backup config kind is not concerned.
 	"profile without backup config": {"o": {"bc_source": "Secret", "profile": {"backupConfig": ""}}, "want": {"deny": set(), "unknown": set()}},
 }
+
+# Without a profile that reads a backup configuration the control has
+# nothing to check, and says so; with one it applies.
+test_not_applicable_without_backup_config if {
+	control.not_applicable == {"no profile reads a backup configuration"} with input as fx.space({"profile": {"backupConfig": ""}})
+}
+
+test_applicable_with_backup_config if {
+	count(control.not_applicable) == 0 with input as fx.space({})
+}

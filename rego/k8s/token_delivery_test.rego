@@ -53,6 +53,9 @@ gcp := {"cloud": "gcp"}
 gsa := {"iam.gke.io/gcp-service-account": "backup-restore-sa@my-project.iam.gserviceaccount.com"}
 
 cases := {
+	# subPath mounts one folder of the volume: the token is found under it.
+	"token folder mounted through subPath": {"o": {"pod_volumes": [{"name": "aws-iam-token", "projected": [token("sts.amazonaws.com", "eks/token")]}], "pod_mounts": [{"volume": "aws-iam-token", "path": "/var/run/secrets/eks.amazonaws.com/serviceaccount", "subPath": "eks"}]}, "want": {"deny": set(), "unknown": set()}},
+	"another folder mounted through subPath": {"o": {"pod_volumes": [{"name": "aws-iam-token", "projected": [token("sts.amazonaws.com", "other/token")]}], "pod_mounts": [{"volume": "aws-iam-token", "path": "/var/run/secrets/eks.amazonaws.com/serviceaccount", "subPath": "eks"}]}, "want": {"deny": {fx.pod_key}, "unknown": set()}},
 	"documented setup passes": {"o": {}, "want": {"deny": set(), "unknown": set()}},
 	"wrong audience on the pod": {"o": {"pod_volumes": wrong_aud}, "want": {"deny": {fx.pod_key}, "unknown": set()}},
 	"wrong audience on template and pod": {"o": {"pod_volumes": wrong_aud, "template_volumes": wrong_aud}, "want": {"deny": {fx.deployment_key, fx.pod_key}, "unknown": set()}},
