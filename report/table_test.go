@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/wiscan/wiscan/snapshot"
 )
 
 func TestWrapAndFit(t *testing.T) {
@@ -50,5 +52,80 @@ func TestBlocks(t *testing.T) {
 	}
 	if strings.Count(b.String(), "UNKNOWN") != 1 {
 		t.Errorf("unknowns not folded:\n%s", b.String())
+	}
+}
+
+// The whole table for a small report, at a narrow width and with none:
+// header, blocks, wrapping, cutting, the fix line, notes and the summary.
+func TestTableExact(t *testing.T) {
+	r := Report{
+		Tool:     Tool{Name: "wiscan", Version: "v1"},
+		Source:   snapshot.Source{Mode: "evidence", Evidence: "bundle"},
+		Profiles: []ProfileSummary{{Name: "p", Targets: 1}},
+		Findings: []Finding{
+			{ControlID: "WI-X-001", Status: Fail, Severity: High, Message: "the service account has no binding at all", Resource: Resource{Kind: "ServiceAccount", Namespace: "ns", Name: "sa", File: "sa.yaml", Line: 3}, Remediation: "Bind it. Then restart."},
+			{ControlID: "WI-X-002", Status: Unknown, WouldBe: Critical, Message: "no AWS data", Resource: Resource{Kind: "IAMRole", Name: "r"}},
+		},
+		Notes:   []string{"profile q matched no namespaces"},
+		Summary: Summary{Controls: map[Status]int{Pass: 1, Fail: 1, Unknown: 1, NotApplicable: 2}, Findings: map[Severity]int{High: 1}, Unknown: 1, Namespaces: 1},
+	}
+	want := map[int]string{
+		0: `wiscan v1 · evidence bundle · profile p (1 namespace)
+
+SEVERITY  CONTROL     WHERE, WHAT AND FIX
+HIGH      WI-X-001    ns
+                      ServiceAccount/sa (sa.yaml:3)
+                      the service account has no binding at all
+                      fix: Bind it.
+UNKNOWN   WI-X-002    IAMRole/r
+                      no AWS data
+
+note: profile q matched no namespaces
+
+1 finding (1 high), 1 unknown · controls: 1 passed, 1 failed, 1 unknown, 2 not applicable · 1 namespace · FAIL (findings at or above high)
+`,
+		40: `wiscan v1 · evidence bundle · profile p…
+
+SEVERITY  CONTROL     WHERE, WHAT AND FIX
+HIGH      WI-X-001    ns
+                      ServiceAccount/sa…
+                      the service
+                      account has no
+                      binding at all
+                      fix: Bind it.
+UNKNOWN   WI-X-002    IAMRole/r
+                      no AWS data
+
+note: profile q matched no namespaces
+
+1 finding (1 high), 1 unknown ·
+controls: 1 passed, 1 failed, 1 unknown,
+2 not applicable · 1 namespace · FAIL
+(findings at or above high)
+`,
+	}
+	for width, w := range want {
+		var b strings.Builder
+		if err := (Table{W: &b, Width: width, FailOn: High, FailOnUnknown: true}).Write(context.Background(), r); err != nil {
+			t.Fatal(err)
+		}
+		if b.String() != w {
+			t.Errorf("width %d:\n%s\nwant:\n%s", width, b.String(), w)
+		}
+	}
+	// Unknowns only: the gate says incomplete; nothing at all: pass.
+	r.Findings = r.Findings[1:]
+	if got := r.ExitCode(High, true); got != ExitIncomplete {
+		t.Errorf("exit %d with an unknown critical, want %d", got, ExitIncomplete)
+	}
+	if got := r.ExitCode(High, false); got != ExitPass {
+		t.Errorf("exit %d with unknowns accepted, want %d", got, ExitPass)
+	}
+	if got := r.ExitCode(Critical, true); got != ExitIncomplete {
+		t.Errorf("exit %d at critical, want %d", got, ExitIncomplete)
+	}
+	r.Findings[0].WouldBe = Medium
+	if got := r.ExitCode(High, true); got != ExitPass {
+		t.Errorf("exit %d with an unknown below fail-on, want %d", got, ExitPass)
 	}
 }
