@@ -50,11 +50,12 @@ MUTATE_PACKAGES := ./iampolicy ./profiles ./collectors/secrets ./collectors/evid
 
 mutate: $(GREMLINS) ## Mutation testing: gremlins over the Go packages, and every Rego control mutated against its tests (slow; not part of make test)
 	@for p in $(MUTATE_PACKAGES); do echo "== $$p"; $(GREMLINS) unleash --workers 2 -S l $$p | grep -E 'LIVED|efficacy|coverage'; done
-	$(GO) test -count=1 -run TestRegoMutation -v -timeout 60m ./engine/ -args -mutate-rego | grep -E 'killed|survived'
+	$(GO) test -count=1 -tags mutate -run TestRegoMutation -v -timeout 60m ./engine/ | grep -E 'killed|survived'
 
 lint: $(GOLANGCI) ## gofmt, go vet, golangci-lint (.golangci.yml), and OPA's strict and format checks of rego/
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || (gofmt -l $$(git ls-files '*.go'); exit 1)
 	$(GO) vet ./...
+	$(GO) vet -tags mutate ./engine/
 	$(GOLANGCI) run ./...
 	$(GO) test -count=1 -run 'TestRegoStrictAndFormatted|TestBuiltinPoliciesCompileStrict' ./engine/
 

@@ -241,30 +241,19 @@ func regoTestBuiltins() []*tester.Builtin {
 // built-ins) and canonical formatting (as opa fmt writes it).
 func TestRegoStrictAndFormatted(t *testing.T) {
 	modules := map[string]*ast.Module{}
-	err := fs.WalkDir(builtin.FS, ".", func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() || !strings.HasSuffix(p, ".rego") {
-			return err
-		}
-		src, err := builtin.FS.ReadFile(p)
-		if err != nil {
-			return err
-		}
+	for p, src := range builtinRego(t) {
 		formatted, err := format.SourceWithOpts(p, src, format.Opts{RegoVersion: ast.RegoV1})
 		if err != nil {
-			return err
+			t.Fatal(err)
 		}
 		if !bytes.Equal(formatted, src) {
 			t.Errorf("%s is not formatted as opa fmt writes it", p)
 		}
 		mod, err := ast.ParseModuleWithOpts(p, string(src), ast.ParserOptions{ProcessAnnotation: true, RegoVersion: ast.RegoV1})
 		if err != nil {
-			return err
+			t.Fatal(err)
 		}
 		modules[p] = mod
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
 	}
 	caps := Capabilities()
 	caps.Builtins = append(caps.Builtins, analyzeRoleDecl)
@@ -272,4 +261,23 @@ func TestRegoStrictAndFormatted(t *testing.T) {
 	if c.Compile(modules); c.Failed() {
 		t.Errorf("strict compilation: %v", c.Errors)
 	}
+}
+
+// builtinRego returns every Rego file shipped in the binary, tests
+// included, by path.
+func builtinRego(t *testing.T) map[string][]byte {
+	t.Helper()
+	out := map[string][]byte{}
+	err := fs.WalkDir(builtin.FS, ".", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !strings.HasSuffix(p, ".rego") {
+			return err
+		}
+		src, err := builtin.FS.ReadFile(p)
+		out[p] = src
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
 }

@@ -1,10 +1,10 @@
+//go:build mutate
+
 package engine
 
 import (
 	"context"
-	"flag"
 	"fmt"
-	"io/fs"
 	"regexp"
 	"sort"
 	"strings"
@@ -12,11 +12,7 @@ import (
 
 	"github.com/open-policy-agent/opa/v1/ast"
 	"github.com/open-policy-agent/opa/v1/tester"
-
-	builtin "github.com/wiscan/wiscan/rego"
 )
-
-var mutateRego = flag.Bool("mutate-rego", false, "run the Rego mutation test (make mutate)")
 
 // flips are the comparison mutants: each operator and what it becomes.
 var flips = map[string]string{
@@ -58,26 +54,16 @@ func mutants(mod *ast.Module) []mutant {
 // dropped, one at a time) and runs that control's Rego tests on each
 // mutant; a mutant is killed when a test fails or the policy no longer
 // compiles. It prints the share killed per control and every survivor.
-// Run it with make mutate (go test -run TestRegoMutation -mutate-rego).
+// It is built only with the mutate tag: make mutate runs it (go test
+// -tags mutate -run TestRegoMutation ./engine/).
 func TestRegoMutation(t *testing.T) {
-	if !*mutateRego {
-		t.Skip("run with -mutate-rego (make mutate)")
-	}
 	modules := map[string]*ast.Module{}
-	err := fs.WalkDir(builtin.FS, ".", func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() || !strings.HasSuffix(p, ".rego") {
-			return err
-		}
-		src, err := builtin.FS.ReadFile(p)
-		if err != nil {
-			return err
-		}
+	for p, src := range builtinRego(t) {
 		mod, err := ast.ParseModuleWithOpts(p, string(src), ast.ParserOptions{ProcessAnnotation: true, RegoVersion: ast.RegoV1})
+		if err != nil {
+			t.Fatal(err)
+		}
 		modules[p] = mod
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
 	}
 	var files []string
 	for p, mod := range modules {
