@@ -417,7 +417,7 @@ func (a *access) missing(req Permission, out *AccessResult) {
 		return
 	}
 	if a.in.Bucket == "" {
-		if empty, err := Intersect2(rs.Possible, want).Empty(); err == nil && empty {
+		if held, err := Intersect(rs.Possible, want); err == nil && mustEmpty(held) {
 			out.Missing = append(out.Missing, Permission{Action: req.Action, Resource: req.Resource, Decision: ImplicitDeny,
 				Reason: "no statement allows " + req.Action + " on any bucket"})
 			return
@@ -441,16 +441,6 @@ func (a *access) missing(req Permission, out *AccessResult) {
 		out.Missing = append(out.Missing, Permission{Action: req.Action, Resource: req.Resource, Decision: Indeterminate,
 			Reason: fmt.Sprintf("on %s it depends on %s", w, rs.Undecided)})
 	}
-}
-
-// Intersect2 is Intersect for callers that treat a region too complex to
-// build as not empty.
-func Intersect2(a, b Region) Region {
-	r, err := Intersect(a, b)
-	if err != nil {
-		return Everything()
-	}
-	return r
 }
 
 // mustEmpty reports a region known to be empty.
