@@ -17,8 +17,8 @@ demo: build ## Scan the shipped evidence bundle of a broken Space (no cluster ne
 harness: ## Build and cache kube-apiserver and etcd for the tests
 	@bash hack/harness.sh >/dev/null
 
-test: harness ## Run every test: Go, Rego, and the real API server tests
-	KUBEBUILDER_ASSETS=$$(bash hack/harness.sh) $(GO) test -count=1 ./...
+test: harness ## Run every test: Go, Rego, and the real API server tests, under the race detector
+	KUBEBUILDER_ASSETS=$$(bash hack/harness.sh) $(GO) test -race -count=1 ./...
 
 bench: ## Run the evaluation benchmarks
 	$(GO) test -run '^$$' -bench . -benchtime 3x ./engine/

@@ -212,9 +212,15 @@ type gaps struct {
 }
 
 func (g *gaps) add(kind, name string, err error) {
+	g.record(snapshot.CollectionError{Collector: Name, Kind: kind, Name: name, Reason: reason(err), Message: message(err)})
+}
+
+// record adds one gap; reads run concurrently, so every gap goes through
+// the lock.
+func (g *gaps) record(e snapshot.CollectionError) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	g.s.AddError(snapshot.CollectionError{Collector: Name, Kind: kind, Name: name, Reason: reason(err), Message: message(err)})
+	g.s.AddError(e)
 }
 
 // all records one error for every kind: nothing of AWS could be read.

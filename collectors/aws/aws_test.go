@@ -323,3 +323,14 @@ func TestEveryDeniedCallIsAGap(t *testing.T) {
 		})
 	}
 }
+
+// Gaps found while role reads run concurrently are recorded under the
+// lock: a role that cannot be read next to one whose read is refused
+// (run with -race, as .ci/run does).
+func TestGapsWhileReading(t *testing.T) {
+	srv := server(t)
+	srv.Deny["GetRole"] = true
+	s := collect(t, spaceSnapshot(2, srv.RoleARN("backup-restore-role"), "zz-not-a-role-arn"))
+	assertGap(t, s, KindRole, srv.RoleARN("backup-restore-role"), "forbidden", "AccessDenied")
+	assertGap(t, s, KindRole, "zz-not-a-role-arn", "not-provided", "")
+}

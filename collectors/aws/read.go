@@ -29,8 +29,8 @@ func (c *Collector) cluster(ctx context.Context, cl *clients, s *snapshot.Snapsh
 	}
 	if name == "" {
 		err := fmt.Errorf("no EKS cluster named: pass --cluster-name, or use a kubeconfig context named after the cluster's ARN")
-		g.s.AddError(snapshot.CollectionError{Collector: Name, Kind: KindCluster, Reason: "not-provided", Message: err.Error()})
-		g.s.AddError(snapshot.CollectionError{Collector: Name, Kind: KindAssociation, Reason: "not-provided", Message: err.Error()})
+		g.record(snapshot.CollectionError{Collector: Name, Kind: KindCluster, Reason: "not-provided", Message: err.Error()})
+		g.record(snapshot.CollectionError{Collector: Name, Kind: KindAssociation, Reason: "not-provided", Message: err.Error()})
 		return
 	}
 	cctx, cancel := c.call(ctx)
@@ -163,7 +163,7 @@ func (c *Collector) roles(ctx context.Context, cl *clients, out *snapshot.AWS, a
 	eg := c.group(ctx)
 	for _, arn := range arns {
 		if err := c.readable(out, arn); err != nil {
-			g.s.AddError(snapshot.CollectionError{Collector: Name, Kind: KindRole, Name: arn, Reason: "not-provided", Message: err.Error()})
+			g.record(snapshot.CollectionError{Collector: Name, Kind: KindRole, Name: arn, Reason: "not-provided", Message: err.Error()})
 			continue
 		}
 		eg.Go(func() error {
