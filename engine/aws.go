@@ -27,12 +27,26 @@ var analyzeRoleDecl = &ast.Builtin{
 	Decl:        types.NewFunction(types.Args(types.A, types.A), types.A),
 }
 
-// customBuiltins are wiscan's own built-ins, for the engine and for the
-// Rego test runner.
+// customBuiltin is one of wiscan's own Rego built-ins: its declaration
+// and its implementation.
+type customBuiltin struct {
+	decl *ast.Builtin
+	impl func(*rego.Rego)
+}
+
+// builtins is the one list of wiscan's own built-ins: the capabilities,
+// the engine's queries and the Rego test runner all read it.
+var builtins = []customBuiltin{
+	{analyzeRoleDecl, rego.Function2(&rego.Function{Name: AnalyzeRoleName, Decl: analyzeRoleDecl.Decl, Memoize: true}, analyzeRoleBuiltin)},
+}
+
+// customBuiltins are the implementations, as options of a query.
 func customBuiltins() []func(*rego.Rego) {
-	return []func(*rego.Rego){
-		rego.Function2(&rego.Function{Name: AnalyzeRoleName, Decl: analyzeRoleDecl.Decl, Memoize: true}, analyzeRoleBuiltin),
+	out := make([]func(*rego.Rego), len(builtins))
+	for i, b := range builtins {
+		out[i] = b.impl
 	}
+	return out
 }
 
 // RoleContext is the second argument of wiscan.aws.analyze_role.

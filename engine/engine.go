@@ -125,7 +125,7 @@ func readDir(dir string) ([]Module, error) {
 }
 
 // Capabilities are OPA's built-ins less those that reach the network or the
-// host: http.send, net.*, opa.runtime.
+// host (http.send, net.*, opa.runtime), and wiscan's own.
 func Capabilities() *ast.Capabilities {
 	caps := ast.CapabilitiesForThisVersion()
 	kept := caps.Builtins[:0:0]
@@ -135,7 +135,10 @@ func Capabilities() *ast.Capabilities {
 		}
 		kept = append(kept, b)
 	}
-	caps.Builtins = append(kept, analyzeRoleDecl)
+	caps.Builtins = kept
+	for _, b := range builtins {
+		caps.Builtins = append(caps.Builtins, b.decl)
+	}
 	caps.AllowNet = []string{}
 	return caps
 }
