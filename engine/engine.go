@@ -78,10 +78,15 @@ func New(ctx context.Context, opts Options) (*Engine, error) {
 	return e, nil
 }
 
-// BuiltinModules returns the embedded policies, tests excluded.
+// BuiltinModules returns the embedded policies, tests excluded, and the
+// clouds table.
 func BuiltinModules() ([]Module, error) {
-	var out []Module
-	err := fs.WalkDir(builtin.FS, ".", func(p string, d fs.DirEntry, err error) error {
+	table, err := CloudsModule()
+	if err != nil {
+		return nil, err
+	}
+	out := []Module{table}
+	err = fs.WalkDir(builtin.FS, ".", func(p string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() || !isPolicy(p) {
 			return err
 		}

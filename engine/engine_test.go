@@ -47,30 +47,12 @@ func TestBuiltinPoliciesCompileStrict(t *testing.T) {
 // ran at all.
 func TestRegoTests(t *testing.T) {
 	modules := map[string]*ast.Module{}
-	dirs, err := builtin.FS.ReadDir(".")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, d := range dirs {
-		if !d.IsDir() {
-			continue
-		}
-		dir := d.Name()
-		entries, err := builtin.FS.ReadDir(dir)
+	for p, src := range builtinRego(t) {
+		mod, err := ast.ParseModuleWithOpts(p, string(src), ast.ParserOptions{ProcessAnnotation: true, RegoVersion: ast.RegoV1})
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, e := range entries {
-			b, err := builtin.FS.ReadFile(dir + "/" + e.Name())
-			if err != nil {
-				t.Fatal(err)
-			}
-			mod, err := ast.ParseModuleWithOpts(dir+"/"+e.Name(), string(b), ast.ParserOptions{ProcessAnnotation: true, RegoVersion: ast.RegoV1})
-			if err != nil {
-				t.Fatal(err)
-			}
-			modules[dir+"/"+e.Name()] = mod
-		}
+		modules[p] = mod
 	}
 	ctx := context.Background()
 	ch, err := tester.NewRunner().
@@ -266,11 +248,15 @@ func TestRegoStrictAndFormatted(t *testing.T) {
 }
 
 // builtinRego returns every Rego file shipped in the binary, tests
-// included, by path.
+// included, by path, and the generated clouds table.
 func builtinRego(t *testing.T) map[string][]byte {
 	t.Helper()
-	out := map[string][]byte{}
-	err := fs.WalkDir(builtin.FS, ".", func(p string, d fs.DirEntry, err error) error {
+	table, err := CloudsModule()
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string][]byte{table.File: []byte(table.Source)}
+	err = fs.WalkDir(builtin.FS, ".", func(p string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() || !strings.HasSuffix(p, ".rego") {
 			return err
 		}

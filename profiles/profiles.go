@@ -16,6 +16,7 @@ import (
 	"k8s.io/apimachinery/pkg/labels"
 	"sigs.k8s.io/yaml"
 
+	"github.com/wiscan/wiscan/clouds"
 	"github.com/wiscan/wiscan/snapshot"
 )
 
@@ -51,15 +52,6 @@ type File struct {
 	BackupConfig   string                  `json:"backupConfig,omitempty"`
 	Storage        snapshot.Storage        `json:"storage,omitempty"`
 	Identity       string                  `json:"identity,omitempty"`
-}
-
-// methodCloud maps each method to the cloud it belongs to.
-var methodCloud = map[string]string{
-	"irsa":                    "aws",
-	"pod-identity":            "aws",
-	"azure-workload-identity": "azure",
-	"gke-workload-identity":   "gcp",
-	"gcp-principal":           "gcp",
 }
 
 // Builtin returns the names of the built-in profiles, sorted.
@@ -151,20 +143,18 @@ func (f *File) validate() error {
 	if _, err := labels.Parse(f.Workload.PodSelector); err != nil {
 		errs = append(errs, fmt.Errorf("workload.podSelector: %w", err))
 	}
-	switch f.Cloud {
-	case "", "aws", "azure", "gcp":
-	default:
-		errs = append(errs, fmt.Errorf("cloud %q: want aws, azure or gcp", f.Cloud))
+	if _, ok := clouds.Get(f.Cloud); f.Cloud != "" && !ok {
+		errs = append(errs, fmt.Errorf("cloud %q: want one of %s", f.Cloud, strings.Join(clouds.Names(), ", ")))
 	}
 	if f.Method != "" {
-		c, ok := methodCloud[f.Method]
+		c, ok := clouds.OfMethod(f.Method)
 		switch {
 		case !ok:
-			errs = append(errs, fmt.Errorf("method %q: want one of %s", f.Method, strings.Join(Methods(), ", ")))
+			errs = append(errs, fmt.Errorf("method %q: want one of %s", f.Method, strings.Join(clouds.Methods(), ", ")))
 		case f.Cloud == "":
-			f.Cloud = c
-		case f.Cloud != c:
-			errs = append(errs, fmt.Errorf("method %q belongs to cloud %s, not %s", f.Method, c, f.Cloud))
+			f.Cloud = c.Name
+		case f.Cloud != c.Name:
+			errs = append(errs, fmt.Errorf("method %q belongs to cloud %s, not %s", f.Method, c.Name, f.Cloud))
 		}
 	}
 	switch f.BackupConfig {
@@ -173,16 +163,6 @@ func (f *File) validate() error {
 		errs = append(errs, fmt.Errorf("backupConfig %q: want SharedBackupConfig or SpaceBackupConfig", f.BackupConfig))
 	}
 	return errors.Join(errs...)
-}
-
-// Methods lists the known methods, sorted.
-func Methods() []string {
-	out := make([]string, 0, len(methodCloud))
-	for m := range methodCloud {
-		out = append(out, m)
-	}
-	sort.Strings(out)
-	return out
 }
 
 // Resolve returns the profiles named (built in) and loaded from files, in

@@ -67,6 +67,12 @@ func Load(r io.Reader) (*Snapshot, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read snapshot: %w", err)
 	}
+	var head struct {
+		SchemaVersion string `json:"schemaVersion"`
+	}
+	if json.Unmarshal(doc, &head) == nil && head.SchemaVersion != "" && head.SchemaVersion != SchemaVersion {
+		return nil, fmt.Errorf("%w: format %q is not %s, the one this wiscan reads: collect the snapshot again with this wiscan", ErrInvalid, head.SchemaVersion, SchemaVersion)
+	}
 	if err := Validate(doc); err != nil {
 		return nil, err
 	}
@@ -124,6 +130,14 @@ func (s *Snapshot) fill() {
 	}
 	if s.Profiles == nil {
 		s.Profiles = []Profile{}
+	}
+	if s.Targets == nil {
+		s.Targets = []Target{}
+	}
+	for i := range s.Targets {
+		if s.Targets[i].Annotated == nil {
+			s.Targets[i].Annotated = []string{}
+		}
 	}
 	for i := range s.Profiles {
 		if s.Profiles[i].Targets == nil {

@@ -7,18 +7,23 @@ import (
 	"time"
 )
 
-// SchemaVersion names the snapshot format. It changes when a field changes
-// meaning or is removed; new optional fields keep it.
-const SchemaVersion = "wiscan.io/snapshot/v1alpha1"
+// SchemaVersion names the snapshot format. It changes with any change of
+// its fields, added ones included: the schema admits no field it does not
+// name, so a snapshot is read only by a wiscan that knows its version.
+const SchemaVersion = "wiscan.io/snapshot/v1alpha2"
 
 // Snapshot is everything a scan knows about the cluster and the clouds. It is
 // the input of every policy.
 type Snapshot struct {
-	SchemaVersion string     `json:"schemaVersion"`
-	CollectedAt   time.Time  `json:"collectedAt"`
-	Source        Source     `json:"source"`
-	Profiles      []Profile  `json:"profiles"`
-	Kubernetes    Kubernetes `json:"kubernetes"`
+	SchemaVersion string    `json:"schemaVersion"`
+	CollectedAt   time.Time `json:"collectedAt"`
+	Source        Source    `json:"source"`
+	Profiles      []Profile `json:"profiles"`
+	// Targets are the profiles' namespaces, each resolved once to the
+	// cloud, method and identity it uses; the policies read these and
+	// infer none of it themselves.
+	Targets    []Target   `json:"targets"`
+	Kubernetes Kubernetes `json:"kubernetes"`
 	// AWS is nil when AWS was not collected.
 	AWS *AWS `json:"aws,omitempty"`
 	// Errors are the gaps: what a collector could not read. Policies turn a
@@ -33,6 +38,7 @@ func New(now time.Time) *Snapshot {
 		SchemaVersion: SchemaVersion,
 		CollectedAt:   now.UTC(),
 		Profiles:      []Profile{},
+		Targets:       []Target{},
 		Kubernetes:    NewKubernetes(),
 		Errors:        []CollectionError{},
 		Stats:         []CollectorStats{},
@@ -80,6 +86,34 @@ type Profile struct {
 	Identity string `json:"identity,omitempty"`
 	// Targets are the namespaces the profile matched, sorted.
 	Targets []string `json:"targets"`
+}
+
+// Target is one namespace of one profile, resolved: which cloud and
+// method it uses and the identity it is bound to, each with what decided
+// it.
+type Target struct {
+	Profile   string `json:"profile"`
+	Namespace string `json:"namespace"`
+	// Cloud is the cloud in use, "" when nothing tells; CloudFrom says
+	// what told: profile (or --cloud), annotation (the service account
+	// carries that cloud's identity annotation and no other's), or
+	// backup-config (the one provider every Spaces backup configuration
+	// names).
+	Cloud     string `json:"cloud"`
+	CloudFrom string `json:"cloudFrom,omitempty"`
+	// Method is the profile's method, else the cloud's annotation method
+	// when the service account carries the cloud's annotation (from
+	// annotation), else "": the cloud's data decides.
+	Method     string `json:"method"`
+	MethodFrom string `json:"methodFrom,omitempty"`
+	// Identity is the cloud identity the target is bound to: the
+	// profile's, else the value of the cloud's identity annotation.
+	Identity     string `json:"identity,omitempty"`
+	IdentityFrom string `json:"identityFrom,omitempty"`
+	// Annotated are the clouds whose identity annotation the service
+	// account carries, sorted; more than one, or one other than Cloud,
+	// is a contradiction a control reports.
+	Annotated []string `json:"annotated"`
 }
 
 // NamespaceMatch selects a profile's namespaces. Every set field must match.
@@ -345,6 +379,28 @@ type CollectorStats struct {
 	DurationSeconds float64        `json:"durationSeconds"`
 	APICalls        int            `json:"apiCalls"`
 	Objects         map[string]int `json:"objects"`
+}
+
+// Profile returns the profile named name.
+func (s *Snapshot) Profile(name string) (Profile, bool) {
+	for _, p := range s.Profiles {
+		if p.Name == name {
+			return p, true
+		}
+	}
+	return Profile{}, false
+}
+
+// ServiceAccounts returns the namespace and service account of every
+// target that uses cloud.
+func (s *Snapshot) ServiceAccounts(cloud string) [][2]string {
+	var out [][2]string
+	for _, t := range s.Targets {
+		if p, ok := s.Profile(t.Profile); ok && t.Cloud == cloud {
+			out = append(out, [2]string{t.Namespace, p.ServiceAccount})
+		}
+	}
+	return out
 }
 
 // AddError records a gap.

@@ -14,7 +14,8 @@ import (
 func TestRoundTrip(t *testing.T) {
 	s := New(time.Date(2026, 11, 28, 0, 0, 0, 0, time.UTC))
 	s.Source = Source{Mode: "evidence", Evidence: "x"}
-	s.Profiles = []Profile{{Name: "p", ServiceAccount: "sa", Workload: WorkloadMatch{Kind: "Deployment", Name: "d"}, Namespaces: NamespaceMatch{Pattern: "^a$"}}}
+	s.Profiles = []Profile{{Name: "p", ServiceAccount: "sa", Workload: WorkloadMatch{Kind: "Deployment", Name: "d"}, Namespaces: NamespaceMatch{Pattern: "^a$"}, Targets: []string{"a"}}}
+	s.Targets = []Target{{Profile: "p", Namespace: "a", Cloud: "aws", CloudFrom: "annotation", Method: "irsa", MethodFrom: "annotation", Identity: "arn", IdentityFrom: "annotation", Annotated: []string{"aws"}}}
 	yes := true
 	Put(s.Kubernetes.ServiceAccounts, "a", "sa", ServiceAccount{Meta: Meta{Namespace: "a", Name: "sa"}, Automount: &yes})
 	Put(s.Kubernetes.Secrets, "a", "s", Secret{Meta: Meta{Namespace: "a", Name: "s"}, Type: "Opaque", Keys: []string{"k"}, Credentials: []Credential{{Kind: KindAWSAccessKey, Cloud: "aws", Key: "k", Fingerprint: "AKIA…MPLE"}}})
@@ -40,5 +41,11 @@ func TestRoundTrip(t *testing.T) {
 		if _, err := Load(strings.NewReader(doc)); !errors.Is(err, ErrInvalid) {
 			t.Errorf("%s: error %v, want ErrInvalid", name, err)
 		}
+	}
+	// A snapshot of another format says so and what to do, not which
+	// field the schema misses.
+	old := strings.Replace(buf.String(), SchemaVersion, "wiscan.io/snapshot/v1alpha1", 1)
+	if _, err := Load(strings.NewReader(old)); err == nil || !strings.Contains(err.Error(), "collect the snapshot again") {
+		t.Errorf("an older snapshot: error %v, want one that says to collect again", err)
 	}
 }

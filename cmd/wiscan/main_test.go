@@ -186,7 +186,7 @@ current-context: c
 		{"unknown command", []string{"frobnicate"}, exitUsage, "unknown command"},
 		{"unknown format", []string{"scan", "--evidence", bundle, "--format", "xml"}, exitUsage, "want one of table, json"},
 		{"bad fail-on", []string{"scan", "--evidence", bundle, "--fail-on", "severe"}, exitUsage, "want one of info"},
-		{"bad cloud", []string{"scan", "--evidence", bundle, "--cloud", "oracle"}, exitUsage, "want aws, azure or gcp"},
+		{"bad cloud", []string{"scan", "--evidence", bundle, "--cloud", "oracle"}, exitUsage, "want one of aws, azure, gcp"},
 		{"evidence with context", []string{"scan", "--evidence", bundle, "--context", "x"}, exitUsage, "does not take"},
 		{"invalid snapshot", []string{"eval", badSnap}, exitUsage, "invalid snapshot"},
 		{"missing evidence directory", []string{"scan", "--evidence", filepath.Join(dir, "none")}, exitIncomplete, "evidence directory unreadable"},

@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	"github.com/wiscan/wiscan/clouds"
 	"github.com/wiscan/wiscan/collectors"
 	awscollector "github.com/wiscan/wiscan/collectors/aws"
 	"github.com/wiscan/wiscan/collectors/evidence"
@@ -46,7 +47,7 @@ func (f *collectFlags) register(cmd *cobra.Command) {
 	fl.DurationVar(&f.timeout, "timeout", 30*time.Second, "timeout for each API call (greater than 0)")
 	fl.StringArrayVar(&f.profiles, "profile", nil, fmt.Sprintf("built-in profile, repeatable (%s; default %s)", strings.Join(profiles.Builtin(), ", "), profiles.Default))
 	fl.StringArrayVar(&f.profileFiles, "profile-file", nil, "user profile file (YAML), repeatable")
-	fl.StringVar(&f.cloud, "cloud", "", "cloud in use for every profile: aws, azure or gcp (default: the profile's, else inferred)")
+	fl.StringVar(&f.cloud, "cloud", "", fmt.Sprintf("cloud in use for every profile: %s (default: the profile's, else inferred)", strings.Join(clouds.Names(), ", ")))
 	fl.BoolVar(&f.skipCloud, "skip-cloud", false, "do not read the cloud's IAM state (its controls are then unknown)")
 	fl.StringVar(&f.region, "region", "", "AWS region (default: the SDK's, else the region in an EKS context's ARN)")
 	fl.StringVar(&f.clusterName, "cluster-name", "", "EKS cluster name (default: from a kubeconfig context named after the cluster's ARN)")
@@ -173,8 +174,8 @@ func (a *app) collect(ctx context.Context, f collectFlags) (*snapshot.Snapshot, 
 		return nil, usageErr("%w", err)
 	}
 	if f.cloud != "" {
-		if f.cloud != "aws" && f.cloud != "azure" && f.cloud != "gcp" {
-			return nil, usageErr("--cloud %q: want aws, azure or gcp", f.cloud)
+		if _, ok := clouds.Get(f.cloud); !ok {
+			return nil, usageErr("--cloud %q: want one of %s", f.cloud, strings.Join(clouds.Names(), ", "))
 		}
 		for i := range ps {
 			ps[i].Cloud = f.cloud

@@ -28,12 +28,27 @@ import (
 	"github.com/aws/smithy-go"
 	"github.com/aws/smithy-go/middleware"
 
+	"github.com/wiscan/wiscan/clouds"
 	"github.com/wiscan/wiscan/collectors"
 	"github.com/wiscan/wiscan/snapshot"
 )
 
 // Name is the collector's name in snapshots.
 const Name = "aws"
+
+// Cloud is the entry of the clouds table this package collects for.
+const Cloud = "aws"
+
+// irsaAnnotation is the service-account annotation IRSA reads.
+var irsaAnnotation = mustCloud(Cloud).Annotation.Key
+
+func mustCloud(name string) clouds.Cloud {
+	c, ok := clouds.Get(name)
+	if !ok {
+		panic("clouds: no entry " + name) // the table is part of the binary
+	}
+	return c
+}
 
 // Options configure the collector.
 type Options struct {
@@ -296,30 +311,8 @@ func countAssociations(a *snapshot.AWS) int {
 	return n
 }
 
-// Needed reports whether any target uses AWS: its profile says so, its
-// service account carries the IRSA annotation, or the backup configuration
-// names AWS.
+// Needed reports whether any target uses AWS, as the profiles resolved
+// it.
 func Needed(s *snapshot.Snapshot) bool {
-	for _, p := range s.Profiles {
-		if len(p.Targets) == 0 {
-			continue
-		}
-		switch p.Cloud {
-		case "aws":
-			return true
-		case "azure", "gcp":
-			continue
-		}
-		for _, ns := range p.Targets {
-			if _, ok := s.Kubernetes.ServiceAccounts[ns][p.ServiceAccount].Annotations["eks.amazonaws.com/role-arn"]; ok {
-				return true
-			}
-		}
-		for _, b := range append(s.Kubernetes.Spaces.SharedBackupConfigs, s.Kubernetes.Spaces.SpaceBackupConfigs...) {
-			if strings.EqualFold(strings.TrimSpace(b.Provider), "aws") {
-				return true
-			}
-		}
-	}
-	return false
+	return len(s.ServiceAccounts(Cloud)) > 0
 }

@@ -48,6 +48,7 @@ func spaceSnapshot(n int, roles ...string) *snapshot.Snapshot {
 	for i := range n {
 		ns := namespace(i)
 		p.Targets = append(p.Targets, ns)
+		s.Targets = append(s.Targets, snapshot.Target{Profile: p.Name, Namespace: ns, Cloud: Cloud, CloudFrom: "annotation"})
 		role := roles[i%len(roles)]
 		snapshot.Put(s.Kubernetes.ServiceAccounts, ns, "mxp-controller", snapshot.ServiceAccount{Meta: snapshot.Meta{
 			Namespace: ns, Name: "mxp-controller", Annotations: map[string]string{"eks.amazonaws.com/role-arn": role}}})

@@ -51,10 +51,8 @@ func (c *Collector) cluster(ctx context.Context, cl *clients, s *snapshot.Snapsh
 
 func (c *Collector) associations(ctx context.Context, cl *clients, s *snapshot.Snapshot, cluster string, g *gaps) {
 	want := map[[2]string]bool{}
-	for _, p := range s.Profiles {
-		for _, ns := range p.Targets {
-			want[[2]string{ns, p.ServiceAccount}] = true
-		}
+	for _, sa := range s.ServiceAccounts(Cloud) {
+		want[sa] = true
 	}
 	var ids []string
 	pager := eks.NewListPodIdentityAssociationsPaginator(cl.eks, &eks.ListPodIdentityAssociationsInput{ClusterName: &cluster})
@@ -137,19 +135,18 @@ func (c *Collector) providers(ctx context.Context, cl *clients, out *snapshot.AW
 	}
 }
 
-// referencedRoles are the distinct role ARNs the targets reference through
-// an IRSA annotation or a Pod Identity association.
+// referencedRoles are the distinct role ARNs the targets that use AWS
+// reference through an IRSA annotation or a Pod Identity association.
 func referencedRoles(s *snapshot.Snapshot) []string {
 	seen := map[string]bool{}
-	for _, p := range s.Profiles {
-		for _, ns := range p.Targets {
-			sa := s.Kubernetes.ServiceAccounts[ns][p.ServiceAccount]
-			if arn := strings.TrimSpace(sa.Annotations["eks.amazonaws.com/role-arn"]); arn != "" {
-				seen[arn] = true
-			}
-			if a, ok := s.AWS.PodIdentityAssociations[ns][p.ServiceAccount]; ok && a.RoleARN != "" {
-				seen[strings.TrimSpace(a.RoleARN)] = true
-			}
+	for _, t := range s.ServiceAccounts(Cloud) {
+		ns, name := t[0], t[1]
+		sa := s.Kubernetes.ServiceAccounts[ns][name]
+		if arn := strings.TrimSpace(sa.Annotations[irsaAnnotation]); arn != "" {
+			seen[arn] = true
+		}
+		if a, ok := s.AWS.PodIdentityAssociations[ns][name]; ok && a.RoleARN != "" {
+			seen[strings.TrimSpace(a.RoleARN)] = true
 		}
 	}
 	return slices.Sorted(maps.Keys(seen))

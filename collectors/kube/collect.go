@@ -211,6 +211,11 @@ func (c *Collector) Collect(ctx context.Context, s *snapshot.Snapshot) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
+	// The targets' clouds are resolved again now that the service
+	// accounts and backup configurations are read.
+	if err := profiles.Target(s); err != nil {
+		return err
+	}
 	if r.listed == 0 && r.firstGap != nil {
 		return fmt.Errorf("%w: %s", ErrNothingRead, Message(r.firstGap))
 	}

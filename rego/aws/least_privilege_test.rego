@@ -56,5 +56,5 @@ test_applicable_on_aws if {
 }
 
 test_not_applicable_without_targets if {
-	control.not_applicable == {"no namespace matched the profiles"} with input as object.union(fx.space_aws({}), {"profiles": [object.union(fx.profile, {"targets": []})]})
+	control.not_applicable == {"no namespace matched the profiles"} with input as object.union(fx.space_aws({}), {"profiles": [object.union(fx.profile, {"targets": []})], "targets": []})
 }

@@ -15,38 +15,43 @@
 #     then restart the workload.
 package wiscan.k8s.azure_use_label
 
+import data.wiscan.clouds
 import data.wiscan.lib.k8s
 
+# label is the pod label the target's cloud needs (Azure's
+# azure.workload.identity/use: "true"); undefined when it needs none.
+label(t) := clouds[k8s.cloud(t)].podLabel
+
 deny contains f if {
 	some t in k8s.targets
-	k8s.cloud(t) == "azure"
+	l := label(t)
 	d := k8s.deployment(t)
-	not labelled(d.template)
-	f := finding(t, k8s.resource("Deployment", d), "the pod template of Deployment", d.name, d.template)
+	not labelled(d.template, l)
+	f := finding(t, l, k8s.resource("Deployment", d), "the pod template of Deployment", d.name, d.template)
 }
 
 deny contains f if {
 	some t in k8s.targets
-	k8s.cloud(t) == "azure"
+	l := label(t)
 	some p in k8s.workload_pods(t)
-	not labelled(p.spec)
-	f := finding(t, k8s.resource("Pod", p), "pod", p.name, p.spec)
+	not labelled(p.spec, l)
+	f := finding(t, l, k8s.resource("Pod", p), "pod", p.name, p.spec)
 }
 
-labelled(spec) if spec.labels[k8s.azure_use_label] == "true"
+labelled(spec, l) if spec.labels[l.key] == l.value
 
-finding(t, resource, what, name, spec) := {
-	"msg": sprintf("%s %s lacks label %s: \"true\"", [what, name, k8s.azure_use_label]),
+finding(t, l, resource, what, name, spec) := {
+	"msg": sprintf("%s %s lacks label %s: %q", [what, name, l.key, l.value]),
 	"resource": resource,
-	"evidence": {"label": k8s.azure_use_label, "value": object.get(spec.labels, k8s.azure_use_label, null)},
+	"evidence": {"label": l.key, "value": object.get(spec.labels, l.key, null)},
 	"profile": t.profile.name,
 }
 
 unknown contains u if {
 	some t in k8s.targets
-	k8s.cloud(t) == "azure"
+	label(t)
 	u := k8s.unknown_result(["Deployment", "Pod"], t, k8s.sa_resource(t))
 }
 
 # Why the control has nothing to check, when it has not.
-not_applicable contains why if some why in k8s.cloud_not_applicable({"azure"})
+not_applicable contains why if some why in k8s.cloud_not_applicable({name | some name, c in clouds; c.podLabel})

@@ -16,7 +16,7 @@
 #     and name the bucket the workload's identity is granted.
 package wiscan.k8s.backup_storage_settings
 
-import data.wiscan.lib.aws
+import data.wiscan.lib.bindings
 import data.wiscan.lib.k8s
 
 import data.wiscan.k8s.backup_config_credentials as bcc
@@ -66,31 +66,24 @@ deny contains f if {
 	}
 }
 
-# The cloud half on AWS: the bucket the configuration names is not one the
-# role of its control planes can reach, while the role is granted another.
+# The cloud half: the bucket the configuration names is not one the
+# identity of its control planes can reach, while the identity is granted
+# another.
 deny contains f if {
 	some p in input.profiles
 	kind := object.get(p, "backupConfig", "")
 	some b in bcc.configs(kind)
 	bucket := trim_space(b.bucket)
 	bucket != ""
-	some arn in profile_roles(p)
-	access := aws.analysis[arn].access[bucket]
-	count(access.missing) == 4
-	count(access.buckets) > 0
-	not bucket in access.buckets
+	some e in bindings.elsewhere
+	e.profile == p.name
+	e.bucket == bucket
 	f := {
-		"msg": sprintf("%s %s names bucket %q, but role %s is granted %s", [kind, b.name, bucket, arn, concat(", ", access.buckets)]),
+		"msg": sprintf("%s %s names bucket %q, but role %s is granted %s", [kind, b.name, bucket, e.identity, concat(", ", e.granted)]),
 		"resource": k8s.resource(kind, b),
-		"evidence": {"bucket": bucket, "role": arn, "grantedBuckets": access.buckets},
+		"evidence": {"bucket": bucket, "role": e.identity, "grantedBuckets": e.granted},
 		"profile": p.name,
 	}
-}
-
-profile_roles(p) := {arn |
-	some arn, us in aws.uses
-	some u in us
-	u.profile == p.name
 }
 
 unknown contains u if {

@@ -17,55 +17,56 @@
 #     iam\.gke\.io/gcp-service-account), then restart the workload.
 package wiscan.k8s.identity_binding
 
-import data.wiscan.lib.aws
+import data.wiscan.clouds
+import data.wiscan.lib.bindings
 import data.wiscan.lib.k8s
-
-# Pod Identity's webhook injects this variable; its presence shows an
-# association exists even without AWS data.
-pod_identity_env := "AWS_CONTAINER_CREDENTIALS_FULL_URI"
 
 deny contains f if {
 	some t in k8s.targets
 	sa := k8s.service_account(t)
 	c := k8s.cloud(t)
 	c != ""
-	key := k8s.identity_keys[c]
+	key := k8s.identity_key(c)
 	not sa.annotations[key]
-	unbound(t, sa, c)
+	unbound(t, c)
 	f := {
-		"msg": sprintf("service account %s has no %s workload-identity binding (annotation %s%s)", [sa.name, c, key, also[c]]),
+		"msg": sprintf("service account %s has no %s workload-identity binding (annotation %s%s)", [sa.name, c, key, concat("", [sprintf(" or %s", [m.binding]) | some m in side_methods(c)])]),
 		"resource": k8s.resource("ServiceAccount", sa),
-		"evidence": {"cloud": c, "identityAnnotations": k8s.annotated_clouds(sa), "method": k8s.method(t)},
+		"evidence": {"cloud": c, "identityAnnotations": k8s.annotated_clouds(t), "method": k8s.method(t)},
 		"profile": t.profile.name,
 	}
 }
 
-also := {"aws": " or an EKS Pod Identity association", "azure": "", "gcp": ""}
+# side_methods are cloud c's methods that bind on the cloud side, without
+# the annotation.
+side_methods(c) := [m | some m in clouds[c].methods; not m.annotation]
 
-unbound(t, _, c) if definitely_unbound(t, c)
+unbound(t, c) if definitely_unbound(t, c)
 
 # An annotation for another cloud only is a binding to the wrong cloud.
-unbound(_, sa, c) if {
-	clouds := k8s.annotated_clouds(sa)
-	count(clouds) > 0
-	not c in clouds
+unbound(t, c) if {
+	annotated := k8s.annotated_clouds(t)
+	count(annotated) > 0
+	not c in annotated
 }
 
-# Without the annotation, AWS may still bind through Pod Identity and GCP
-# through principal identifiers; only the methods that need the annotation
-# (or Azure, which always does) fail on the Kubernetes data alone.
-definitely_unbound(_, "azure")
+# Without the annotation, a cloud may still bind on its side (EKS Pod
+# Identity, GCP principal identifiers); a cloud without such a method, or
+# a method that needs the annotation, fails on the Kubernetes data alone.
+definitely_unbound(_, c) if count(side_methods(c)) == 0
 
-definitely_unbound(t, "aws") if k8s.method(t) == "irsa"
-
-# With the cluster's Pod Identity associations read, a service account
-# without the annotation and without an association is unbound.
-definitely_unbound(t, "aws") if {
-	aws.associations_known
-	not aws.association(t)
+definitely_unbound(t, c) if {
+	some m in clouds[c].methods
+	m.annotation
+	k8s.method(t) == m.name
 }
 
-definitely_unbound(t, "gcp") if k8s.method(t) == "gke-workload-identity"
+# With the cloud-side bindings read, a service account without the
+# annotation and without such a binding is unbound.
+definitely_unbound(t, c) if {
+	c in bindings.read
+	count({b | some b in bindings.of(t); b.cloud == c}) == 0
+}
 
 unknown contains u if {
 	some t in k8s.targets
@@ -87,25 +88,23 @@ unknown contains u if {
 	some t in k8s.targets
 	sa := k8s.service_account(t)
 	c := k8s.cloud(t)
-	c in {"aws", "gcp"}
-	not sa.annotations[k8s.identity_keys[c]]
-	not unbound(t, sa, c)
-	not pod_identity_injected(t, c)
-	not aws.association(t)
+	some m in side_methods(c)
+	not sa.annotations[k8s.identity_key(c)]
+	not unbound(t, c)
+	not injected(t, m)
+	count(bindings.of(t)) == 0
 	u := {
-		"msg": other_binding[c],
+		"msg": sprintf("no %s annotation, and %s", [k8s.identity_key(c), m.unread]),
 		"resource": k8s.resource("ServiceAccount", sa),
 	}
 }
 
-other_binding := {
-	"aws": "no IRSA annotation, and EKS Pod Identity associations were not collected (they come from the AWS collector)",
-	"gcp": "no iam.gke.io/gcp-service-account annotation, and IAM principal-identifier bindings were not collected (they come from the GCP collector)",
-}
-
-pod_identity_injected(t, "aws") if {
+# A method's webhook injects its variable into the pods it binds: its
+# presence shows the binding exists even without the cloud's data.
+injected(t, m) if {
+	m.injectedEnv != ""
 	some p in k8s.workload_pods(t)
-	k8s.has_env(p.spec, pod_identity_env)
+	k8s.has_env(p.spec, m.injectedEnv)
 }
 
 # Why the control has nothing to check, when it has not.

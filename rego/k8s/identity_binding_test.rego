@@ -34,8 +34,12 @@ cases := {
 	"gke method without annotation": {"o": {"profile": {"cloud": "gcp", "method": "gke-workload-identity"}, "sa_annotations": {}}, "want": {"deny": {fx.sa_key}, "unknown": set()}},
 	# GCP principal identifiers need no annotation; the GCP side decides.
 	"gcp without annotation, principal identifiers possible": {"o": {"profile": {"cloud": "gcp"}, "sa_annotations": {}}, "want": {"deny": set(), "unknown": {fx.sa_key}}},
-	# Nothing tells the cloud: no annotation, no backup config provider.
-	"cloud unknown": {"o": {"sa_annotations": {}, "sharedBackupConfigs": []}, "want": {"deny": set(), "unknown": {fx.sa_key}}},
+	# Nothing told the cloud (no profile cloud, no annotation, no backup
+	# config provider): the resolved target has none.
+	"cloud unknown": {"o": {"cloud": "", "sa_annotations": {}, "sharedBackupConfigs": []}, "want": {"deny": set(), "unknown": {fx.sa_key}}},
+	# A contradiction the resolver kept: the profile says GCP, the service
+	# account carries the IRSA annotation only. It is one finding here.
+	"gcp profile, irsa annotation": {"o": {"profile": {"cloud": "gcp"}}, "want": {"deny": {fx.sa_key}, "unknown": set()}},
 	"service accounts forbidden": {"o": {"serviceAccounts": {}, "errors": [{"collector": "kubernetes", "kind": "ServiceAccount", "reason": "forbidden", "message": "serviceaccounts is forbidden"}]}, "want": {"deny": set(), "unknown": {fx.sa_key}}},
 }
 

@@ -18,11 +18,14 @@
 #     the pod template.
 package wiscan.k8s.identity_key_placement
 
+import data.wiscan.clouds
 import data.wiscan.lib.k8s
 
-sa_keys := {key | some key in k8s.identity_keys}
+sa_keys := {c.annotation.key | some c in clouds}
 
-canonical := sa_keys | {k8s.azure_use_label}
+pod_labels := {c.podLabel.key | some c in clouds; c.podLabel}
+
+canonical := sa_keys | pod_labels
 
 # near returns the canonical key that a differently spelled key stands for
 # (the first in order, should several fit).
@@ -39,11 +42,11 @@ near(key) := min(candidates) if {
 	count(candidates) > 0
 }
 
-near_rules := {
-	"eks.amazonaws.com/role-arn": {"any": {"eks", "amazonaws", "amazon", "aws"}, "fragments": ["role"]},
-	"azure.workload.identity/client-id": {"any": {"azure"}, "fragments": ["client"]},
-	"azure.workload.identity/use": {"any": {"azure"}, "fragments": ["use"]},
-	"iam.gke.io/gcp-service-account": {"any": {"gke"}, "fragments": ["service", "account", "gsa"]},
+# near_rules recognise each canonical key's misspellings: a key with one
+# of any among its words and one of fragments within a word.
+near_rules[k.key] := {"any": {x | some x in k.any}, "fragments": k.fragments} if {
+	some c in clouds
+	some k in array.concat([c.annotation], [l | l := c.podLabel])
 }
 
 # The places a target's keys are found: what the object is, which map, and
@@ -61,7 +64,7 @@ workload_places(t) := [
 	{"resource": r, "where": "Deployment annotations", "map": d.annotations, "belongs": set()},
 	{"resource": r, "where": "Deployment labels", "map": d.labels, "belongs": set()},
 	{"resource": r, "where": "pod template annotations", "map": d.template.annotations, "belongs": set()},
-	{"resource": r, "where": "pod template labels", "map": d.template.labels, "belongs": {k8s.azure_use_label}},
+	{"resource": r, "where": "pod template labels", "map": d.template.labels, "belongs": pod_labels},
 ] if {
 	d := k8s.deployment(t)
 	r := k8s.resource("Deployment", d)
@@ -69,7 +72,7 @@ workload_places(t) := [
 
 where_it_belongs(key) := "the service account's annotations" if key in sa_keys
 
-where_it_belongs(key) := "the pod template's labels" if key == k8s.azure_use_label
+where_it_belongs(key) := "the pod template's labels" if key in pod_labels
 
 deny contains f if {
 	some t in k8s.targets

@@ -16,22 +16,11 @@
 #     <name>@<project>.iam.gserviceaccount.com, without spaces or quotes.
 package wiscan.k8s.identity_value_format
 
+import data.wiscan.clouds
 import data.wiscan.lib.k8s
 
-formats := {
-	"eks.amazonaws.com/role-arn": {
-		"pattern": `^arn:aws(-cn|-us-gov|-iso|-iso-b|-iso-e|-iso-f|-eusc)?:iam::[0-9]{12}:role/([\x21-\x7e]+/)*[A-Za-z0-9+=,.@_-]{1,64}$`,
-		"want": "an IAM role ARN (arn:aws:iam::<12-digit account>:role/<name>)",
-	},
-	"azure.workload.identity/client-id": {
-		"pattern": `^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`,
-		"want": "a GUID client ID",
-	},
-	"iam.gke.io/gcp-service-account": {
-		"pattern": `^([a-z][a-z0-9-]{4,28}[a-z0-9]@[a-z][a-z0-9.:-]*[a-z0-9]\.iam\.gserviceaccount\.com|[0-9]+-compute@developer\.gserviceaccount\.com|[a-z][a-z0-9-]*@appspot\.gserviceaccount\.com)$`,
-		"want": "a Google service-account email (<name>@<project>.iam.gserviceaccount.com)",
-	},
-}
+# formats are the shapes of the identity annotations' values, by key.
+formats[c.annotation.key] := c.format if some c in clouds
 
 problem(value, _) := "has surrounding white space" if value != trim_space(value)
 

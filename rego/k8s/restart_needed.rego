@@ -15,21 +15,17 @@
 #     kubectl rollout restart deployment <workload> -n <namespace>.
 package wiscan.k8s.restart_needed
 
-import data.wiscan.lib.aws
+import data.wiscan.clouds
+import data.wiscan.lib.bindings
 import data.wiscan.lib.k8s
-
-# The EKS Pod Identity webhook injects this variable into pods created
-# while an association exists.
-pod_identity_env := "AWS_CONTAINER_CREDENTIALS_FULL_URI"
-
-# The variable each webhook injects with the bound identity.
-injected_env := {"aws": "AWS_ROLE_ARN", "azure": "AZURE_CLIENT_ID"}
 
 deny contains f if {
 	some t in k8s.targets
 	sa := k8s.service_account(t)
-	some c, env in injected_env
-	declared := object.get(sa.annotations, k8s.identity_keys[c], null)
+	some cloud in clouds
+	env := object.get(cloud, "injectedEnv", "")
+	env != ""
+	declared := object.get(sa.annotations, cloud.annotation.key, null)
 	some p in k8s.workload_pods(t)
 	carried := k8s.env_values(p.spec, env)
 	stale(declared, carried)
@@ -61,28 +57,32 @@ carried_text(env, carried) := sprintf("no %s", [env]) if count(carried) == 0
 
 carried_text(env, carried) := sprintf("%s=%s", [env, concat(",", sorted(carried))]) if count(carried) > 0
 
-# An EKS Pod Identity association made after the pods started.
+# A cloud-side binding (an EKS Pod Identity association) made after the
+# pods started: its webhook's variable is missing.
 deny contains f if {
 	some t in k8s.targets
-	a := aws.association(t)
+	some b in bindings.of(t)
+	some m in clouds[b.cloud].methods
+	m.name == b.method
+	env := object.get(m, "injectedEnv", "")
+	env != ""
 	some p in k8s.workload_pods(t)
-	not k8s.has_env(p.spec, pod_identity_env)
+	not k8s.has_env(p.spec, env)
 	f := {
-		"msg": sprintf("pod %s lacks %s, which EKS Pod Identity association %s injects into new pods: restart the workload", [p.name, pod_identity_env, a.id]),
+		"msg": sprintf("pod %s lacks %s, which %s %s injects into new pods: restart the workload", [p.name, env, b.what, b.id]),
 		"resource": k8s.resource("Pod", p),
-		"evidence": {"association": a.id, "roleArn": a.roleArn, "podCreatedAt": object.get(p, "createdAt", null)},
+		"evidence": {"binding": b.id, "identity": b.identity, "podCreatedAt": object.get(p, "createdAt", null)},
 		"fix": {"command": sprintf("kubectl rollout restart deployment %s -n %s", [t.profile.workload.name, t.namespace])},
 		"profile": t.profile.name,
 	}
 }
 
-# GKE injects nothing into the pod: a pod created before the service
-# account last changed may hold the old identity.
+# A cloud whose webhook injects nothing (GKE): a pod created before the
+# service account last changed may hold the old identity.
 deny contains f if {
 	some t in k8s.targets
-	k8s.cloud(t) == "gcp"
+	reads_at_start(t)
 	sa := k8s.service_account(t)
-	sa.annotations[k8s.identity_keys.gcp]
 	updated := time.parse_rfc3339_ns(sa.updatedAt)
 	some p in k8s.workload_pods(t)
 	time.parse_rfc3339_ns(p.createdAt) < updated
@@ -100,11 +100,19 @@ unknown contains u if {
 	u := k8s.unknown_result(["ServiceAccount", "Pod"], t, k8s.sa_resource(t))
 }
 
+# reads_at_start holds when the target's cloud injects nothing and its
+# service account carries the cloud's annotation: the pods read it when
+# they start.
+reads_at_start(t) if {
+	cloud := clouds[k8s.cloud(t)]
+	object.get(cloud, "injectedEnv", "") == ""
+	k8s.service_account(t).annotations[cloud.annotation.key]
+}
+
 unknown contains u if {
 	some t in k8s.targets
-	k8s.cloud(t) == "gcp"
+	reads_at_start(t)
 	sa := k8s.service_account(t)
-	sa.annotations[k8s.identity_keys.gcp]
 	count(k8s.workload_pods(t)) > 0
 	object.get(sa, "updatedAt", null) == null
 	u := {

@@ -21,21 +21,22 @@
 #     the path the variable names.
 package wiscan.k8s.token_delivery
 
+import data.wiscan.clouds
 import data.wiscan.lib.k8s
 
-# The variable naming the token file, and the audience, per cloud.
-token_env := {"aws": "AWS_WEB_IDENTITY_TOKEN_FILE", "azure": "AZURE_FEDERATED_TOKEN_FILE"}
+# The variable naming the token file, per cloud that projects one.
+token_env[name] := c.tokenEnv if {
+	some name, c in clouds
+	object.get(c, "tokenEnv", "") != ""
+}
 
-default_audience := {"aws": "sts.amazonaws.com", "azure": "api://AzureADTokenExchange"}
-
-# The service-account annotation that sets another audience on purpose.
-audience_override := {"aws": "eks.amazonaws.com/audience"}
-
+# The token's audience, unless the cloud's audience annotation on the
+# service account sets another on purpose.
 expected_audience(c, t) := aud if {
 	sa := k8s.service_account(t)
-	aud := trim_space(sa.annotations[audience_override[c]])
+	aud := trim_space(sa.annotations[clouds[c].audienceAnnotation])
 	aud != ""
-} else := default_audience[c]
+} else := clouds[c].tokenAudience
 
 # specs are the template and the pods, each with its resource.
 specs(t) := array.concat(
@@ -121,4 +122,4 @@ unknown contains u if {
 }
 
 # Why the control has nothing to check, when it has not.
-not_applicable contains why if some why in k8s.cloud_not_applicable({"aws", "azure"})
+not_applicable contains why if some why in k8s.cloud_not_applicable(object.keys(token_env))

@@ -84,9 +84,10 @@ backup_config(o) := {
 # space builds a snapshot input; o overrides parts by name (sa_annotations,
 # template_env, pod_volumes, secrets, errors, ...).
 space(o) := {
-	"schemaVersion": "wiscan.io/snapshot/v1alpha1",
+	"schemaVersion": "wiscan.io/snapshot/v1alpha2",
 	"collectedAt": "2026-11-29T12:00:00Z",
 	"profiles": [object.union(profile, object.get(o, "profile", {}))],
+	"targets": object.get(o, "targets", [target(o)]),
 	"kubernetes": {
 		"namespaces": {ns: {"name": ns, "labels": {}}},
 		"serviceAccounts": {ns: object.get(o, "serviceAccounts", {"mxp-controller": sa(o)})},
@@ -102,6 +103,20 @@ space(o) := {
 	},
 	"errors": object.get(o, "errors", []),
 	"stats": [],
+}
+
+# target is the fixture's one target as wiscan resolves it before the
+# evaluation; the fixture is an AWS setup, so the cloud is AWS unless the
+# case or its profile names another (or "" for an undecided one).
+target(o) := {
+	"profile": "spaces-backup",
+	"namespace": ns,
+	"cloud": object.get(o, "cloud", object.get(object.get(o, "profile", {}), "cloud", "aws")),
+	"method": object.get(o, "method", object.get(object.get(o, "profile", {}), "method", "")),
+	"annotated": sort([name |
+		some name, c in data.wiscan.clouds
+		object.get(object.get(o, "sa_annotations", {"eks.amazonaws.com/role-arn": role_arn}), c.annotation.key, null) != null
+	]),
 }
 
 # sa_gap is the collector's gap for service accounts it may not list.

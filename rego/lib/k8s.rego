@@ -2,22 +2,17 @@
 # description: Shared helpers for the Kubernetes controls. Not a control.
 package wiscan.lib.k8s
 
-# The identity annotation each cloud expects on the service account.
-identity_keys := {
-	"aws": "eks.amazonaws.com/role-arn",
-	"azure": "azure.workload.identity/client-id",
-	"gcp": "iam.gke.io/gcp-service-account",
-}
+import data.wiscan.clouds
 
-# The pod label Azure workload identity needs.
-azure_use_label := "azure.workload.identity/use"
+# targets are the profiles' namespaces as wiscan resolved them before the
+# evaluation (input.targets: cloud, method, identity and what decided
+# each), with the whole profile in place of its name.
+targets contains object.union(r, {"profile": profiles[r.profile]}) if some r in input.targets
 
-# targets holds one entry per profile and target namespace.
-targets contains t if {
-	some p in input.profiles
-	some ns in p.targets
-	t := {"profile": p, "namespace": ns}
-}
+profiles[p.name] := p if some p in input.profiles
+
+# identity_key is the service-account annotation that binds to cloud c.
+identity_key(c) := clouds[c].annotation.key
 
 # gaps indexes the collection errors by "<kind>/<namespace>"; a
 # cluster-wide error has an empty namespace.
@@ -65,16 +60,14 @@ unknown_result(kinds, t, resource) := {"msg": concat("; ", reasons), "resource":
 # no_targets says why nothing applies when no namespace matched a profile.
 no_targets contains "no namespace matched the profiles" if count(targets) == 0
 
-# cloud_not_applicable(clouds) says why a control for those clouds has
+# cloud_not_applicable(names) says why a control for those clouds has
 # nothing to check: no target uses them, and none is of an unknown cloud.
-cloud_not_applicable(clouds) := no_targets if {
+cloud_not_applicable(names) := no_targets if {
 	count(targets) == 0
-} else := {sprintf("no control plane uses %s", [concat(" or ", sort([cloud_names[c] | some c in clouds]))])} if {
-	count({t | some t in targets; cloud(t) in clouds}) == 0
+} else := {sprintf("no control plane uses %s", [concat(" or ", sort([clouds[c].title | some c in names]))])} if {
+	count({t | some t in targets; cloud(t) in names}) == 0
 	count({t | some t in targets; cloud(t) == ""}) == 0
 } else := set()
-
-cloud_names := {"aws": "AWS", "azure": "Azure", "gcp": "Google Cloud"}
 
 service_account(t) := input.kubernetes.serviceAccounts[t.namespace][t.profile.serviceAccount]
 
@@ -123,35 +116,16 @@ sa_resource(t) := {"kind": "ServiceAccount", "namespace": t.namespace, "name": t
 	not service_account(t)
 }
 
-# cloud is the cloud a target uses: the profile's, else the one whose
-# identity annotation the service account carries, else the one provider
-# every backup config names, else "".
-cloud(t) := c if {
-	c := object.get(t.profile, "cloud", "")
-	c != ""
-} else := c if {
-	clouds := annotated_clouds(object.get(object.get(input.kubernetes.serviceAccounts, t.namespace, {}), t.profile.serviceAccount, {}))
-	count(clouds) == 1
-	some c in clouds
-} else := backup_cloud
+# cloud is the cloud a target uses, "" when nothing tells.
+cloud(t) := t.cloud
 
-# backup_cloud is the one provider every backup config names, else "".
-backup_cloud := c if {
-	providers := {lower(trim_space(b.provider)) |
-		some b in array.concat(input.kubernetes.spaces.sharedBackupConfigs, input.kubernetes.spaces.spaceBackupConfigs)
-	}
-	count(providers) == 1
-	some c in providers
-	c in {"aws", "azure", "gcp"}
-} else := ""
+# annotated_clouds are the clouds whose identity annotation the target's
+# service account carries.
+annotated_clouds(t) := {c | some c in t.annotated}
 
-# annotated_clouds are the clouds whose identity annotation sa carries.
-annotated_clouds(sa) := {c |
-	some c, key in identity_keys
-	object.get(object.get(sa, "annotations", {}), key, null) != null
-}
-
-method(t) := object.get(t.profile, "method", "")
+# method is the target's workload-identity method, "" when the cloud's
+# data decides.
+method(t) := t.method
 
 # env_values collects the values of an environment variable across a pod's
 # containers (init containers excluded).
