@@ -44,7 +44,7 @@ near(key) := min(candidates) if {
 
 # near_rules recognise each canonical key's misspellings: a key with one
 # of any among its words and one of fragments within a word.
-near_rules[k.key] := {"any": {x | some x in k.any}, "fragments": k.fragments} if {
+near_rules := {k.key: {"any": {x | some x in k.any}, "fragments": k.fragments} |
 	some c in clouds
 	some k in array.concat([c.annotation], [l | l := c.podLabel])
 }

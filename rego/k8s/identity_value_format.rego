@@ -20,7 +20,7 @@ import data.wiscan.clouds
 import data.wiscan.lib.k8s
 
 # formats are the shapes of the identity annotations' values, by key.
-formats[c.annotation.key] := c.format if some c in clouds
+formats := {c.annotation.key: c.format | some c in clouds}
 
 problem(value, _) := "has surrounding white space" if value != trim_space(value)
 

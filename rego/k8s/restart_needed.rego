@@ -19,13 +19,18 @@ import data.wiscan.clouds
 import data.wiscan.lib.bindings
 import data.wiscan.lib.k8s
 
+# injected pairs each identity annotation with the variable the cloud's
+# webhook sets from it, for the clouds that inject one.
+injected := {[c.annotation.key, c.injectedEnv] |
+	some c in clouds
+	object.get(c, "injectedEnv", "") != ""
+}
+
 deny contains f if {
 	some t in k8s.targets
 	sa := k8s.service_account(t)
-	some cloud in clouds
-	env := object.get(cloud, "injectedEnv", "")
-	env != ""
-	declared := object.get(sa.annotations, cloud.annotation.key, null)
+	some [key, env] in injected
+	declared := object.get(sa.annotations, key, null)
 	some p in k8s.workload_pods(t)
 	carried := k8s.env_values(p.spec, env)
 	stale(declared, carried)

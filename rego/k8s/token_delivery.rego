@@ -25,7 +25,7 @@ import data.wiscan.clouds
 import data.wiscan.lib.k8s
 
 # The variable naming the token file, per cloud that projects one.
-token_env[name] := c.tokenEnv if {
+token_env := {name: c.tokenEnv |
 	some name, c in clouds
 	object.get(c, "tokenEnv", "") != ""
 }

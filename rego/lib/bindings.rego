@@ -7,10 +7,7 @@
 #   package and the clouds table, and import no cloud library. Not a control.
 package wiscan.lib.bindings
 
-# of is the set of cloud-side bindings of target t: objects with the
-# cloud, method, id and identity of each, and what names it in a message.
-of(t) := {b |
-	some b in cloud_side
-	b.namespace == t.namespace
-	b.serviceAccount == t.profile.serviceAccount
-}
+# of is the set of cloud-side bindings of target t (cloud_side[namespace]
+# [service account]): objects with the cloud, method, id and identity of
+# each, and what names it in a message.
+of(t) := object.get(cloud_side, [t.namespace, t.profile.serviceAccount], set())

@@ -6,14 +6,10 @@ import data.wiscan.lib.k8s
 
 # An EKS Pod Identity association binds a service account on the cloud
 # side.
-cloud_side contains b if {
+cloud_side[t.namespace][t.profile.serviceAccount] contains b if {
 	some t in k8s.targets
 	a := aws.association(t)
-	b := {
-		"namespace": t.namespace, "serviceAccount": t.profile.serviceAccount,
-		"cloud": "aws", "method": "pod-identity", "what": "EKS Pod Identity association",
-		"id": a.id, "identity": a.roleArn,
-	}
+	b := {"cloud": "aws", "method": "pod-identity", "what": "EKS Pod Identity association", "id": a.id, "identity": a.roleArn}
 }
 
 # read holds the clouds whose cloud-side bindings were all read.

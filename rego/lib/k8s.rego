@@ -7,9 +7,12 @@ import data.wiscan.clouds
 # targets are the profiles' namespaces as wiscan resolved them before the
 # evaluation (input.targets: cloud, method, identity and what decided
 # each), with the whole profile in place of its name.
-targets contains object.union(r, {"profile": profiles[r.profile]}) if some r in input.targets
-
-profiles[p.name] := p if some p in input.profiles
+targets contains t if {
+	some p in input.profiles
+	some r in input.targets
+	r.profile == p.name
+	t := {"profile": p, "namespace": r.namespace, "cloud": r.cloud, "method": r.method, "annotated": r.annotated}
+}
 
 # identity_key is the service-account annotation that binds to cloud c.
 identity_key(c) := clouds[c].annotation.key
@@ -38,9 +41,14 @@ gap_kinds contains e.kind if {
 }
 
 has_gap_kind(kinds) if {
+	any_gap
 	some kind in kinds
 	kind in gap_kinds
 }
+
+# any_gap holds when some collection error names a kind: one cached test
+# that spares most scans the per-kind look-ups.
+any_gap if count(gap_kinds) > 0
 
 # readable holds when every kind could be read in namespace ns.
 readable(kinds, _) if not has_gap_kind(kinds)
