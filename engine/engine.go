@@ -191,7 +191,11 @@ func compile(ctx context.Context, mods []Module, caps *ast.Capabilities) (*Engin
 			}
 		}
 	}
-	compiler := ast.NewCompiler().WithCapabilities(caps)
+	schemas, err := InputSchema()
+	if err != nil {
+		return nil, err
+	}
+	compiler := ast.NewCompiler().WithCapabilities(caps).WithSchemas(schemas)
 	if compiler.Compile(parsed); compiler.Failed() {
 		return nil, fmt.Errorf("%w: %w", ErrPolicy, compiler.Errors)
 	}
@@ -205,6 +209,19 @@ func compile(ctx context.Context, mods []Module, caps *ast.Capabilities) (*Engin
 	}
 	e.query, e.compiler = pq, compiler
 	return e, nil
+}
+
+// InputSchema is the snapshot's JSON Schema as the type of input, so
+// that the compiler rejects a reference to a field the snapshot does not
+// have (input.kubernetes.serviceAcounts) instead of leaving it undefined.
+func InputSchema() (*ast.SchemaSet, error) {
+	var doc any
+	if err := json.Unmarshal(snapshot.Schema, &doc); err != nil {
+		return nil, fmt.Errorf("%w: read the snapshot schema: %w", ErrPolicy, err)
+	}
+	ss := ast.NewSchemaSet()
+	ss.Put(ast.SchemaRootRef, doc)
+	return ss, nil
 }
 
 func definesRule(mod *ast.Module, name string) bool {

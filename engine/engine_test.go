@@ -37,7 +37,7 @@ func TestBuiltinPoliciesCompileStrict(t *testing.T) {
 		}
 		parsed[m.File] = mod
 	}
-	c := ast.NewCompiler().WithStrict(true).WithCapabilities(Capabilities())
+	c := ast.NewCompiler().WithStrict(true).WithCapabilities(Capabilities()).WithSchemas(inputSchema(t))
 	if c.Compile(parsed); c.Failed() {
 		t.Fatal(c.Errors)
 	}
@@ -56,7 +56,7 @@ func TestRegoTests(t *testing.T) {
 	}
 	ctx := context.Background()
 	ch, err := tester.NewRunner().
-		SetCompiler(ast.NewCompiler().WithCapabilities(Capabilities())).
+		SetCompiler(ast.NewCompiler().WithCapabilities(Capabilities()).WithSchemas(inputSchema(t))).
 		SetModules(modules).
 		AddCustomBuiltins(regoTestBuiltins()).
 		EnableTracing(false).
@@ -212,6 +212,17 @@ deny contains {"message": "wrong key"} if true
 	}
 }
 
+// inputSchema is the snapshot schema as the type of input, as the
+// engine compiles with it.
+func inputSchema(t testing.TB) *ast.SchemaSet {
+	t.Helper()
+	ss, err := InputSchema()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ss
+}
+
 // regoTestBuiltins returns wiscan's built-ins in the form OPA's test runner
 // takes, so that policy tests run with the same functions as scans.
 func regoTestBuiltins() []*tester.Builtin {
@@ -241,7 +252,7 @@ func TestRegoStrictAndFormatted(t *testing.T) {
 		}
 		modules[p] = mod
 	}
-	c := ast.NewCompiler().WithCapabilities(Capabilities()).WithStrict(true)
+	c := ast.NewCompiler().WithCapabilities(Capabilities()).WithStrict(true).WithSchemas(inputSchema(t))
 	if c.Compile(modules); c.Failed() {
 		t.Errorf("strict compilation: %v", c.Errors)
 	}

@@ -87,7 +87,7 @@ func TestRegoMutation(t *testing.T) {
 				set[k] = v
 			}
 			set[p] = mutated
-			if !passes(ctx, set, testPkg) {
+			if !passes(ctx, t, set, testPkg) {
 				killed++
 			} else {
 				survivors = append(survivors, m.where)
@@ -109,9 +109,9 @@ func TestRegoMutation(t *testing.T) {
 
 // passes reports whether every test of the package passes on the modules;
 // a compile error counts as failing.
-func passes(ctx context.Context, modules map[string]*ast.Module, pkg string) bool {
+func passes(ctx context.Context, t *testing.T, modules map[string]*ast.Module, pkg string) bool {
 	ch, err := tester.NewRunner().
-		SetCompiler(ast.NewCompiler().WithCapabilities(Capabilities())).
+		SetCompiler(ast.NewCompiler().WithCapabilities(Capabilities()).WithSchemas(inputSchema(t))).
 		SetModules(modules).
 		AddCustomBuiltins(regoTestBuiltins()).
 		Filter("^"+regexp.QuoteMeta(pkg)+`\.`).

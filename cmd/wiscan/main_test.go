@@ -141,8 +141,10 @@ func TestExitCodes(t *testing.T) {
 	dir := t.TempDir()
 	badPolicy := filepath.Join(dir, "badpolicy")
 	brokenResult := filepath.Join(dir, "brokenresult")
+	misspelt := filepath.Join(dir, "misspelt")
 	for d, src := range map[string]string{
 		badPolicy:    "package wiscan.user.bad\n\ndeny contains f if {\n",
+		misspelt:     "# METADATA\n# title: Misspelt input\n# description: A policy that reads a field the snapshot does not have.\n# custom:\n#   id: USER-002\n#   severity: low\n#   remediation: None.\npackage wiscan.user.misspelt\n\ndeny contains {\"msg\": \"x\", \"resource\": {\"kind\": \"ServiceAccount\", \"name\": sa.name}} if {\n\tsome sa in input.kubernetes.serviceAcounts[_]\n}\n",
 		brokenResult: "# METADATA\n# title: Broken result\n# description: A policy whose result breaks the contract.\n# custom:\n#   id: USER-001\n#   severity: low\n#   remediation: None.\npackage wiscan.user.broken\n\ndeny contains \"a string, not an object\" if true\n",
 	} {
 		if err := os.MkdirAll(d, 0o750); err != nil {
@@ -204,6 +206,10 @@ current-context: c
 		{"a typo in a profile's names", []string{"scan", "--evidence", k8sOnly, "--profile-file", typo}, exitIncomplete, "profile typo matched no namespace"},
 		{"a profile may match nothing when allowed", []string{"scan", "--evidence", k8sOnly, "--profile-file", typo, "--allow-empty", "--fail-on-unknown=false"}, exitOK, ""},
 		{"a policy that does not compile", []string{"scan", "--evidence", k8sOnly, "--policy", badPolicy}, exitUsage, "p.rego"},
+		// The snapshot's schema types input: a misspelt field is a compile
+		// error naming the field and what was meant, not an undefined
+		// value that makes the control pass.
+		{"a policy reading a field the snapshot lacks", []string{"scan", "--evidence", k8sOnly, "--policy", misspelt}, exitUsage, `have: "serviceAcounts"`},
 		{"a profile file that is not a profile", []string{"scan", "--evidence", k8sOnly, "--profile-file", badProfile}, exitUsage, "profile"},
 		{"an evaluation that fails", []string{"scan", "--evidence", k8sOnly, "--policy", brokenResult}, exitIncomplete, "USER-001"},
 		{"-o is --format", []string{"scan", "--evidence", k8sOnly, "-o", "xml"}, exitUsage, "--output \"xml\": want one of table, json"},

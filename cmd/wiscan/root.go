@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -14,6 +15,7 @@ import (
 	"golang.org/x/term"
 	"k8s.io/klog/v2"
 
+	"github.com/wiscan/wiscan/engine"
 	"github.com/wiscan/wiscan/report"
 )
 
@@ -77,13 +79,27 @@ func runWith(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	var ee *exitError
 	if errors.As(err, &ee) {
 		if ee != findingsErr {
-			_, _ = fmt.Fprintf(stderr, "wiscan: %s\n", report.Clean(ee.err.Error())) // best effort: the exit code carries the outcome
+			_, _ = fmt.Fprintf(stderr, "wiscan: %s\n", errorText(ee.err)) // best effort: the exit code carries the outcome
 		}
 		return ee.code
 	}
 	// Errors cobra raises itself (unknown command or flag) are usage errors.
 	_, _ = fmt.Fprintf(stderr, "wiscan: %s\nRun 'wiscan --help' for usage.\n", report.Clean(err.Error())) // best effort: the exit code carries the outcome
 	return exitUsage
+}
+
+// errorText renders an error on one line with control characters
+// escaped, except a policy's compile errors: they come from the user's own
+// files and keep their lines (each cleaned, indented under the first).
+func errorText(err error) string {
+	if !errors.Is(err, engine.ErrPolicy) {
+		return report.Clean(err.Error())
+	}
+	lines := strings.Split(err.Error(), "\n")
+	for i, l := range lines {
+		lines[i] = report.Clean(strings.ReplaceAll(l, "\t", "  "))
+	}
+	return strings.Join(lines, "\n  ")
 }
 
 func (a *app) rootCommand() *cobra.Command {
