@@ -8,7 +8,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"slices"
 	"strconv"
 	"strings"
 
@@ -19,24 +18,22 @@ import (
 
 // output is one --format: a format written to stdout or a file.
 type output struct {
-	format string
+	format report.Format
 	path   string // empty for stdout
 }
-
-var formats = []string{"table", "json"}
 
 func parseFormats(specs []string) ([]output, error) {
 	var out []output
 	for _, s := range specs {
 		name, path, _ := strings.Cut(s, "=")
-		name = strings.ToLower(strings.TrimSpace(name))
-		if !slices.Contains(formats, name) {
-			return nil, usageErr("--output %q: want one of %s, optionally =FILE", s, strings.Join(formats, ", "))
+		f, ok := report.LookupFormat(name)
+		if !ok {
+			return nil, usageErr("--output %q: want one of %s, optionally =FILE", s, strings.Join(report.FormatNames(), ", "))
 		}
 		if path == "-" {
 			path = ""
 		}
-		out = append(out, output{format: name, path: path})
+		out = append(out, output{format: f, path: path})
 	}
 	return out, nil
 }
@@ -49,21 +46,14 @@ func (a *app) write(ctx context.Context, r report.Report, outs []output, g gate)
 			errs = append(errs, err)
 			continue
 		}
-		var wr report.Writer
-		switch o.format {
-		case "table":
-			t := report.Table{W: w, FailOn: g.failOn, FailOnUnknown: g.failOnUnknown}
-			if o.path == "" {
-				t.Color = isTerminal(a.stdout) && os.Getenv("NO_COLOR") == ""
-				t.Width = a.width()
-			}
-			wr = t
-		case "json":
-			wr = report.JSON{W: w}
+		opts := report.Options{FailOn: g.failOn, FailOnUnknown: g.failOnUnknown}
+		if o.path == "" {
+			opts.Color = isTerminal(a.stdout) && os.Getenv("NO_COLOR") == ""
+			opts.Width = a.width()
 		}
-		if err := wr.Write(ctx, r); err != nil {
+		if err := o.format.New(w, opts).Write(ctx, r); err != nil {
 			w.abort()
-			errs = append(errs, fmt.Errorf("write %s: %w", o.format, err))
+			errs = append(errs, fmt.Errorf("write %s: %w", o.format.Name, err))
 			continue
 		}
 		if err := w.commit(); err != nil {

@@ -4,9 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"maps"
 	"os"
-	"slices"
 	"strings"
 	"time"
 
@@ -14,13 +12,10 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/wiscan/wiscan/clouds"
-	"github.com/wiscan/wiscan/collectors"
-	awscollector "github.com/wiscan/wiscan/collectors/aws"
-	"github.com/wiscan/wiscan/collectors/evidence"
-	"github.com/wiscan/wiscan/collectors/kube"
 	"github.com/wiscan/wiscan/engine"
 	"github.com/wiscan/wiscan/profiles"
 	"github.com/wiscan/wiscan/report"
+	"github.com/wiscan/wiscan/scan"
 	"github.com/wiscan/wiscan/snapshot"
 )
 
@@ -65,11 +60,6 @@ func (f *collectFlags) check() error {
 	return nil
 }
 
-// cloudFlagsSet reports whether a flag for live cloud collection was given.
-func (f *collectFlags) cloudFlagsSet() bool {
-	return f.region != "" || f.clusterName != "" || f.trustQuota != 0
-}
-
 // evalFlags choose the policies and the outputs.
 type evalFlags struct {
 	policies      []string
@@ -93,7 +83,7 @@ func (f *evalFlags) register(cmd *cobra.Command) {
 	fl := cmd.Flags()
 	f.flags = fl
 	fl.StringArrayVar(&f.policies, "policy", nil, "directory of user Rego policies, repeatable")
-	fl.StringArrayVarP(&f.formats, "output", "o", []string{"table"}, "output as FORMAT or FORMAT=FILE, repeatable (table, json); --format is the same flag")
+	fl.StringArrayVarP(&f.formats, "output", "o", []string{"table"}, "output as FORMAT or FORMAT=FILE, repeatable: "+report.FormatHelp()+"; --format is the same flag")
 	fl.StringVar(&f.failOn, "fail-on", string(report.High), "exit 1 when a finding is at or above this severity (info, low, medium, high, critical, none)")
 	fl.BoolVar(&f.failOnUnknown, "fail-on-unknown", true, "exit 3 when a result at or above --fail-on is unknown for want of data (--fail-on-unknown=false reports it and exits 0)")
 	fl.BoolVar(&f.allowEmpty, "allow-empty", false, "let a profile match no namespace (by default that ends the scan with exit 3 naming the profile)")
@@ -113,7 +103,7 @@ control and write the report.`,
   wiscan scan --context prod --format table --format json=report.json`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			outs, g, eng, err := a.prepare(cmd.Context(), ef)
+			outs, g, e, err := a.prepare(cmd.Context(), a.config(cf, ef), ef)
 			if err != nil {
 				return err
 			}
@@ -121,7 +111,7 @@ control and write the report.`,
 			if err != nil {
 				return err
 			}
-			return a.evaluate(cmd.Context(), eng, s, outs, g)
+			return a.evaluate(cmd.Context(), e, s, outs, g)
 		},
 	}
 	cf.register(cmd)
@@ -150,18 +140,38 @@ func (f *evalFlags) parse() ([]output, gate, error) {
 	return outs, gate{failOn: failOn, failOnUnknown: f.failOnUnknown, allowEmpty: f.allowEmpty}, nil
 }
 
+// config maps the flags to a scan configuration.
+func (a *app) config(cf collectFlags, ef evalFlags) scan.Config {
+	return scan.Config{
+		Profiles: cf.profiles, ProfileFiles: cf.profileFiles, Cloud: cf.cloud, Evidence: cf.evidence,
+		Kube:     scan.Kube{Kubeconfig: cf.kubeconfig, Context: cf.context, Timeout: cf.timeout},
+		AWS:      scan.AWS{Skip: cf.skipCloud, Region: cf.region, ClusterName: cf.clusterName, TrustPolicyQuota: cf.trustQuota},
+		Policies: scan.Policies{Dirs: ef.policies, EvalTimeout: ef.evalTimeout, MaxMemory: ef.evalMemory << 20},
+		Version:  currentVersion(), Log: a.log, Progress: a.progress(), ProgressDone: a.endProgress, Now: a.now,
+	}
+}
+
+// scanErr maps the pipeline's errors to exit codes: a refused
+// configuration is a usage error, anything else an incomplete scan.
+func scanErr(err error) error {
+	if errors.Is(err, scan.ErrConfig) {
+		return usageErr("%w", err)
+	}
+	return incomplete(err)
+}
+
 // prepare checks the evaluation flags and compiles the policies, before any
 // collection starts.
-func (a *app) prepare(ctx context.Context, f evalFlags) ([]output, gate, *engine.Engine, error) {
+func (a *app) prepare(ctx context.Context, c scan.Config, f evalFlags) ([]output, gate, *scan.Evaluator, error) {
 	outs, g, err := f.parse()
 	if err != nil {
 		return nil, gate{}, nil, err
 	}
-	eng, err := engine.New(ctx, engine.Options{PolicyDirs: f.policies, EvalTimeout: f.evalTimeout, MaxMemory: f.evalMemory << 20})
+	e, err := scan.NewEvaluator(ctx, c)
 	if err != nil {
-		return nil, gate{}, nil, usageErr("%w", err)
+		return nil, gate{}, nil, scanErr(err)
 	}
-	return outs, g, eng, nil
+	return outs, g, e, nil
 }
 
 // collect builds a snapshot from the live cluster or the evidence.
@@ -169,64 +179,16 @@ func (a *app) collect(ctx context.Context, f collectFlags) (*snapshot.Snapshot, 
 	if err := f.check(); err != nil {
 		return nil, err
 	}
-	ps, err := profiles.Resolve(f.profiles, f.profileFiles)
+	if f.evidence != "" && (f.kubeconfig != "" || f.context != "" || f.region != "" || f.clusterName != "") {
+		return nil, usageErr("--evidence reads files; it does not take --kubeconfig, --context, --region or --cluster-name")
+	}
+	if _, ok := clouds.Get(f.cloud); f.cloud != "" && !ok {
+		return nil, usageErr("--cloud %q: want one of %s", f.cloud, strings.Join(clouds.Names(), ", "))
+	}
+	s, err := scan.Collect(ctx, a.config(f, evalFlags{}))
 	if err != nil {
-		return nil, usageErr("%w", err)
+		return nil, scanErr(err)
 	}
-	if f.cloud != "" {
-		if _, ok := clouds.Get(f.cloud); !ok {
-			return nil, usageErr("--cloud %q: want one of %s", f.cloud, strings.Join(clouds.Names(), ", "))
-		}
-		for i := range ps {
-			ps[i].Cloud = f.cloud
-		}
-	}
-	s := snapshot.New(a.now())
-	s.Profiles = ps
-	var c collectors.Collector
-	if f.evidence != "" {
-		if f.kubeconfig != "" || f.context != "" || f.region != "" || f.clusterName != "" {
-			return nil, usageErr("--evidence reads files; it does not take --kubeconfig, --context, --region or --cluster-name")
-		}
-		c = &evidence.Collector{Dir: f.evidence, Progress: a.progress(), Log: a.log}
-	} else {
-		k, err := kube.New(kube.Options{Kubeconfig: f.kubeconfig, Context: f.context, Timeout: f.timeout, Progress: a.progress(), Log: a.log})
-		if err != nil {
-			return nil, usageErr("%w", err)
-		}
-		c = k
-	}
-	a.log.Info("collecting", "collector", c.Name())
-	err = c.Collect(ctx, s)
-	a.endProgress()
-	switch {
-	case errors.Is(err, profiles.ErrInvalid):
-		return nil, usageErr("%w", err)
-	case ctx.Err() != nil:
-		return nil, incomplete(fmt.Errorf("interrupted while collecting (read so far: %s); no report was written", readSoFar(s)))
-	case err != nil:
-		return nil, incomplete(fmt.Errorf("collect: %w", err))
-	}
-	if f.evidence != "" && f.trustQuota != 0 && s.AWS != nil {
-		// The account's quota is not in any export; the flag gives it.
-		s.AWS.TrustPolicyQuota = f.trustQuota
-	}
-	if f.evidence == "" && !f.skipCloud && (f.cloudFlagsSet() || awscollector.Needed(s)) {
-		ac := awscollector.New(awscollector.Options{
-			Region: f.region, ClusterName: f.clusterName, ClusterARN: s.Source.Context, Timeout: f.timeout,
-			TrustPolicyQuota: f.trustQuota, Progress: a.progress(), Log: a.log,
-		})
-		a.log.Info("collecting", "collector", ac.Name())
-		err := ac.Collect(ctx, s)
-		a.endProgress()
-		if ctx.Err() != nil {
-			return nil, incomplete(fmt.Errorf("interrupted while reading AWS (read so far: %s); no report was written", readSoFar(s)))
-		}
-		if err != nil {
-			return nil, incomplete(fmt.Errorf("collect aws: %w", err))
-		}
-	}
-	s.Sort()
 	return s, nil
 }
 
@@ -234,24 +196,17 @@ func (a *app) collect(ctx context.Context, f collectFlags) (*snapshot.Snapshot, 
 // 1 for findings at or above --fail-on, 3 for unknowns there (with
 // --fail-on-unknown) or a profile that matched nothing (without
 // --allow-empty), else 0.
-func (a *app) evaluate(ctx context.Context, eng *engine.Engine, s *snapshot.Snapshot, outs []output, g gate) error {
-	if err := profiles.Target(s); err != nil {
-		return usageErr("%w", err)
-	}
-	res, err := eng.Run(ctx, s)
-	if ctx.Err() != nil {
-		return incomplete(errors.New("interrupted while evaluating the policies; no report was written"))
-	}
+func (a *app) evaluate(ctx context.Context, e *scan.Evaluator, s *snapshot.Snapshot, outs []output, g gate) error {
+	r, err := e.Evaluate(ctx, s)
 	if err != nil {
-		return incomplete(err)
+		return scanErr(err)
 	}
-	r := report.New(report.Tool{Name: "wiscan", Version: currentVersion()}, a.now(), s, eng.Controls(), res.Findings, res.NotApplicable)
 	if err := a.write(ctx, r, outs, g); err != nil {
 		return incomplete(err)
 	}
 	var empty []string
-	for _, p := range s.Profiles {
-		if len(p.Targets) == 0 {
+	for _, p := range r.Profiles {
+		if p.Targets == 0 {
 			empty = append(empty, p.Name)
 		}
 	}
@@ -334,7 +289,7 @@ func (a *app) evalCommand() *cobra.Command {
 		Example: `  wiscan eval snapshot.json --format json=report.json`,
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			outs, g, eng, err := a.prepare(cmd.Context(), ef)
+			outs, g, e, err := a.prepare(cmd.Context(), a.config(collectFlags{}, ef), ef)
 			if err != nil {
 				return err
 			}
@@ -347,23 +302,9 @@ func (a *app) evalCommand() *cobra.Command {
 			if err != nil {
 				return usageErr("%s: %w", args[0], err)
 			}
-			return a.evaluate(cmd.Context(), eng, s, outs, g)
+			return a.evaluate(cmd.Context(), e, s, outs, g)
 		},
 	}
 	ef.register(cmd)
 	return cmd
-}
-
-// readSoFar summarises the collectors' object counts.
-func readSoFar(s *snapshot.Snapshot) string {
-	var parts []string
-	for _, st := range s.Stats {
-		for _, k := range slices.Sorted(maps.Keys(st.Objects)) {
-			parts = append(parts, fmt.Sprintf("%d %s", st.Objects[k], k))
-		}
-	}
-	if len(parts) == 0 {
-		return "nothing"
-	}
-	return strings.Join(parts, ", ")
 }

@@ -1,0 +1,69 @@
+package report
+
+import (
+	"io"
+	"slices"
+	"strings"
+)
+
+// Options are what a writer may need besides the report: the exit gate
+// the table states, and, when it writes to a terminal, colours and width.
+type Options struct {
+	FailOn        Severity
+	FailOnUnknown bool
+	Color         bool
+	// Width is the terminal's width; 0 leaves lines whole.
+	Width int
+}
+
+// Format is one output format: its name on the command line, a few words
+// for --help, and the writer it makes.
+type Format struct {
+	Name string
+	Help string
+	New  func(w io.Writer, o Options) Writer
+}
+
+// formats is the one table of output formats: the CLI's --output, its
+// help and its validation read it.
+var formats = []Format{
+	{Name: "table", Help: "a table for people", New: func(w io.Writer, o Options) Writer {
+		return Table{W: w, FailOn: o.FailOn, FailOnUnknown: o.FailOnUnknown, Color: o.Color, Width: o.Width}
+	}},
+	{Name: "json", Help: "the whole report as JSON, format " + SchemaVersion, New: func(w io.Writer, _ Options) Writer {
+		return JSON{W: w}
+	}},
+}
+
+// Formats returns every output format, in table order.
+func Formats() []Format { return slices.Clone(formats) }
+
+// LookupFormat returns the format named name, in any case.
+func LookupFormat(name string) (Format, bool) {
+	name = strings.ToLower(strings.TrimSpace(name))
+	for _, f := range formats {
+		if f.Name == name {
+			return f, true
+		}
+	}
+	return Format{}, false
+}
+
+// FormatNames lists the formats' names, in table order.
+func FormatNames() []string {
+	out := make([]string, len(formats))
+	for i, f := range formats {
+		out[i] = f.Name
+	}
+	return out
+}
+
+// FormatHelp describes the formats for --help: "table (a table for
+// people), json (...)".
+func FormatHelp() string {
+	parts := make([]string, len(formats))
+	for i, f := range formats {
+		parts[i] = f.Name + " (" + f.Help + ")"
+	}
+	return strings.Join(parts, ", ")
+}

@@ -1,0 +1,69 @@
+package scan
+
+import (
+	"context"
+	"errors"
+
+	awscollector "github.com/wiscan/wiscan/collectors/aws"
+	"github.com/wiscan/wiscan/snapshot"
+)
+
+// AWS configures the AWS source.
+type AWS struct {
+	// Skip leaves AWS unread; its controls are then unknown.
+	Skip bool
+	// Region and ClusterName override what the SDK and the kubeconfig
+	// context tell (live only).
+	Region      string
+	ClusterName string
+	// TrustPolicyQuota is the account's role trust policy length quota
+	// when raised from IAM's default; no export holds it, so it applies in
+	// evidence mode too.
+	TrustPolicyQuota int
+}
+
+// source is one cloud's IAM source: its settings' check, and how it
+// completes a snapshot whose targets are resolved.
+type source struct {
+	cloud   string
+	check   func(Config) error
+	collect func(context.Context, Config, *snapshot.Snapshot) error
+}
+
+// cloudSources is the explicit list of cloud sources: adding a cloud adds
+// one entry here and one in the clouds table.
+func (c Config) cloudSources() []source {
+	return []source{
+		{cloud: awscollector.Cloud, check: checkAWS, collect: collectAWS},
+	}
+}
+
+func checkAWS(c Config) error {
+	if c.AWS.TrustPolicyQuota < 0 {
+		return errors.New("AWS trust policy quota: want 0 or more")
+	}
+	if c.Evidence != "" && (c.AWS.Region != "" || c.AWS.ClusterName != "") {
+		return errors.New("evidence is read from files; it does not take an AWS region or cluster name")
+	}
+	return nil
+}
+
+// collectAWS reads AWS live when a target uses it or an AWS setting asks
+// for it; from evidence, the evidence reader has read it already.
+func collectAWS(ctx context.Context, c Config, s *snapshot.Snapshot) error {
+	a := c.AWS
+	if c.Evidence != "" {
+		if a.TrustPolicyQuota != 0 && s.AWS != nil {
+			s.AWS.TrustPolicyQuota = a.TrustPolicyQuota
+		}
+		return nil
+	}
+	asked := a.Region != "" || a.ClusterName != "" || a.TrustPolicyQuota != 0
+	if a.Skip || (!asked && !awscollector.Needed(s)) {
+		return nil
+	}
+	return c.run(ctx, awscollector.New(awscollector.Options{
+		Region: a.Region, ClusterName: a.ClusterName, ClusterARN: s.Source.Context, Timeout: c.Kube.Timeout,
+		TrustPolicyQuota: a.TrustPolicyQuota, Progress: c.Progress, Log: c.log(),
+	}), s)
+}

@@ -1,0 +1,244 @@
+// Package scan is wiscan's pipeline without a command line: resolve the
+// profiles, collect the cluster (live or from evidence files) and the
+// clouds the targets use, evaluate the policies, and build the report. The
+// CLI, a scheduled in-cluster scan and remediation all run it through Run,
+// Collect and Evaluator.
+package scan
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"maps"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/wiscan/wiscan/clouds"
+	"github.com/wiscan/wiscan/collectors"
+	"github.com/wiscan/wiscan/collectors/evidence"
+	"github.com/wiscan/wiscan/collectors/kube"
+	"github.com/wiscan/wiscan/engine"
+	"github.com/wiscan/wiscan/profiles"
+	"github.com/wiscan/wiscan/report"
+	"github.com/wiscan/wiscan/snapshot"
+)
+
+// ErrConfig marks a configuration refused before anything is read: an
+// unknown profile or cloud, a policy that does not compile, contradicting
+// settings.
+var ErrConfig = errors.New("invalid configuration")
+
+// ErrIncomplete marks a scan that started but could not finish: a
+// collector or the evaluation failed, or the context ended. No report is
+// made from it.
+var ErrIncomplete = errors.New("scan incomplete")
+
+// Config is one scan: what to check, where to read it, and how to
+// evaluate it.
+type Config struct {
+	// Profiles are built-in profile names and ProfileFiles user profile
+	// files; with neither, the default profile.
+	Profiles     []string
+	ProfileFiles []string
+	// Cloud, when set, is every profile's cloud.
+	Cloud string
+	// Evidence is a folder (or file) of exported files; empty reads the
+	// live cluster through Kube.
+	Evidence string
+	Kube     Kube
+	// AWS configures the AWS source.
+	AWS      AWS
+	Policies Policies
+	// Version names the tool's version in the report.
+	Version string
+	// Log receives the collectors' messages; Progress (optional) a line
+	// about long work, and ProgressDone the end of a stage.
+	Log          *slog.Logger
+	Progress     collectors.Progress
+	ProgressDone func()
+	// Now is the clock; time.Now when nil.
+	Now func() time.Time
+}
+
+// Kube configures the live cluster source.
+type Kube struct {
+	Kubeconfig string
+	Context    string
+	// Timeout bounds each API call (and each cloud call).
+	Timeout time.Duration
+}
+
+// Policies configure the evaluation.
+type Policies struct {
+	// Dirs hold user policies that join the built-in ones.
+	Dirs []string
+	// EvalTimeout and MaxMemory bound the evaluation (the engine's
+	// defaults when zero).
+	EvalTimeout time.Duration
+	MaxMemory   int64
+}
+
+func (c Config) now() time.Time {
+	if c.Now == nil {
+		return time.Now()
+	}
+	return c.Now()
+}
+
+func (c Config) log() *slog.Logger {
+	if c.Log == nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	return c.Log
+}
+
+func (c Config) done() {
+	if c.ProgressDone != nil {
+		c.ProgressDone()
+	}
+}
+
+// check refuses settings outside their range or that contradict each
+// other.
+func (c Config) check() error {
+	if c.Kube.Timeout <= 0 {
+		return fmt.Errorf("%w: timeout %s: want a duration greater than 0", ErrConfig, c.Kube.Timeout)
+	}
+	if c.Cloud != "" {
+		if _, ok := clouds.Get(c.Cloud); !ok {
+			return fmt.Errorf("%w: cloud %q: want one of %s", ErrConfig, c.Cloud, strings.Join(clouds.Names(), ", "))
+		}
+	}
+	if c.Evidence != "" && (c.Kube.Kubeconfig != "" || c.Kube.Context != "") {
+		return fmt.Errorf("%w: evidence is read from files; it does not take a kubeconfig or a context", ErrConfig)
+	}
+	for _, s := range c.cloudSources() {
+		if err := s.check(c); err != nil {
+			return fmt.Errorf("%w: %w", ErrConfig, err)
+		}
+	}
+	return nil
+}
+
+// Run compiles the policies, collects and evaluates: the whole scan.
+func Run(ctx context.Context, c Config) (report.Report, *snapshot.Snapshot, error) {
+	e, err := NewEvaluator(ctx, c)
+	if err != nil {
+		return report.Report{}, nil, err
+	}
+	s, err := Collect(ctx, c)
+	if err != nil {
+		return report.Report{}, nil, err
+	}
+	r, err := e.Evaluate(ctx, s)
+	return r, s, err
+}
+
+// Collect builds a snapshot: the cluster from the live API or the evidence,
+// the targets resolved, then the IAM state of each cloud a target uses.
+func Collect(ctx context.Context, c Config) (*snapshot.Snapshot, error) {
+	if err := c.check(); err != nil {
+		return nil, err
+	}
+	ps, err := profiles.Resolve(c.Profiles, c.ProfileFiles)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrConfig, err)
+	}
+	for i := range ps {
+		if c.Cloud != "" {
+			ps[i].Cloud = c.Cloud
+		}
+	}
+	s := snapshot.New(c.now())
+	s.Profiles = ps
+	var cluster collectors.Collector
+	if c.Evidence != "" {
+		cluster = &evidence.Collector{Dir: c.Evidence, Progress: c.Progress, Log: c.log()}
+	} else {
+		k, err := kube.New(kube.Options{Kubeconfig: c.Kube.Kubeconfig, Context: c.Kube.Context, Timeout: c.Kube.Timeout, Progress: c.Progress, Log: c.log()})
+		if err != nil {
+			return nil, fmt.Errorf("%w: %w", ErrConfig, err)
+		}
+		cluster = k
+	}
+	if err := c.run(ctx, cluster, s); err != nil {
+		return nil, err
+	}
+	if err := profiles.Target(s); err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrConfig, err)
+	}
+	for _, src := range c.cloudSources() {
+		if err := src.collect(ctx, c, s); err != nil {
+			return nil, err
+		}
+	}
+	s.Sort()
+	return s, nil
+}
+
+// run runs one collector and names what was read when it stops.
+func (c Config) run(ctx context.Context, col collectors.Collector, s *snapshot.Snapshot) error {
+	c.log().Info("collecting", "collector", col.Name())
+	err := col.Collect(ctx, s)
+	c.done()
+	switch {
+	case errors.Is(err, profiles.ErrInvalid):
+		return fmt.Errorf("%w: %w", ErrConfig, err)
+	case ctx.Err() != nil:
+		return fmt.Errorf("%w: interrupted while reading %s (read so far: %s); no report was written", ErrIncomplete, col.Name(), ReadSoFar(s))
+	case err != nil:
+		return fmt.Errorf("%w: collect %s: %w", ErrIncomplete, col.Name(), err)
+	}
+	return nil
+}
+
+// Evaluator is a compiled set of policies that turns snapshots into
+// reports.
+type Evaluator struct {
+	c   Config
+	eng *engine.Engine
+}
+
+// NewEvaluator compiles the built-in and user policies.
+func NewEvaluator(ctx context.Context, c Config) (*Evaluator, error) {
+	eng, err := engine.New(ctx, engine.Options{PolicyDirs: c.Policies.Dirs, EvalTimeout: c.Policies.EvalTimeout, MaxMemory: c.Policies.MaxMemory})
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrConfig, err)
+	}
+	return &Evaluator{c: c, eng: eng}, nil
+}
+
+// Controls are the compiled controls, sorted by ID.
+func (e *Evaluator) Controls() []report.Control { return e.eng.Controls() }
+
+// Evaluate resolves the snapshot's targets again (a snapshot from a file
+// may predate its data) and runs every control over it.
+func (e *Evaluator) Evaluate(ctx context.Context, s *snapshot.Snapshot) (report.Report, error) {
+	if err := profiles.Target(s); err != nil {
+		return report.Report{}, fmt.Errorf("%w: %w", ErrConfig, err)
+	}
+	res, err := e.eng.Run(ctx, s)
+	if ctx.Err() != nil {
+		return report.Report{}, fmt.Errorf("%w: interrupted while evaluating the policies; no report was written", ErrIncomplete)
+	}
+	if err != nil {
+		return report.Report{}, fmt.Errorf("%w: %w", ErrIncomplete, err)
+	}
+	return report.New(report.Tool{Name: "wiscan", Version: e.c.Version}, e.c.now(), s, e.eng.Controls(), res.Findings, res.NotApplicable), nil
+}
+
+// ReadSoFar summarises the collectors' object counts.
+func ReadSoFar(s *snapshot.Snapshot) string {
+	var parts []string
+	for _, st := range s.Stats {
+		for _, k := range slices.Sorted(maps.Keys(st.Objects)) {
+			parts = append(parts, fmt.Sprintf("%d %s", st.Objects[k], k))
+		}
+	}
+	if len(parts) == 0 {
+		return "nothing"
+	}
+	return strings.Join(parts, ", ")
+}
