@@ -20,6 +20,7 @@ import (
 	"github.com/open-policy-agent/opa/v1/ast"
 	"github.com/open-policy-agent/opa/v1/rego"
 
+	"github.com/wiscan/wiscan/clouds"
 	builtin "github.com/wiscan/wiscan/rego"
 	"github.com/wiscan/wiscan/report"
 	"github.com/wiscan/wiscan/snapshot"
@@ -306,8 +307,67 @@ func (e *Engine) Run(ctx context.Context, s *snapshot.Snapshot) (Result, error) 
 	if err := errors.Join(errs...); err != nil {
 		return Result{}, err
 	}
+	identify(out.Findings, e.controls, s)
 	report.Sort(out.Findings)
 	return out, nil
+}
+
+// identify names each finding's cloud where its control did not: the
+// control's own (its package lies under wiscan.<cloud>), else that of the
+// target the finding is about. Two findings of one key, which a control
+// that names no problem may give, are told apart by their order of
+// message.
+func identify(fs []report.Finding, controls []report.Control, s *snapshot.Snapshot) {
+	own := map[string]string{}
+	for _, c := range controls {
+		parts := strings.Split(c.Package, ".")
+		if _, ok := clouds.Get(parts[min(1, len(parts)-1)]); ok && len(parts) > 2 {
+			own[c.ID] = parts[1]
+		}
+	}
+	byTarget, byNamespace := map[[2]string]string{}, map[string]string{}
+	for _, t := range s.Targets {
+		byTarget[[2]string{t.Profile, t.Namespace}] = t.Cloud
+		if c, seen := byNamespace[t.Namespace]; seen && c != t.Cloud {
+			t.Cloud = ""
+		}
+		byNamespace[t.Namespace] = t.Cloud
+	}
+	for i := range fs {
+		f := &fs[i]
+		switch {
+		case f.Cloud != "":
+		case own[f.ControlID] != "":
+			f.Cloud = own[f.ControlID]
+		case f.Profile != "":
+			f.Cloud = byTarget[[2]string{f.Profile, f.Resource.Namespace}]
+		default:
+			f.Cloud = byNamespace[f.Resource.Namespace]
+		}
+	}
+	order := make([]int, len(fs))
+	for i := range order {
+		order[i] = i
+	}
+	sort.SliceStable(order, func(a, b int) bool {
+		x, y := fs[order[a]], fs[order[b]]
+		if x.Key != y.Key {
+			return x.Key < y.Key
+		}
+		return x.Message < y.Message
+	})
+	for n := 1; n < len(order); n++ {
+		first, f := fs[order[n-1]].Key, &fs[order[n]]
+		if k := strings.SplitN(first, "#", 2)[0]; k == f.Key {
+			dup := 2
+			if _, c, ok := strings.Cut(first, "#"); ok {
+				_, _ = fmt.Sscan(c, &dup)
+				dup++
+			}
+			f.Key = fmt.Sprintf("%s#%d", k, dup)
+			f.Fingerprint = report.Fingerprint(f.Key)
+		}
+	}
 }
 
 // Input converts a snapshot into OPA's value form once per evaluation.

@@ -19,6 +19,7 @@ import (
 	"github.com/open-policy-agent/opa/v1/tester"
 
 	builtin "github.com/wiscan/wiscan/rego"
+	"github.com/wiscan/wiscan/report"
 	"github.com/wiscan/wiscan/snapshot"
 )
 
@@ -279,4 +280,81 @@ func builtinRego(t *testing.T) map[string][]byte {
 		t.Fatal(err)
 	}
 	return out
+}
+
+// A user policy's fix must be an action of the closed list with what the
+// action needs; a finding's key is the control, the resource and the
+// problem the policy names; a cloud must be one of the table.
+func TestFindingIdentityAndFix(t *testing.T) {
+	c := report.Control{ID: "USER-001", Package: "user.x", Severity: report.High}
+	res := map[string]any{"kind": "ServiceAccount", "namespace": "ns", "name": "sa"}
+	good := map[string]any{"msg": "m", "resource": res, "key": "no-binding", "cloud": "aws",
+		"fix": map[string]any{"action": "annotate", "kind": "ServiceAccount", "namespace": "ns", "name": "sa", "key": "eks.amazonaws.com/role-arn", "value": "arn"}}
+	f, err := finding(c, report.Fail, good)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f.Key != "USER-001|ServiceAccount/ns/sa|no-binding" || f.Fingerprint != report.Fingerprint(f.Key) || len(f.Fingerprint) != 16 {
+		t.Errorf("key %q fingerprint %q", f.Key, f.Fingerprint)
+	}
+	if f.Cloud != "aws" || f.Fix == nil || f.Fix.Action != report.Annotate || f.Fix.Key != "eks.amazonaws.com/role-arn" {
+		t.Errorf("cloud %q fix %+v", f.Cloud, f.Fix)
+	}
+	bad := map[string]map[string]any{
+		"action not in the list":   {"action": "delete", "kind": "Secret", "name": "s"},
+		"a field no fix has":       {"action": "restart", "kind": "Deployment", "name": "d", "remove": "x"},
+		"no object":                {"action": "restart"},
+		"annotate without a key":   {"action": "annotate", "kind": "ServiceAccount", "name": "sa"},
+		"rename without from":      {"action": "rename-key", "kind": "ServiceAccount", "name": "sa", "key": "k"},
+		"trust without subjects":   {"action": "trust-subject", "kind": "IAMRole", "name": "r"},
+		"associate without a home": {"action": "associate", "kind": "ServiceAccount", "name": "sa"},
+		"grant without resources":  {"action": "grant", "kind": "IAMRole", "name": "r", "actions": []any{"s3:GetObject"}},
+	}
+	for name, fix := range bad {
+		if _, err := finding(c, report.Fail, map[string]any{"msg": "m", "resource": res, "fix": fix}); !errors.Is(err, ErrContract) {
+			t.Errorf("%s: error %v, want ErrContract", name, err)
+		}
+	}
+	if _, err := finding(c, report.Fail, map[string]any{"msg": "m", "resource": res, "cloud": "oracle"}); !errors.Is(err, ErrContract) {
+		t.Errorf("unknown cloud: error %v, want ErrContract", err)
+	}
+}
+
+// A finding's cloud is the one its policy names, else its control's (a
+// package under wiscan.<cloud>), else its target's (by profile and
+// namespace), else the one cloud of its namespace's targets; two findings
+// of one key are told apart by message order, the first keeping it.
+func TestIdentify(t *testing.T) {
+	s := snapshot.New(time.Now())
+	s.Targets = []snapshot.Target{
+		{Profile: "a", Namespace: "ns1", Cloud: "azure"},
+		{Profile: "b", Namespace: "ns1", Cloud: "gcp"},
+		{Profile: "a", Namespace: "ns2", Cloud: "gcp"},
+	}
+	controls := []report.Control{{ID: "WI-AWS-X", Package: "wiscan.aws.x"}, {ID: "WI-K8S-X", Package: "wiscan.k8s.x"}, {ID: "U", Package: "aws"}}
+	key := report.FindingKey("WI-K8S-X", report.Resource{Kind: "Pod", Namespace: "ns2", Name: "p"}, "")
+	fs := []report.Finding{
+		{ControlID: "WI-AWS-X", Resource: report.Resource{Namespace: "ns1"}, Key: "1"},
+		{ControlID: "WI-K8S-X", Profile: "b", Resource: report.Resource{Namespace: "ns1"}, Key: "2"},
+		{ControlID: "WI-K8S-X", Resource: report.Resource{Namespace: "ns1"}, Key: "3"},
+		{ControlID: "WI-K8S-X", Resource: report.Resource{Namespace: "ns2"}, Key: key, Message: "z"},
+		{ControlID: "WI-K8S-X", Resource: report.Resource{Namespace: "ns2"}, Key: key, Message: "a"},
+		{ControlID: "WI-K8S-X", Resource: report.Resource{Namespace: "ns2"}, Key: key, Message: "m"},
+		{ControlID: "U", Cloud: "azure", Key: "7"},
+		{ControlID: "U", Resource: report.Resource{Namespace: "none"}, Key: "8"},
+	}
+	identify(fs, controls, s)
+	want := []struct{ cloud, key string }{
+		{"aws", "1"}, {"gcp", "2"}, {"", "3"},
+		{"gcp", key + "#3"}, {"gcp", key}, {"gcp", key + "#2"},
+		{"azure", "7"}, {"", "8"},
+	}
+	for i, w := range want {
+		if fs[i].Cloud != w.cloud || fs[i].Key != w.key {
+			t.Errorf("finding %d: cloud %q key %q, want %q %q", i, fs[i].Cloud, fs[i].Key, w.cloud, w.key)
+		}
+	}
+	if fs[3].Fingerprint != report.Fingerprint(key+"#3") {
+		t.Error("a renamed key keeps its old fingerprint")
+	}
 }

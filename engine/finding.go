@@ -1,21 +1,27 @@
 package engine
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 
+	"github.com/wiscan/wiscan/clouds"
 	"github.com/wiscan/wiscan/report"
 )
 
 // ErrContract marks a policy result that breaks the output contract.
 var ErrContract = errors.New("policy result breaks the contract")
 
-var findingKeys = map[string]bool{"msg": true, "resource": true, "evidence": true, "fix": true, "profile": true}
+var findingKeys = map[string]bool{"msg": true, "resource": true, "evidence": true, "fix": true, "profile": true, "key": true, "cloud": true}
 
 // finding turns one deny or unknown value into a report finding. A value
 // must be an object with msg (string) and resource (object with kind and
-// name), and may have evidence, fix (object) and profile (string).
+// name), and may have evidence, fix (an action of report.FixActions with
+// its parameters), profile (string), key (what is wrong, stable: the
+// finding's identity with the control and resource) and cloud (a cloud of
+// the clouds table).
 func finding(c report.Control, status report.Status, v any) (report.Finding, error) {
 	f := report.Finding{ControlID: c.ID, Status: status, Severity: c.Severity, Title: c.Title, Remediation: c.Remediation}
 	m, ok := v.(map[string]any)
@@ -41,19 +47,47 @@ func finding(c report.Control, status report.Status, v any) (report.Finding, err
 	}
 	f.Evidence = m["evidence"]
 	if fix, present := m["fix"]; present {
-		if f.Fix, ok = fix.(map[string]any); !ok {
-			errs = append(errs, errors.New("fix must be an object"))
+		var err error
+		if f.Fix, err = decodeFix(fix); err != nil {
+			errs = append(errs, err)
 		}
 	}
-	if p, present := m["profile"]; present {
-		if f.Profile, ok = p.(string); !ok {
-			errs = append(errs, errors.New("profile must be a string"))
+	var problem string
+	for name, dst := range map[string]*string{"profile": &f.Profile, "key": &problem, "cloud": &f.Cloud} {
+		if v, present := m[name]; present {
+			if *dst, ok = v.(string); !ok {
+				errs = append(errs, fmt.Errorf("%s must be a string", name))
+			}
 		}
 	}
+	if _, known := clouds.Get(f.Cloud); f.Cloud != "" && !known {
+		errs = append(errs, fmt.Errorf("cloud %q: want one of %s", f.Cloud, strings.Join(clouds.Names(), ", ")))
+	}
+	f.Key = report.FindingKey(c.ID, report.Resource{Kind: f.Resource.Kind, Namespace: f.Resource.Namespace, Name: f.Resource.Name}, problem)
+	f.Fingerprint = report.Fingerprint(f.Key)
 	if err := errors.Join(errs...); err != nil {
 		return f, fmt.Errorf("%w: %s (%s): %w", ErrContract, c.ID, c.Package, err)
 	}
 	return f, nil
+}
+
+// decodeFix reads a fix object strictly: an action of the closed list, the
+// object it changes, and only the parameters a Fix has.
+func decodeFix(v any) (*report.Fix, error) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil, fmt.Errorf("fix: %w", err)
+	}
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	var fix report.Fix
+	if err := dec.Decode(&fix); err != nil {
+		return nil, fmt.Errorf("fix must be an object of action, kind, namespace, name and the action's parameters: %w", err)
+	}
+	if err := fix.Check(); err != nil {
+		return nil, err
+	}
+	return &fix, nil
 }
 
 func resource(m map[string]any) report.Resource {

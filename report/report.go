@@ -14,7 +14,7 @@ import (
 )
 
 // SchemaVersion names the JSON report format.
-const SchemaVersion = "wiscan.io/report/v1alpha1"
+const SchemaVersion = "wiscan.io/report/v1alpha2"
 
 // Severity is a finding's weight.
 type Severity string
@@ -92,17 +92,24 @@ func (r Resource) String() string {
 // no severity of its own: WouldBe is the severity it would have if it
 // failed, and its remediation says how to get the missing data.
 type Finding struct {
-	ControlID   string         `json:"controlId"`
-	Status      Status         `json:"status"`
-	Severity    Severity       `json:"severity,omitempty"`
-	WouldBe     Severity       `json:"wouldBe,omitempty"`
-	Title       string         `json:"title"`
-	Message     string         `json:"message"`
-	Resource    Resource       `json:"resource"`
-	Profile     string         `json:"profile,omitempty"`
-	Evidence    any            `json:"evidence,omitempty"`
-	Remediation string         `json:"remediation"`
-	Fix         map[string]any `json:"fix,omitempty"`
+	ControlID string   `json:"controlId"`
+	Status    Status   `json:"status"`
+	Severity  Severity `json:"severity,omitempty"`
+	WouldBe   Severity `json:"wouldBe,omitempty"`
+	// Key is the finding's stable identity (FindingKey), and Fingerprint
+	// its hash: the same problem on the same resource keeps them from scan
+	// to scan and version to version, whatever the message says.
+	Key         string `json:"key"`
+	Fingerprint string `json:"fingerprint"`
+	// Cloud is the cloud the finding is about, "" for none.
+	Cloud       string   `json:"cloud,omitempty"`
+	Title       string   `json:"title"`
+	Message     string   `json:"message"`
+	Resource    Resource `json:"resource"`
+	Profile     string   `json:"profile,omitempty"`
+	Evidence    any      `json:"evidence,omitempty"`
+	Remediation string   `json:"remediation"`
+	Fix         *Fix     `json:"fix,omitempty"`
 }
 
 // ControlResult is a control and its outcome in this scan: pass, fail,

@@ -201,8 +201,8 @@ func fixLine(f Finding) string {
 	if f.Status != Fail {
 		return ""
 	}
-	if c, ok := f.Fix["command"].(string); ok && c != "" {
-		return c
+	if f.Fix != nil && f.Fix.Command != "" {
+		return f.Fix.Command
 	}
 	rem := strings.TrimSpace(f.Remediation)
 	if i := strings.Index(rem, ". "); i > 0 {

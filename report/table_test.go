@@ -31,7 +31,7 @@ func TestBlocks(t *testing.T) {
 		{ControlID: "WI-B", Status: Unknown, WouldBe: Critical, Message: "no AWS data", Resource: Resource{Kind: "IAMRole", Name: "r"}},
 		{ControlID: "WI-A", Status: Unknown, WouldBe: High, Message: "no AWS data", Resource: Resource{Kind: "IAMRole", Name: "r"}},
 		{ControlID: "WI-C", Status: Fail, Severity: Medium, Message: "m", Resource: Resource{Kind: "Pod", Namespace: "ns", Name: "p"}, Remediation: "Do this. Then that."},
-		{ControlID: "WI-D", Status: Fail, Severity: Critical, Message: "c", Resource: Resource{Kind: "Secret", Namespace: "ns", Name: "s"}, Fix: map[string]any{"command": "kubectl delete secret s"}},
+		{ControlID: "WI-D", Status: Fail, Severity: Critical, Message: "c", Resource: Resource{Kind: "Secret", Namespace: "ns", Name: "s"}, Fix: &Fix{Action: Restart, Kind: "Deployment", Namespace: "ns", Name: "d", Command: "kubectl delete secret s"}},
 	}
 	bs := Table{}.blocks(fs)
 	if len(bs) != 3 {

@@ -35,7 +35,7 @@ unknown contains u if {
 	some arn, _ in aws.uses
 	count(aws.via(arn, "irsa")) > 0
 	not aws.associations_known
-	u := {"msg": why, "resource": aws.role_resource(arn)}
+	u := {"msg": why, "resource": aws.role_resource(arn), "key": "associations-unread"}
 }
 
 why := aws.not_collected_msg if {

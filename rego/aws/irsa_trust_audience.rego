@@ -24,6 +24,7 @@ deny contains f if {
 	f := {
 		"msg": sprintf("trust policy of role %s, %s admits a token for audience %q: no %s:aud = sts.amazonaws.com condition holds it back (used by %s)", [arn, stmt, irsa.audience, aws.issuer, aws.summary(aws.namespaces_via(arn, "irsa"))]),
 		"resource": aws.role_resource(arn),
+		"key": stmt,
 		"evidence": {"role": arn, "statement": stmt, "audience": irsa.audience, "conditionKey": sprintf("%s:aud", [aws.issuer]), "namespaces": aws.namespaces_via(arn, "irsa")},
 	}
 }
@@ -33,10 +34,10 @@ unknown contains u if {
 	irsa := aws.analysis[arn].irsa
 	count(irsa.noAudience) == 0
 	count(irsa.audienceUndecided) > 0
-	u := {"msg": sprintf("trust policy of role %s: %s", [arn, concat("; ", irsa.audienceUndecided)]), "resource": aws.role_resource(arn)}
+	u := {"msg": sprintf("trust policy of role %s: %s", [arn, concat("; ", irsa.audienceUndecided)]), "resource": aws.role_resource(arn), "key": "audience-undecided"}
 }
 
-unknown contains {"msg": msg, "resource": aws.role_resource(arn)} if {
+unknown contains {"msg": msg, "resource": aws.role_resource(arn), "key": "irsa-context"} if {
 	some arn in provider.irsa_roles
 	msg := aws.irsa_unknown(arn)
 }

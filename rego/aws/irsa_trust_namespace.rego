@@ -34,13 +34,13 @@ deny contains f if {
 		"msg": sprintf("trust policy of role %s (%s) does not admit %d of %d control plane(s): %s", [arn, concat(", ", stmts), count(ns), count(aws.namespaces_via(arn, "irsa")), aws.summary(ns)]),
 		"resource": aws.role_resource(arn),
 		"evidence": {"role": arn, "statements": stmts, "namespaces": ns, "denied": ds},
-		"fix": {"role": arn, "addSubjects": sort([d.subject | some d in ds])},
+		"fix": {"action": "trust-subject", "kind": "IAMRole", "name": arn, "role": arn, "subjects": sort([d.subject | some d in ds])},
 	}
 }
 
 namespace(subject) := split(subject, ":")[2]
 
-unknown contains {"msg": msg, "resource": aws.role_resource(arn)} if {
+unknown contains {"msg": msg, "resource": aws.role_resource(arn), "key": "irsa-context"} if {
 	some arn in provider.irsa_roles
 	msg := aws.irsa_unknown(arn)
 }
@@ -52,6 +52,7 @@ unknown contains u if {
 	u := {
 		"msg": sprintf("trust policy of role %s: cannot decide whether %s is admitted: %s", [arn, d.subject, d.reason]),
 		"resource": aws.role_resource(arn),
+		"key": d.subject,
 	}
 }
 

@@ -32,7 +32,7 @@ deny contains f if {
 		"msg": sprintf("trust policy of role %s does not let %s assume it with sts:AssumeRoleWithWebIdentity (%s); %d control plane(s) cannot use it: %s", [arn, aws.provider_arn(arn), allows(a), count(ns), aws.summary(ns)]),
 		"resource": aws.role_resource(arn),
 		"evidence": {"role": arn, "provider": aws.provider_arn(arn), "trustAllows": a.trustAllows, "namespaces": ns},
-		"fix": {"role": arn, "provider": aws.provider_arn(arn)},
+		"fix": {"action": "trust-provider", "kind": "IAMRole", "name": arn, "role": arn, "provider": aws.provider_arn(arn)},
 	}
 }
 
@@ -40,7 +40,7 @@ allows(a) := "it allows nothing" if count(a.trustAllows) == 0
 
 allows(a) := concat("; ", a.trustAllows) if count(a.trustAllows) > 0
 
-unknown contains {"msg": msg, "resource": aws.role_resource(arn)} if {
+unknown contains {"msg": msg, "resource": aws.role_resource(arn), "key": "irsa-context"} if {
 	some arn in irsa_roles
 	msg := aws.irsa_unknown(arn)
 }
@@ -53,6 +53,7 @@ unknown contains u if {
 	u := {
 		"msg": sprintf("trust policy of role %s, %s: %s", [arn, object.get(p, "statement", "document"), p.msg]),
 		"resource": aws.role_resource(arn),
+		"key": sprintf("problem:%s", [object.get(p, "statement", "document")]),
 	}
 }
 

@@ -33,6 +33,7 @@ deny contains f if {
 	f := {
 		"msg": sprintf("trust policy of role %s, %s admits service accounts outside the profile, e.g. %s%s", [arn, stmt, admitted[0], note(notes)]),
 		"resource": aws.role_resource(arn),
+		"key": stmt,
 		"evidence": {"role": arn, "statement": stmt, "admitted": admitted, "namespaces": aws.namespaces_via(arn, "irsa")},
 	}
 }
@@ -42,14 +43,14 @@ unknown contains u if {
 	irsa := aws.analysis[arn].irsa
 	count(irsa.broad) == 0
 	count(irsa.broadUndecided) > 0
-	u := {"msg": sprintf("trust policy of role %s: %s", [arn, concat("; ", irsa.broadUndecided)]), "resource": aws.role_resource(arn)}
+	u := {"msg": sprintf("trust policy of role %s: %s", [arn, concat("; ", irsa.broadUndecided)]), "resource": aws.role_resource(arn), "key": "scope-undecided"}
 }
 
 note(notes) := "" if count(notes) == 0
 
 note(notes) := sprintf("; it %s", [concat("; ", notes)]) if count(notes) > 0
 
-unknown contains {"msg": msg, "resource": aws.role_resource(arn)} if {
+unknown contains {"msg": msg, "resource": aws.role_resource(arn), "key": "irsa-context"} if {
 	some arn in provider.irsa_roles
 	msg := aws.irsa_unknown(arn)
 }

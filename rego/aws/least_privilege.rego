@@ -27,6 +27,7 @@ deny contains f if {
 	f := {
 		"msg": sprintf("role %s, %s %s grants beyond the bucket %s: %s (used by %s)", [arn, e.policy, e.statement, bucket, e.detail, aws.summary(ns)]),
 		"resource": aws.role_resource(arn),
+		"key": excess_key(bucket, e),
 		"evidence": {"role": arn, "policy": e.policy, "statement": e.statement, "detail": e.detail, "action": e.action, "resource": e.resource, "bucket": bucket, "namespaces": ns},
 	}
 }
@@ -40,11 +41,16 @@ deny contains f if {
 	f := {
 		"msg": sprintf("role %s, %s %s grants beyond least privilege whatever the backup bucket: %s (used by %s)", [arn, e.policy, e.statement, e.detail, aws.summary(ns)]),
 		"resource": aws.role_resource(arn),
+		"key": excess_key("*", e),
 		"evidence": {"role": arn, "policy": e.policy, "statement": e.statement, "detail": e.detail, "action": e.action, "resource": e.resource, "namespaces": ns},
 	}
 }
 
-unknown contains {"msg": msg, "resource": aws.role_resource(arn)} if {
+# excess_key names an excess grant by bucket, policy, statement and the
+# request that shows it.
+excess_key(bucket, e) := concat("|", [bucket, e.policy, e.statement, object.get(e, "action", ""), object.get(e, "resource", "")])
+
+unknown contains {"msg": msg, "resource": aws.role_resource(arn), "key": "access-unknown"} if {
 	some arn, _ in aws.uses
 	msg := access_unknown(arn)
 }
@@ -59,6 +65,7 @@ unknown contains u if {
 	u := {
 		"msg": sprintf("role %s%s: %s", [arn, bucket_note(bucket), concat("; ", array.slice(access.undecided, 0, 3))]),
 		"resource": aws.role_resource(arn),
+		"key": sprintf("undecided:%s", [bucket]),
 	}
 }
 

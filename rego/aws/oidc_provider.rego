@@ -51,6 +51,7 @@ deny contains f if {
 	f := {
 		"msg": sprintf("the cluster's OIDC issuer %s is not an IAM OIDC provider in account %s (roles %s)", [aws.issuer, acct, aws.summary(sort(roles))]),
 		"resource": resource(acct),
+		"key": "missing",
 		"evidence": {"issuer": aws.issuer, "account": acct, "roles": sort(roles), "providers": object.keys(input.aws.oidcProviders)},
 	}
 }
@@ -63,6 +64,7 @@ deny contains f if {
 	f := {
 		"msg": sprintf("IAM OIDC provider %s lacks client ID sts.amazonaws.com (has %v)", [provider(acct), object.get(p, "clientIds", [])]),
 		"resource": resource(acct),
+		"key": "client-id",
 		"evidence": {"provider": provider(acct), "clientIds": object.get(p, "clientIds", []), "roles": sort(roles)},
 	}
 }
@@ -75,10 +77,11 @@ unknown contains u if {
 	u := {
 		"msg": sprintf("the client IDs of IAM OIDC provider %s were not collected: add aws iam get-open-id-connect-provider to the evidence", [provider(acct)]),
 		"resource": resource(acct),
+		"key": "client-ids-unread",
 	}
 }
 
-unknown contains {"msg": msg, "resource": {"kind": "IAMOIDCProvider", "name": name}} if {
+unknown contains {"msg": msg, "resource": {"kind": "IAMOIDCProvider", "name": name}, "key": "provider-unread"} if {
 	some acct, _ in accounts
 	not known(acct)
 	name := provider(acct)

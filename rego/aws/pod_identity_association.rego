@@ -32,7 +32,10 @@ deny contains f if {
 		"resource": k8s.sa_resource(t),
 		"evidence": {"cluster": input.aws.cluster.name, "namespace": t.namespace, "serviceAccount": t.profile.serviceAccount},
 		"profile": t.profile.name,
-		"fix": {"cluster": input.aws.cluster.name, "namespace": t.namespace, "serviceAccount": t.profile.serviceAccount},
+		"fix": object.union(
+			{"action": "associate", "kind": "ServiceAccount", "namespace": t.namespace, "name": t.profile.serviceAccount, "cluster": input.aws.cluster.name},
+			{"role": r | r := expected(t)},
+		),
 	}
 }
 
@@ -58,7 +61,7 @@ deny contains f if {
 unknown contains u if {
 	some t in pod_identity_targets
 	not aws.associations_known
-	u := {"msg": why, "resource": k8s.sa_resource(t)}
+	u := {"msg": why, "resource": k8s.sa_resource(t), "key": "associations-unread"}
 }
 
 why := aws.not_collected_msg if {

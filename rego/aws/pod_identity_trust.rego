@@ -34,12 +34,12 @@ deny contains f if {
 	}
 }
 
-unknown contains {"msg": msg, "resource": aws.role_resource(arn)} if {
+unknown contains {"msg": msg, "resource": aws.role_resource(arn), "key": "role-unread"} if {
 	some arn in pod_roles
 	msg := aws.role_unknown(arn)
 }
 
-unknown contains {"msg": msg, "resource": aws.role_resource(arn)} if {
+unknown contains {"msg": msg, "resource": aws.role_resource(arn), "key": "trust-unreadable"} if {
 	some arn in pod_roles
 	msg := aws.analysis[arn].trustError
 }
@@ -51,6 +51,7 @@ unknown contains u if {
 	u := {
 		"msg": sprintf("trust policy of role %s: cannot decide %s for %s: %s", [arn, d.action, d.subject, d.reason]),
 		"resource": aws.role_resource(arn),
+		"key": concat("|", [d.action, d.subject]),
 	}
 }
 

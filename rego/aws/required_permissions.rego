@@ -28,6 +28,7 @@ deny contains f if {
 	f := {
 		"msg": sprintf("role %s lacks on %s: %s (used by %s)", [arn, where(bucket), concat("; ", [describe(m) | some m in missing]), aws.summary(ns)]),
 		"resource": aws.role_resource(arn),
+		"key": bucket,
 		"evidence": {"role": arn, "bucket": bucket, "missing": missing, "namespaces": ns},
 	}
 }
@@ -38,7 +39,7 @@ where("") := "every bucket"
 
 where(b) := sprintf("bucket %s", [b]) if b != ""
 
-unknown contains {"msg": msg, "resource": aws.role_resource(arn)} if {
+unknown contains {"msg": msg, "resource": aws.role_resource(arn), "key": "access-unknown"} if {
 	some arn, _ in aws.uses
 	msg := lp.access_unknown(arn)
 }
@@ -51,6 +52,7 @@ unknown contains u if {
 	u := {
 		"msg": sprintf("role %s: cannot decide %s on %s in %s: %s", [arn, m.action, m.resource, where(bucket), m.reason]),
 		"resource": aws.role_resource(arn),
+		"key": concat("|", ["undecided", bucket, m.action, m.resource]),
 	}
 }
 
@@ -65,6 +67,7 @@ unknown contains u if {
 	u := {
 		"msg": sprintf("role %s: the policy of bucket %s could not be read, and an explicit deny there would block the role: %s", [arn, bucket, concat("; ", gaps)]),
 		"resource": aws.role_resource(arn),
+		"key": sprintf("bucket-policy-unread:%s", [bucket]),
 	}
 }
 

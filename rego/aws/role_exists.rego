@@ -24,6 +24,7 @@ deny contains f if {
 	f := {
 		"msg": sprintf("role %s does not exist; %d control plane(s) use it: %s", [arn, count(ns), aws.summary(ns)]),
 		"resource": aws.role_resource(arn),
+		"key": "not-found",
 		"evidence": {"role": arn, "namespaces": ns, "via": sort({u.via | some u in aws.uses[arn]})},
 	}
 }
@@ -35,6 +36,7 @@ deny contains f if {
 	f := {
 		"msg": sprintf("%q is not an IAM role ARN; %d control plane(s) use it: %s", [arn, count(ns), aws.summary(ns)]),
 		"resource": aws.role_resource(arn),
+		"key": "not-an-arn",
 		"evidence": {"role": arn, "namespaces": ns},
 	}
 }
@@ -48,6 +50,7 @@ deny contains f if {
 	f := {
 		"msg": sprintf("role %s is in partition %s, but the cluster is in %s: STS there cannot issue it; used by %s", [arn, p, aws.cluster_partition, aws.summary(ns)]),
 		"resource": aws.role_resource(arn),
+		"key": "partition",
 		"evidence": {"role": arn, "partition": p, "clusterPartition": aws.cluster_partition, "namespaces": ns},
 	}
 }

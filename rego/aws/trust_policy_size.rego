@@ -40,7 +40,7 @@ deny contains f if {
 	}
 }
 
-unknown contains {"msg": msg, "resource": aws.role_resource(arn)} if {
+unknown contains {"msg": msg, "resource": aws.role_resource(arn), "key": "irsa-context"} if {
 	some arn in provider.irsa_roles
 	msg := aws.irsa_unknown(arn)
 }

@@ -31,25 +31,28 @@ deny contains f if {
 	some kind in kinds
 	some b in configs(kind)
 	b.credentialsSource != "InjectedIdentity"
-	f := {
-		"msg": sprintf("%s %s takes credentials from source %q, not InjectedIdentity", [kind, b.name, b.credentialsSource]),
-		"resource": k8s.resource(kind, b),
-		"evidence": {"credentialsSource": b.credentialsSource, "secretRef": object.get(b, "secretRef", null)},
-	}
+	f := k8s.with_cloud(
+		{
+			"msg": sprintf("%s %s takes credentials from source %q, not InjectedIdentity", [kind, b.name, b.credentialsSource]),
+			"resource": k8s.resource(kind, b),
+			"evidence": {"credentialsSource": b.credentialsSource, "secretRef": object.get(b, "secretRef", null)},
+		},
+		k8s.provider_cloud(b),
+	)
 }
 
 unknown contains u if {
 	some kind in kinds
 	reasons := k8s.missing([kind], "")
 	count(reasons) > 0
-	u := {"msg": concat("; ", reasons), "resource": {"kind": kind, "namespace": "", "name": "*"}}
+	u := {"msg": concat("; ", reasons), "resource": {"kind": kind, "namespace": "", "name": "*"}, "key": "unread"}
 }
 
 unknown contains u if {
 	some kind in kinds
 	k8s.readable([kind], "")
 	not kind in object.keys(input.kubernetes.spaces.kinds)
-	u := {"msg": sprintf("%s objects were not looked for", [kind]), "resource": {"kind": kind, "namespace": "", "name": "*"}}
+	u := {"msg": sprintf("%s objects were not looked for", [kind]), "resource": {"kind": kind, "namespace": "", "name": "*"}, "key": "not-looked-for"}
 }
 
 # Why the control has nothing to check, when it has not.

@@ -32,22 +32,30 @@ deny contains f if {
 	some b in bcc.configs(kind)
 	some name, value in fields(b)
 	value != trim_space(value)
-	f := {
-		"msg": sprintf("%s %s: %s %q has surrounding white space", [kind, b.name, name, value]),
-		"resource": k8s.resource(kind, b),
-		"evidence": {"field": name, "value": value},
-	}
+	f := k8s.with_cloud(
+		{
+			"msg": sprintf("%s %s: %s %q has surrounding white space", [kind, b.name, name, value]),
+			"resource": k8s.resource(kind, b),
+			"key": sprintf("white-space:%s", [name]),
+			"evidence": {"field": name, "value": value},
+		},
+		k8s.provider_cloud(b),
+	)
 }
 
 deny contains f if {
 	some kind in bcc.kinds
 	some b in bcc.configs(kind)
 	trim_space(b.bucket) == ""
-	f := {
-		"msg": sprintf("%s %s names no bucket", [kind, b.name]),
-		"resource": k8s.resource(kind, b),
-		"evidence": {"field": "bucket", "value": b.bucket},
-	}
+	f := k8s.with_cloud(
+		{
+			"msg": sprintf("%s %s names no bucket", [kind, b.name]),
+			"resource": k8s.resource(kind, b),
+			"key": "no-bucket",
+			"evidence": {"field": "bucket", "value": b.bucket},
+		},
+		k8s.provider_cloud(b),
+	)
 }
 
 deny contains f if {
@@ -58,12 +66,16 @@ deny contains f if {
 	some b in bcc.configs(kind)
 	trim_space(b.bucket) != ""
 	trim_space(b.bucket) != want
-	f := {
-		"msg": sprintf("%s %s uses bucket %q, but profile %s expects %q", [kind, b.name, b.bucket, p.name, want]),
-		"resource": k8s.resource(kind, b),
-		"evidence": {"bucket": b.bucket, "expected": want},
-		"profile": p.name,
-	}
+	f := k8s.with_cloud(
+		{
+			"msg": sprintf("%s %s uses bucket %q, but profile %s expects %q", [kind, b.name, b.bucket, p.name, want]),
+			"resource": k8s.resource(kind, b),
+			"key": "bucket-not-expected",
+			"evidence": {"bucket": b.bucket, "expected": want},
+			"profile": p.name,
+		},
+		k8s.provider_cloud(b),
+	)
 }
 
 # The cloud half: the bucket the configuration names is not one the
@@ -78,12 +90,16 @@ deny contains f if {
 	some e in bindings.elsewhere
 	e.profile == p.name
 	e.bucket == bucket
-	f := {
-		"msg": sprintf("%s %s names bucket %q, but role %s is granted %s", [kind, b.name, bucket, e.identity, concat(", ", e.granted)]),
-		"resource": k8s.resource(kind, b),
-		"evidence": {"bucket": bucket, "role": e.identity, "grantedBuckets": e.granted},
-		"profile": p.name,
-	}
+	f := k8s.with_cloud(
+		{
+			"msg": sprintf("%s %s names bucket %q, but role %s is granted %s", [kind, b.name, bucket, e.identity, concat(", ", e.granted)]),
+			"resource": k8s.resource(kind, b),
+			"key": sprintf("bucket-not-granted:%s", [e.identity]),
+			"evidence": {"bucket": bucket, "role": e.identity, "grantedBuckets": e.granted},
+			"profile": p.name,
+		},
+		k8s.provider_cloud(b),
+	)
 }
 
 unknown contains u if {

@@ -32,6 +32,7 @@ deny contains f if {
 	f := {
 		"msg": sprintf("service account %s has no %s workload-identity binding (annotation %s%s)", [sa.name, c, key, concat("", [sprintf(" or %s", [m.binding]) | some m in side_methods(c)])]),
 		"resource": k8s.resource("ServiceAccount", sa),
+		"key": sprintf("unbound:%s", [c]),
 		"evidence": {"cloud": c, "identityAnnotations": k8s.annotated_clouds(t), "method": k8s.method(t)},
 		"profile": t.profile.name,
 	}
@@ -81,6 +82,7 @@ unknown contains u if {
 	u := {
 		"msg": "the cloud in use is not known: set cloud in the profile or pass --cloud",
 		"resource": k8s.resource("ServiceAccount", sa),
+		"key": "cloud-unknown",
 	}
 }
 
@@ -96,6 +98,7 @@ unknown contains u if {
 	u := {
 		"msg": sprintf("no %s annotation, and %s", [k8s.identity_key(c), m.unread]),
 		"resource": k8s.resource("ServiceAccount", sa),
+		"key": sprintf("binding-unread:%s", [m.name]),
 	}
 }
 

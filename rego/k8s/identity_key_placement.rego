@@ -82,8 +82,9 @@ deny contains f if {
 	f := {
 		"msg": sprintf("%s has %q, a misspelling of %q, which is ignored", [place.where, key, canon]),
 		"resource": place.resource,
+		"key": sprintf("misspelt:%s:%s", [place.where, key]),
 		"evidence": {"key": key, "expected": canon, "where": place.where},
-		"fix": {"remove": key, "add": canon},
+		"fix": {"action": "rename-key", "kind": place.resource.kind, "namespace": place.resource.namespace, "name": place.resource.name, "from": key, "key": canon},
 		"profile": t.profile.name,
 	}
 }
@@ -97,6 +98,7 @@ deny contains f if {
 	f := {
 		"msg": sprintf("%s has %q, which only works on %s", [place.where, key, where_it_belongs(key)]),
 		"resource": place.resource,
+		"key": sprintf("misplaced:%s:%s", [place.where, key]),
 		"evidence": {"key": key, "where": place.where, "belongs": where_it_belongs(key)},
 		"profile": t.profile.name,
 	}

@@ -38,6 +38,7 @@ deny contains f if {
 	f := {
 		"msg": sprintf("annotation %s value %q %s", [key, value, why]),
 		"resource": k8s.resource("ServiceAccount", sa),
+		"key": key,
 		"evidence": {"key": key, "value": value},
 		"profile": t.profile.name,
 	}

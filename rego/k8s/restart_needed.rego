@@ -37,8 +37,9 @@ deny contains f if {
 	f := {
 		"msg": sprintf("pod %s carries %s but its service account declares %s: restart the workload", [p.name, carried_text(env, carried), declared_text(declared)]),
 		"resource": k8s.resource("Pod", p),
+		"key": sprintf("stale:%s", [env]),
 		"evidence": {"env": env, "podValues": sorted(carried), "serviceAccountValue": declared, "podCreatedAt": object.get(p, "createdAt", null)},
-		"fix": {"command": sprintf("kubectl rollout restart deployment %s -n %s", [t.profile.workload.name, t.namespace])},
+		"fix": k8s.restart_fix(t),
 		"profile": t.profile.name,
 	}
 }
@@ -76,8 +77,9 @@ deny contains f if {
 	f := {
 		"msg": sprintf("pod %s lacks %s, which %s %s injects into new pods: restart the workload", [p.name, env, b.what, b.id]),
 		"resource": k8s.resource("Pod", p),
+		"key": sprintf("binding:%s", [b.id]),
 		"evidence": {"binding": b.id, "identity": b.identity, "podCreatedAt": object.get(p, "createdAt", null)},
-		"fix": {"command": sprintf("kubectl rollout restart deployment %s -n %s", [t.profile.workload.name, t.namespace])},
+		"fix": k8s.restart_fix(t),
 		"profile": t.profile.name,
 	}
 }
@@ -94,8 +96,9 @@ deny contains f if {
 	f := {
 		"msg": sprintf("pod %s started at %s, before service account %s last changed at %s: restart the workload", [p.name, p.createdAt, sa.name, sa.updatedAt]),
 		"resource": k8s.resource("Pod", p),
+		"key": "started-before-change",
 		"evidence": {"podCreatedAt": p.createdAt, "serviceAccountUpdatedAt": sa.updatedAt},
-		"fix": {"command": sprintf("kubectl rollout restart deployment %s -n %s", [t.profile.workload.name, t.namespace])},
+		"fix": k8s.restart_fix(t),
 		"profile": t.profile.name,
 	}
 }
@@ -123,6 +126,7 @@ unknown contains u if {
 	u := {
 		"msg": "the service account's last change time is not known (managedFields missing; export with kubectl get --show-managed-fields)",
 		"resource": k8s.resource("ServiceAccount", sa),
+		"key": "change-time-unknown",
 	}
 }
 

@@ -27,11 +27,14 @@ deny contains f if {
 	some s in object.get(input.kubernetes.secrets, ns, {})
 	count(s.credentials) > 0
 	kinds := sort({c.kind | some c in s.credentials})
-	f := {
-		"msg": sprintf("Secret %s holds static cloud credentials: %s", [s.name, concat(", ", [sprintf("%s %s in key %q", [c.kind, c.fingerprint, c.key]) | some c in s.credentials])]),
-		"resource": k8s.resource("Secret", s),
-		"evidence": {"kinds": kinds, "credentials": s.credentials},
-	}
+	f := k8s.with_cloud(
+		{
+			"msg": sprintf("Secret %s holds static cloud credentials: %s", [s.name, concat(", ", [sprintf("%s %s in key %q", [c.kind, c.fingerprint, c.key]) | some c in s.credentials])]),
+			"resource": k8s.resource("Secret", s),
+			"evidence": {"kinds": kinds, "credentials": s.credentials},
+		},
+		{c.cloud | some c in s.credentials},
+	)
 }
 
 unknown contains u if {

@@ -100,6 +100,7 @@ deny contains f if {
 	f := {
 		"msg": message(s.what, container, env, file, got, want),
 		"resource": s.resource,
+		"key": sprintf("%s:%s", [container, file]),
 		"evidence": {"container": container, "variable": env, "tokenFile": file, "audiences": sort(got), "expected": want},
 		"profile": t.profile.name,
 	}

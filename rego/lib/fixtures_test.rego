@@ -124,9 +124,22 @@ sa_gap := {"collector": "kubernetes", "kind": "ServiceAccount", "reason": "forbi
 
 # results says what a control found on an input: for deny and unknown, the
 # resources ("Kind namespace/name") its results are about.
-results(deny, unknown) := {
-	"deny": {result_key(f) | some f in deny},
-	"unknown": {result_key(u) | some u in unknown},
+# Two results of one control with the same identity (resource and key)
+# are reported under "duplicate keys", which no case wants: a finding's
+# key must tell it apart from every other of its control.
+results(deny, unknown) := object.union(
+	{
+		"deny": {result_key(f) | some f in deny},
+		"unknown": {result_key(u) | some u in unknown},
+	},
+	{"duplicate keys": d | d := duplicates(deny) | duplicates(unknown); count(d) > 0},
+)
+
+identity(f) := sprintf("%s|%s", [result_key(f), object.get(f, "key", "")])
+
+duplicates(fs) := {identity(f) |
+	some f in fs
+	count([g | some g in fs; identity(g) == identity(f)]) > 1
 }
 
 result_key(f) := sprintf("%s %s/%s", [f.resource.kind, object.get(f.resource, "namespace", ""), f.resource.name])

@@ -59,7 +59,7 @@ readable(kinds, ns) if {
 }
 
 # unknown_result is the unknown entry for a target whose inputs are missing.
-unknown_result(kinds, t, resource) := {"msg": concat("; ", reasons), "resource": resource} if {
+unknown_result(kinds, t, resource) := {"msg": concat("; ", reasons), "resource": resource, "key": "unread"} if {
 	has_gap_kind(kinds)
 	reasons := missing(kinds, t.namespace)
 	count(reasons) > 0
@@ -103,6 +103,19 @@ selector_matches(sel, labels) if {
 		kv := split(trim_space(pair), "=")
 		object.get(labels, kv[0], null) == kv[1]
 	}
+}
+
+# with_cloud adds the cloud a finding is about when one is named (the
+# one cloud of a set, a backup configuration's provider).
+with_cloud(f, names) := object.union(f, {"cloud": c | count(names) == 1; some c in names; clouds[c]})
+
+# provider_cloud is the cloud a backup configuration's provider names.
+provider_cloud(b) := {lower(trim_space(b.provider))}
+
+# restart_fix restarts the target's workload.
+restart_fix(t) := {
+	"action": "restart", "kind": t.profile.workload.kind, "namespace": t.namespace, "name": t.profile.workload.name,
+	"command": sprintf("kubectl rollout restart %s %s -n %s", [lower(t.profile.workload.kind), t.profile.workload.name, t.namespace]),
 }
 
 # resource describes an object in a finding, with its evidence file and

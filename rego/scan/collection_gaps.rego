@@ -20,6 +20,7 @@ deny contains f if {
 	f := {
 		"msg": sprintf("%s: %s", [e.collector, e.message]),
 		"resource": resource(e),
+		"key": sprintf("%s:%s:%d", [e.collector, e.reason, object.get(object.get(e, "source", {}), "line", 0)]),
 		"evidence": {"collector": e.collector, "reason": e.reason},
 	}
 }

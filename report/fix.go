@@ -1,0 +1,123 @@
+package report
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"slices"
+	"strings"
+)
+
+// FixAction is one kind of repair, from a closed list: remediation plans
+// and appliers switch on it.
+type FixAction string
+
+// The fix actions.
+const (
+	// Annotate sets annotation Key to Value on the object.
+	Annotate FixAction = "annotate"
+	// Label sets label Key to Value on the object.
+	Label FixAction = "label"
+	// RenameKey moves an annotation or label from From to Key.
+	RenameKey FixAction = "rename-key"
+	// Restart restarts a workload so that new pods pick up their binding.
+	Restart FixAction = "restart"
+	// TrustSubject adds Subjects to the role's trust policy.
+	TrustSubject FixAction = "trust-subject"
+	// TrustProvider trusts the cluster's OIDC Provider in the role's
+	// trust policy.
+	TrustProvider FixAction = "trust-provider"
+	// Associate creates an EKS Pod Identity association for the service
+	// account in Cluster, to Role.
+	Associate FixAction = "associate"
+	// Grant grants Actions on Resources to the identity.
+	Grant FixAction = "grant"
+)
+
+// FixActions lists every action.
+func FixActions() []FixAction {
+	return []FixAction{Annotate, Label, RenameKey, Restart, TrustSubject, TrustProvider, Associate, Grant}
+}
+
+// Fix is what would repair a finding: one action on one object, with its
+// parameters, and the command a person would run where one does it.
+type Fix struct {
+	Action FixAction `json:"action"`
+	// Kind, Namespace and Name are the object the action changes.
+	Kind      string `json:"kind"`
+	Namespace string `json:"namespace,omitempty"`
+	Name      string `json:"name"`
+	// Parameters, as the action reads them.
+	Key       string   `json:"key,omitempty"`
+	From      string   `json:"from,omitempty"`
+	Value     string   `json:"value,omitempty"`
+	Subjects  []string `json:"subjects,omitempty"`
+	Provider  string   `json:"provider,omitempty"`
+	Role      string   `json:"role,omitempty"`
+	Cluster   string   `json:"cluster,omitempty"`
+	Actions   []string `json:"actions,omitempty"`
+	Resources []string `json:"resources,omitempty"`
+	// Command is the one command that applies the fix by hand, if any.
+	Command string `json:"command,omitempty"`
+}
+
+// Check says what a fix lacks for its action.
+func (f Fix) Check() error {
+	if !slices.Contains(FixActions(), f.Action) {
+		return fmt.Errorf("fix action %q: want one of %s", f.Action, joinActions())
+	}
+	if f.Kind == "" || f.Name == "" {
+		return fmt.Errorf("fix %s: needs the kind and name of the object it changes", f.Action)
+	}
+	var missing []string
+	need := func(ok bool, field string) {
+		if !ok {
+			missing = append(missing, field)
+		}
+	}
+	switch f.Action {
+	case Annotate, Label:
+		need(f.Key != "", "key")
+	case RenameKey:
+		need(f.Key != "", "key")
+		need(f.From != "", "from")
+	case TrustSubject:
+		need(len(f.Subjects) > 0, "subjects")
+	case TrustProvider:
+		need(f.Provider != "", "provider")
+	case Associate:
+		need(f.Cluster != "", "cluster")
+	case Grant:
+		need(len(f.Actions) > 0, "actions")
+		need(len(f.Resources) > 0, "resources")
+	}
+	if len(missing) > 0 {
+		return fmt.Errorf("fix %s: needs %s", f.Action, strings.Join(missing, ", "))
+	}
+	return nil
+}
+
+func joinActions() string {
+	var s []string
+	for _, a := range FixActions() {
+		s = append(s, string(a))
+	}
+	return strings.Join(s, ", ")
+}
+
+// FindingKey is a finding's stable identity: the control, the resource,
+// and what is wrong with it as the control names it (no counts, no
+// message). Messages may change between versions; keys may not.
+func FindingKey(control string, r Resource, problem string) string {
+	k := control + "|" + r.Kind + "/" + r.Namespace + "/" + r.Name
+	if problem != "" {
+		k += "|" + problem
+	}
+	return k
+}
+
+// Fingerprint is a short hash of a key, for SARIF, waivers and baselines.
+func Fingerprint(key string) string {
+	sum := sha256.Sum256([]byte(key))
+	return hex.EncodeToString(sum[:8])
+}
