@@ -53,3 +53,29 @@ func BackupBuckets(s *snapshot.Snapshot) []string {
 	}
 	return slices.Sorted(maps.Keys(seen))
 }
+
+// Recognizer reads one cloud's command-line output among evidence files;
+// the evidence collector walks the files and hands each JSON document that
+// is not a Kubernetes object to every recognizer in its list.
+type Recognizer interface {
+	// Name names what it reads, as the collector's object counts do.
+	Name() string
+	// Document takes one decoded document (numbers as json.Number) and
+	// reports whether it was its source's; lines(key, i) is the line of
+	// item i of the top-level list key, 0 when unknown.
+	Document(file string, line int, doc map[string]any, lines func(key string, i int) int) bool
+	// Finish joins what was read into the snapshot, once every file is
+	// read and the targets are resolved, and reports to gaps what it
+	// cannot attribute and what the evidence lacks.
+	Finish(s *snapshot.Snapshot, gaps EvidenceGaps)
+}
+
+// EvidenceGaps records what the evidence lacks or holds unusably.
+type EvidenceGaps interface {
+	// File reports a file (and line, 0 for the whole file) that cannot be
+	// used; reason is one of the snapshot's gap reasons.
+	File(file string, line int, reason, msg string)
+	// Missing reports an object the evidence lacks: its kind and, for one
+	// object, its name.
+	Missing(kind, name, msg string)
+}

@@ -241,12 +241,16 @@ func (p *Principal) matches(rp RequestPrincipal) bool {
 }
 
 // arnAccount returns the account field of an ARN, or "".
-func arnAccount(arn string) string {
+func arnAccount(arn string) string { return ARNField(arn, 4) }
+
+// ARNField returns field i of an ARN (1 partition, 2 service, 3 region, 4
+// account, 5 resource), or "" when arn is not an ARN.
+func ARNField(arn string, i int) string {
 	parts := strings.SplitN(arn, ":", 6)
-	if len(parts) < 6 || parts[0] != "arn" {
+	if len(parts) < 6 || parts[0] != "arn" || i < 0 || i > 5 {
 		return ""
 	}
-	return parts[4]
+	return parts[i]
 }
 
 func lowerKeys(ctx map[string][]string) map[string][]string {

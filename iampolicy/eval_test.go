@@ -128,3 +128,22 @@ func TestGlob(t *testing.T) {
 		}
 	}
 }
+
+// ARNField splits an ARN into its six fields once, for every package that
+// reads one; anything that is not an ARN, or a field past the sixth, is "".
+func TestARNField(t *testing.T) {
+	role := "arn:aws-cn:iam::123456789012:role/path/with:colon"
+	for i, want := range []string{"arn", "aws-cn", "iam", "", "123456789012", "role/path/with:colon"} {
+		if got := ARNField(role, i); got != want {
+			t.Errorf("field %d: %q, want %q", i, got, want)
+		}
+	}
+	for _, c := range []struct {
+		arn string
+		i   int
+	}{{"urn:aws:iam::1:role/x", 4}, {"arn:aws:iam", 1}, {role, 6}, {role, -1}} {
+		if got := ARNField(c.arn, c.i); got != "" {
+			t.Errorf("ARNField(%q, %d) = %q, want empty", c.arn, c.i, got)
+		}
+	}
+}

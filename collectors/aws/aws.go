@@ -30,6 +30,7 @@ import (
 
 	"github.com/wiscan/wiscan/clouds"
 	"github.com/wiscan/wiscan/collectors"
+	"github.com/wiscan/wiscan/iampolicy"
 	"github.com/wiscan/wiscan/snapshot"
 )
 
@@ -143,7 +144,7 @@ func (c *Collector) Collect(ctx context.Context, s *snapshot.Snapshot) error {
 	}
 	c.cluster(ctx, cl, s, g)
 	c.providers(ctx, cl, out, g)
-	roles := referencedRoles(s)
+	roles := referencedRoles(s, out.PodIdentityAssociations)
 	c.opts.Progress.Report(fmt.Sprintf("reading %d IAM role(s)", len(roles)))
 	c.roles(ctx, cl, out, roles, g)
 	c.buckets(ctx, cl, s, g)
@@ -295,13 +296,7 @@ func isCode(err error, codes ...string) bool {
 }
 
 // arnPart returns field i of an ARN, or "".
-func arnPart(arn string, i int) string {
-	p := strings.SplitN(arn, ":", 6)
-	if len(p) < 6 || p[0] != "arn" {
-		return ""
-	}
-	return p[i]
-}
+func arnPart(arn string, i int) string { return iampolicy.ARNField(arn, i) }
 
 func countAssociations(a *snapshot.AWS) int {
 	n := 0

@@ -137,7 +137,7 @@ func (c *Collector) providers(ctx context.Context, cl *clients, out *snapshot.AW
 
 // referencedRoles are the distinct role ARNs the targets that use AWS
 // reference through an IRSA annotation or a Pod Identity association.
-func referencedRoles(s *snapshot.Snapshot) []string {
+func referencedRoles(s *snapshot.Snapshot, associations map[string]map[string]snapshot.PodIdentityAssociation) []string {
 	seen := map[string]bool{}
 	for _, t := range s.ServiceAccounts(Cloud) {
 		ns, name := t[0], t[1]
@@ -145,7 +145,7 @@ func referencedRoles(s *snapshot.Snapshot) []string {
 		if arn := strings.TrimSpace(sa.Annotations[irsaAnnotation]); arn != "" {
 			seen[arn] = true
 		}
-		if a, ok := s.AWS.PodIdentityAssociations[ns][name]; ok && a.RoleARN != "" {
+		if a, ok := associations[ns][name]; ok && a.RoleARN != "" {
 			seen[strings.TrimSpace(a.RoleARN)] = true
 		}
 	}

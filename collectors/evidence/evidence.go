@@ -27,6 +27,7 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
 	"github.com/wiscan/wiscan/collectors"
+	awscollector "github.com/wiscan/wiscan/collectors/aws"
 	"github.com/wiscan/wiscan/collectors/kube"
 	"github.com/wiscan/wiscan/collectors/secrets"
 	"github.com/wiscan/wiscan/profiles"
@@ -51,6 +52,9 @@ type Collector struct {
 	Dir      string
 	Progress collectors.Progress
 	Log      *slog.Logger
+	// Recognizers make the clouds' evidence readers for a scan; nil means
+	// the built-in list (recognizers).
+	Recognizers func() []collectors.Recognizer
 }
 
 // Name implements collectors.Collector.
@@ -78,7 +82,11 @@ func (c *Collector) Collect(ctx context.Context, s *snapshot.Snapshot) error {
 		return fmt.Errorf("%w: %w", ErrUnreadable, err)
 	}
 	s.Source = snapshot.Source{Mode: "evidence", Evidence: c.Dir}
-	r := &reader{s: s, log: log, seen: map[string]int{}, aws: newAWSReader(), where: map[string]*snapshot.Location{}}
+	newRecognizers := c.Recognizers
+	if newRecognizers == nil {
+		newRecognizers = recognizers
+	}
+	r := &reader{s: s, log: log, seen: map[string]int{}, clouds: newRecognizers(), where: map[string]*snapshot.Location{}}
 	for _, sk := range skipped {
 		r.gapFile(relative(root, sk.path), 0, "unreadable", sk.reason)
 	}
@@ -92,11 +100,13 @@ func (c *Collector) Collect(ctx context.Context, s *snapshot.Snapshot) error {
 		c.Progress.Report(fmt.Sprintf("read %d/%d evidence files", i+1, len(files)))
 	}
 	kube.DeriveNamespaces(&s.Kubernetes)
-	r.aws.finish(r)
-	r.notProvided()
 	if err := profiles.Target(s); err != nil {
 		return err
 	}
+	for _, rec := range r.clouds {
+		rec.Finish(s, gapSink{r})
+	}
+	r.notProvided()
 	for _, g := range kube.Attribute(&s.Kubernetes, Name) {
 		r.log.Warn("collection gap", "kind", g.Kind, "namespace", g.Namespace, "reason", g.Reason)
 		s.AddError(g)
@@ -170,7 +180,8 @@ type reader struct {
 	s    *snapshot.Snapshot
 	log  *slog.Logger
 	seen map[string]int
-	aws  *awsReader
+	// clouds read the clouds' command-line output.
+	clouds []collectors.Recognizer
 	// where locates each object read so far, by kind, namespace and name,
 	// to find two different copies of one object.
 	where map[string]*snapshot.Location
@@ -328,7 +339,7 @@ func (f *fileSink) document(n *yaml.Node) {
 			f.objects++
 			return
 		}
-		f.malformed(n.Line, "neither a Kubernetes object (no kind and apiVersion) nor an AWS CLI output wiscan reads")
+		f.malformed(n.Line, f.r.notEvidence())
 		return
 	}
 	var m map[string]any
@@ -366,7 +377,7 @@ func (f *fileSink) value(line int, m map[string]any, apiVersion, kind string) {
 			f.objects++
 			return
 		}
-		f.malformed(line, "neither a Kubernetes object (no kind and apiVersion) nor an AWS CLI output wiscan reads")
+		f.malformed(line, f.r.notEvidence())
 		return
 	}
 	f.objects++
@@ -543,9 +554,38 @@ func (r *reader) awsValue(file string, line int, m map[string]any, lines func(ke
 	if d.Decode(&v) != nil {
 		return false
 	}
-	if !r.aws.document(file, line, v, lines) {
-		return false
+	for _, rec := range r.clouds {
+		if rec.Document(file, line, v, lines) {
+			r.seen[rec.Name()]++
+			return true
+		}
 	}
-	r.seen["AWS"]++
-	return true
+	return false
+}
+
+// notEvidence says why a document without kind and apiVersion was not
+// read: no recognizer took it.
+func (r *reader) notEvidence() string {
+	names := make([]string, len(r.clouds))
+	for i, rec := range r.clouds {
+		names[i] = rec.Name()
+	}
+	return fmt.Sprintf("neither a Kubernetes object (no kind and apiVersion) nor the output of a cloud CLI wiscan reads (%s)", strings.Join(names, ", "))
+}
+
+// recognizers is the explicit list of the clouds' evidence readers, new
+// for each scan: adding a cloud adds one line here.
+func recognizers() []collectors.Recognizer {
+	return []collectors.Recognizer{awscollector.NewRecognizer()}
+}
+
+// gapSink is how the recognizers report gaps: as the evidence collector's.
+type gapSink struct{ r *reader }
+
+func (g gapSink) File(file string, line int, reason, msg string) {
+	g.r.gapFile(file, line, reason, msg)
+}
+
+func (g gapSink) Missing(kind, name, msg string) {
+	g.r.s.AddError(snapshot.CollectionError{Collector: Name, Kind: kind, Name: name, Reason: "not-provided", Message: msg})
 }

@@ -1,4 +1,4 @@
-package evidence
+package aws
 
 import (
 	"cmp"
@@ -12,9 +12,11 @@ import (
 	"github.com/wiscan/wiscan/snapshot"
 )
 
-// awsReader gathers the JSON the AWS CLI prints, recognised by its keys,
-// and joins it into the snapshot's AWS section once every file is read.
-type awsReader struct {
+// Recognizer reads AWS evidence: it gathers the JSON the AWS CLI prints,
+// recognised by its keys, and joins it into the snapshot's AWS section once
+// every file is read, with the same types, gap kinds and document handling
+// as the live collector.
+type Recognizer struct {
 	seen      bool
 	caller    map[string]any
 	cluster   *snapshot.EKSCluster
@@ -72,8 +74,9 @@ type versionEvidence struct {
 	loc             *snapshot.Location
 }
 
-func newAWSReader() *awsReader {
-	return &awsReader{
+// NewRecognizer returns a recognizer for one evidence folder.
+func NewRecognizer() *Recognizer {
+	return &Recognizer{
 		providers: map[string]snapshot.OIDCProvider{}, clientIDs: map[string]oidcDetail{},
 		roles: map[string]*roleEvidence{}, policies: map[string]*policyEvidence{},
 		assocList: map[string]snapshot.PodIdentityAssociation{}, assocFull: map[string]snapshot.PodIdentityAssociation{},
@@ -81,10 +84,14 @@ func newAWSReader() *awsReader {
 	}
 }
 
-// document takes one decoded JSON document; it reports whether it was AWS
-// CLI output. lines gives the line of each item of a top-level list, so
-// that a role or association found in a long export is located exactly.
-func (a *awsReader) document(file string, line int, m map[string]any, lines func(key string, i int) int) bool {
+// Name implements collectors.Recognizer.
+func (a *Recognizer) Name() string { return "AWS" }
+
+// Document implements collectors.Recognizer: it takes one decoded JSON
+// document and reports whether it was AWS CLI output. lines gives the line
+// of each item of a top-level list, so that a role or association found in
+// a long export is located exactly.
+func (a *Recognizer) Document(file string, line int, m map[string]any, lines func(key string, i int) int) bool {
 	loc := &snapshot.Location{File: file, Line: line}
 	at := func(key string, i int) *snapshot.Location {
 		if l := lines(key, i); l > 0 {
@@ -172,7 +179,7 @@ func (a *awsReader) document(file string, line int, m map[string]any, lines func
 	return true
 }
 
-func (a *awsReader) authorizationDetails(m map[string]any, at func(string, int) *snapshot.Location) {
+func (a *Recognizer) authorizationDetails(m map[string]any, at func(string, int) *snapshot.Location) {
 	for i, it := range items(m["RoleDetailList"]) {
 		rd := obj(it)
 		loc := at("RoleDetailList", i)
@@ -202,7 +209,7 @@ func (a *awsReader) authorizationDetails(m map[string]any, at func(string, int) 
 }
 
 // getRole records a role from get-role or the authorization details.
-func (a *awsReader) getRole(rm map[string]any, loc *snapshot.Location) *roleEvidence {
+func (a *Recognizer) getRole(rm map[string]any, loc *snapshot.Location) *roleEvidence {
 	r := a.role(str(rm["RoleName"]), str(rm["Arn"]))
 	r.role.Found, r.role.Source = true, loc
 	t := doc("", "", rm["AssumeRolePolicyDocument"], loc)
@@ -211,7 +218,7 @@ func (a *awsReader) getRole(rm map[string]any, loc *snapshot.Location) *roleEvid
 	return r
 }
 
-func (a *awsReader) role(name, arn string) *roleEvidence {
+func (a *Recognizer) role(name, arn string) *roleEvidence {
 	r, ok := a.roles[name]
 	if !ok {
 		r = &roleEvidence{role: snapshot.Role{Name: name}, inline: map[string]snapshot.PolicyDocument{}}
@@ -223,7 +230,7 @@ func (a *awsReader) role(name, arn string) *roleEvidence {
 	return r
 }
 
-func (a *awsReader) policy(arn, name, def string) *policyEvidence {
+func (a *Recognizer) policy(arn, name, def string) *policyEvidence {
 	p, ok := a.policies[arn]
 	if !ok {
 		p = &policyEvidence{arn: arn}
@@ -240,33 +247,31 @@ func (a *awsReader) policy(arn, name, def string) *policyEvidence {
 
 // orphan keeps a list that names no role; it is attributed once every
 // file is read.
-func (a *awsReader) orphan(file, kind string, names, arns []string) {
+func (a *Recognizer) orphan(file, kind string, names, arns []string) {
 	a.orphans = append(a.orphans, orphanList{file: file, kind: kind, names: names, arns: arns})
 }
 
-// finish joins the evidence into the snapshot; r.malformed records what
-// cannot be attributed.
-func (a *awsReader) finish(r *reader) {
+// Finish implements collectors.Recognizer: it joins the evidence into the
+// snapshot, whose targets are resolved, and reports to gaps what it cannot
+// attribute and what the evidence lacks.
+func (a *Recognizer) Finish(s *snapshot.Snapshot, gaps collectors.EvidenceGaps) {
 	if !a.seen {
 		return
 	}
-	s := r.s
 	out := snapshot.NewAWS()
-	a.attribute(r)
-	a.attributeVersions(r)
+	a.attribute(gaps)
+	a.attributeVersions(gaps)
 	if a.caller != nil {
 		out.Account, out.Caller = str(a.caller["Account"]), str(a.caller["Arn"])
-		out.Partition = part(out.Caller, 1)
+		out.Partition = arnPart(out.Caller, 1)
 	}
 	out.Cluster = a.cluster
 	if out.Account == "" && a.cluster != nil {
-		out.Account, out.Partition = part(a.cluster.ARN, 4), part(a.cluster.ARN, 1)
+		out.Account, out.Partition = arnPart(a.cluster.ARN, 4), arnPart(a.cluster.ARN, 1)
 	}
-	gap := func(kind, name, msg string) {
-		s.AddError(snapshot.CollectionError{Collector: Name, Kind: kind, Name: name, Reason: "not-provided", Message: msg})
-	}
+	gap := gaps.Missing
 	if a.cluster == nil {
-		gap("EKSCluster", "", "the evidence holds no EKS cluster: add aws eks describe-cluster --name <cluster>")
+		gap(KindCluster, "", "the evidence holds no EKS cluster: add aws eks describe-cluster --name <cluster>")
 	}
 	a.oidc(out, gap)
 	a.associations(out, gap)
@@ -281,12 +286,11 @@ func (a *awsReader) finish(r *reader) {
 		out.Buckets[name] = b
 	}
 	for _, f := range a.looseBuckets {
-		r.gapFile(f, 0, "unrecognised", "a bucket policy names no bucket: put it in a folder buckets/<bucket>/")
+		gaps.File(f, 0, "unrecognised", "a bucket policy names no bucket: put it in a folder buckets/<bucket>/")
 	}
 	for _, b := range collectors.BackupBuckets(s) {
 		if _, ok := out.Buckets[b]; !ok {
-			s.AddError(snapshot.CollectionError{Collector: Name, Kind: "S3BucketPolicy", Name: b, Reason: "not-provided",
-				Message: fmt.Sprintf("the evidence holds no policy of bucket %s: add aws s3api get-bucket-policy --bucket %s --output json as buckets/%s/policy.json (see the README)", b, b, b)})
+			gap(KindBucket, b, fmt.Sprintf("the evidence holds no policy of bucket %s: add aws s3api get-bucket-policy --bucket %s --output json as buckets/%s/policy.json (see the README)", b, b, b))
 		}
 	}
 	s.AWS = out
@@ -313,7 +317,7 @@ func bucketFolder(file string) string {
 	return ""
 }
 
-func (a *awsReader) oidc(out *snapshot.AWS, gap func(kind, name, msg string)) {
+func (a *Recognizer) oidc(out *snapshot.AWS, gap func(kind, name, msg string)) {
 	for arn, p := range a.providers {
 		if d, ok := a.clientIDs[p.URL]; ok {
 			p.ClientIDs = d.clientIDs
@@ -330,13 +334,13 @@ func (a *awsReader) oidc(out *snapshot.AWS, gap func(kind, name, msg string)) {
 		out.OIDCProviders[arn] = snapshot.OIDCProvider{ARN: arn, URL: url, ClientIDs: d.clientIDs, Source: d.loc}
 	}
 	if !a.listed {
-		gap("IAMOIDCProvider", "", "the evidence holds no list of IAM OIDC providers: add aws iam list-open-id-connect-providers")
+		gap(KindProvider, "", "the evidence holds no list of IAM OIDC providers: add aws iam list-open-id-connect-providers")
 	}
 }
 
-func (a *awsReader) associations(out *snapshot.AWS, gap func(kind, name, msg string)) {
+func (a *Recognizer) associations(out *snapshot.AWS, gap func(kind, name, msg string)) {
 	if !a.assocSeen {
-		gap("PodIdentityAssociation", "", "the evidence holds no EKS Pod Identity associations: add aws eks list-pod-identity-associations --cluster-name <cluster>")
+		gap(KindAssociation, "", "the evidence holds no EKS Pod Identity associations: add aws eks list-pod-identity-associations --cluster-name <cluster>")
 		return
 	}
 	ids := map[string]bool{}
@@ -349,7 +353,7 @@ func (a *awsReader) associations(out *snapshot.AWS, gap func(kind, name, msg str
 	for id := range ids {
 		as, ok := a.assocFull[id]
 		if !ok {
-			gap("PodIdentityAssociation", "", fmt.Sprintf("the role of association %s is not in the evidence: add aws eks describe-pod-identity-association --cluster-name <cluster> --association-id %s", id, id))
+			gap(KindAssociation, "", fmt.Sprintf("the role of association %s is not in the evidence: add aws eks describe-pod-identity-association --cluster-name <cluster> --association-id %s", id, id))
 			continue
 		}
 		snapshot.Put(out.PodIdentityAssociations, as.Namespace, as.ServiceAccount, as)
@@ -358,7 +362,7 @@ func (a *awsReader) associations(out *snapshot.AWS, gap func(kind, name, msg str
 
 // joinRole completes a role with its policies; a part the evidence lacks
 // becomes an unreadable document that names the file to add.
-func (a *awsReader) joinRole(re *roleEvidence) snapshot.Role {
+func (a *Recognizer) joinRole(re *roleEvidence) snapshot.Role {
 	role := re.role
 	role.Inline, role.Attached = []snapshot.PolicyDocument{}, []snapshot.PolicyDocument{}
 	names := re.names
@@ -397,7 +401,7 @@ func (a *awsReader) joinRole(re *roleEvidence) snapshot.Role {
 	return role
 }
 
-func (a *awsReader) managed(arn string) snapshot.PolicyDocument {
+func (a *Recognizer) managed(arn string) snapshot.PolicyDocument {
 	if p, ok := a.policies[arn]; ok && p.doc != nil {
 		return *p.doc
 	}
@@ -405,25 +409,12 @@ func (a *awsReader) managed(arn string) snapshot.PolicyDocument {
 		Error: fmt.Sprintf("not in the evidence: add aws iam get-policy --policy-arn %s and aws iam get-policy-version --policy-arn %s --version-id <default version>", arn, arn)}
 }
 
-// missingRoles records a gap for each role the cluster names that the
-// evidence lacks.
-func (a *awsReader) missingRoles(s *snapshot.Snapshot, out *snapshot.AWS, gap func(kind, name, msg string)) {
-	want := map[string]bool{}
-	for _, byName := range s.Kubernetes.ServiceAccounts {
-		for _, sa := range byName {
-			if arn, ok := sa.Annotations["eks.amazonaws.com/role-arn"]; ok {
-				want[strings.TrimSpace(arn)] = true
-			}
-		}
-	}
-	for _, byNS := range out.PodIdentityAssociations {
-		for _, as := range byNS {
-			want[strings.TrimSpace(as.RoleARN)] = true
-		}
-	}
-	for arn := range want {
+// missingRoles records a gap for each role the targets that use AWS
+// reference (as the live collector reads them) that the evidence lacks.
+func (a *Recognizer) missingRoles(s *snapshot.Snapshot, out *snapshot.AWS, gap func(kind, name, msg string)) {
+	for _, arn := range referencedRoles(s, out.PodIdentityAssociations) {
 		if _, ok := out.Roles[arn]; !ok && arn != "" {
-			gap("IAMRole", arn, fmt.Sprintf("role %s is not in the evidence: add aws iam get-account-authorization-details, or aws iam get-role --role-name %s", arn, path.Base(arn)))
+			gap(KindRole, arn, fmt.Sprintf("role %s is not in the evidence: add aws iam get-account-authorization-details, or aws iam get-role --role-name %s", arn, path.Base(arn)))
 		}
 	}
 }
@@ -431,11 +422,11 @@ func (a *awsReader) missingRoles(s *snapshot.Snapshot, out *snapshot.AWS, gap fu
 // attribute gives each role-less list (list-role-policies,
 // list-attached-role-policies) to the role its directory or file is named
 // after, or to the only role in the evidence.
-func (a *awsReader) attribute(r *reader) {
+func (a *Recognizer) attribute(gaps collectors.EvidenceGaps) {
 	for _, o := range a.orphans {
 		re := a.owner(o.file)
 		if re == nil {
-			r.malformed(o.file, 0, fmt.Sprintf("cannot tell which role this %s list belongs to: put the file in a directory named after the role (roles/<role name>/), or name it <role name>.json", o.kind))
+			gaps.File(o.file, 0, "malformed", fmt.Sprintf("cannot tell which role this %s list belongs to: put the file in a directory named after the role (roles/<role name>/), or name it <role name>.json", o.kind))
 			continue
 		}
 		if o.kind == "PolicyNames" {
@@ -446,7 +437,7 @@ func (a *awsReader) attribute(r *reader) {
 	}
 }
 
-func (a *awsReader) owner(file string) *roleEvidence {
+func (a *Recognizer) owner(file string) *roleEvidence {
 	for _, c := range []string{path.Base(path.Dir(file)), stem(file)} {
 		if re, ok := a.roles[c]; ok {
 			return re
@@ -462,7 +453,7 @@ func (a *awsReader) owner(file string) *roleEvidence {
 
 // attributeVersions gives each get-policy-version output (which names no
 // policy) to the policy beside it or named like its file.
-func (a *awsReader) attributeVersions(r *reader) {
+func (a *Recognizer) attributeVersions(gaps collectors.EvidenceGaps) {
 	for _, v := range a.versions {
 		var match *policyEvidence
 		var inDir []*policyEvidence
@@ -478,7 +469,7 @@ func (a *awsReader) attributeVersions(r *reader) {
 			match = inDir[0]
 		}
 		if match == nil {
-			r.malformed(v.file, v.loc.Line, "cannot tell which policy this policy version belongs to: put it beside the policy's get-policy output, or name it <policy name>.json")
+			gaps.File(v.file, v.loc.Line, "malformed", "cannot tell which policy this policy version belongs to: put it beside the policy's get-policy output, or name it <policy name>.json")
 			continue
 		}
 		if v.isDefault || v.version == match.defaultVersion {
@@ -529,14 +520,6 @@ func strs(v any) []string {
 		}
 	}
 	return out
-}
-
-func part(arn string, i int) string {
-	p := strings.SplitN(arn, ":", 6)
-	if len(p) < 6 {
-		return ""
-	}
-	return p[i]
 }
 
 func stem(file string) string {
