@@ -16,8 +16,10 @@
 #   - environment values in pods and pod templates become the same, except
 #     the variables whose value the controls compare (role ARN, token file,
 #     region, client ID, ...), listed below as in wiscan's PublicEnv;
-#   - kubectl.kubernetes.io/last-applied-configuration annotations and
-#     managedFields, which repeat values, are dropped from every object.
+#   - kubectl.kubernetes.io/last-applied-configuration annotations, which
+#     repeat values, are dropped from every object, and so are the fields
+#     of managedFields (each manager's time stays: it tells when the object
+#     last changed).
 # Values pass through pipes and shell variables only, never through a
 # command's arguments.
 #
@@ -54,10 +56,14 @@ find_values='
     else empty end
   | @tsv'
 
-# Drops what repeats values: last-applied-configuration and managedFields.
+# Drops what repeats values: last-applied-configuration, and the fields
+# of managedFields (each manager's time stays: it tells when the object
+# last changed).
 strip='
   walk(if type == "object" and (.metadata? | type) == "object"
-       then .metadata |= (del(.managedFields)
+       then .metadata |= (if (.managedFields | type) == "array"
+              then .managedFields |= map({manager, operation, apiVersion, time})
+              else . end
             | if (.annotations | type) == "object"
               then .annotations |= del(.["kubectl.kubernetes.io/last-applied-configuration"])
               else . end)
@@ -125,10 +131,36 @@ export_kind() {
 }
 
 export_kind namespaces namespaces
-export_kind serviceaccounts serviceaccounts --all-namespaces
+export_kind serviceaccounts serviceaccounts --all-namespaces --show-managed-fields
 export_kind deployments deployments --all-namespaces
 export_kind pods pods --all-namespaces
 export_kind secrets secrets --all-namespaces
+
+# Which Spaces kinds the cluster serves, as the live scan reads it:
+# discovery of the group's versions, or an empty list when the group is
+# not served at all.
+discovery="$out/spaces-discovery.json"
+if group=$(kubectl "${kubectl_args[@]}" get --raw /apis/spaces.upbound.io 2>&1); then
+  {
+    echo '['
+    sep=
+    for v in $(jq -r '.versions[].version' <<<"$group"); do
+      printf '%s' "$sep"
+      kubectl "${kubectl_args[@]}" get --raw "/apis/spaces.upbound.io/$v"
+      sep=,
+    done
+    echo ']'
+  } >"$discovery.tmp" && jq -e . "$discovery.tmp" >/dev/null && mv "$discovery.tmp" "$discovery" || {
+    rm -f "$discovery.tmp"
+    echo "export-evidence: Spaces discovery not exported" >&2
+    status=1
+  }
+elif grep -q NotFound <<<"$group"; then
+  echo '[{"kind": "APIResourceList", "apiVersion": "v1", "groupVersion": "spaces.upbound.io", "resources": []}]' >"$discovery"
+else
+  echo "export-evidence: Spaces discovery not exported: $(head -c 400 <<<"$group")" >&2
+  status=1
+fi
 
 # The Spaces kinds, each on its own: a cluster serves some, all or none.
 served=$(kubectl "${kubectl_args[@]}" api-resources --api-group=spaces.upbound.io -o name 2>/dev/null || true)

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -334,4 +335,24 @@ func TestGapsWhileReading(t *testing.T) {
 	s := collect(t, spaceSnapshot(2, srv.RoleARN("backup-restore-role"), "zz-not-a-role-arn"))
 	assertGap(t, s, KindRole, srv.RoleARN("backup-restore-role"), "forbidden", "AccessDenied")
 	assertGap(t, s, KindRole, "zz-not-a-role-arn", "not-provided", "")
+}
+
+// A policy document given as text decodes the same from S3 (plain JSON,
+// where a + is a +) and from IAM (URL-encoded); text that is not JSON
+// stays text for the engine to report.
+func TestDocument(t *testing.T) {
+	plain := `{"Statement":[{"Effect":"Allow","Resource":"arn:aws:s3:::a+b/*"}]}`
+	for name, raw := range map[string]string{"plain": plain, "url-encoded": url.PathEscape(plain)} {
+		d := document(raw)
+		m, ok := d.Document.(map[string]any)
+		if !ok {
+			t.Fatalf("%s: not decoded: %#v", name, d.Document)
+		}
+		if got := m["Statement"].([]any)[0].(map[string]any)["Resource"]; got != "arn:aws:s3:::a+b/*" {
+			t.Errorf("%s: resource %q, want the + kept", name, got)
+		}
+	}
+	if d := document("not json"); d.Document != "not json" {
+		t.Errorf("text %#v, want it kept", d.Document)
+	}
 }

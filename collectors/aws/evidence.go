@@ -490,7 +490,11 @@ func association(m map[string]any, loc *snapshot.Location) snapshot.PodIdentityA
 // doc wraps a policy document as the CLI prints it: a JSON object, or a
 // string (URL-encoded or not) that the engine decodes.
 func doc(name, arn string, v any, loc *snapshot.Location) snapshot.PolicyDocument {
-	d := snapshot.PolicyDocument{Name: name, ARN: arn, Document: v, Source: loc}
+	d := snapshot.PolicyDocument{Document: v}
+	if text, ok := v.(string); ok {
+		d = document(text)
+	}
+	d.Name, d.ARN, d.Source = name, arn, loc
 	if v == nil {
 		d.Error = "the document is missing from the evidence"
 	}

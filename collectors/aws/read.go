@@ -311,15 +311,22 @@ func (pc *policyCache) read(ctx context.Context, arn string, g *gaps) snapshot.P
 	return d
 }
 
-// document decodes a policy document as IAM returns it, URL-encoded JSON.
-// A document that does not decode is kept as text for the engine to
-// report, never dropped.
+// document decodes a policy document given as text: JSON as S3 returns a
+// bucket policy (and the AWS CLI prints it), or URL-encoded JSON as IAM
+// returns its documents. A document that does not decode is kept as text
+// for the engine to report, never dropped. The live collector and the
+// evidence recognizer both decode with it.
 func document(raw string) snapshot.PolicyDocument {
+	var v any
+	if json.Unmarshal([]byte(raw), &v) == nil {
+		return snapshot.PolicyDocument{Document: v}
+	}
+	// IAM returns documents URL-encoded as RFC 3986 says, where a + is a
+	// +, not a space.
 	text := raw
-	if dec, err := url.QueryUnescape(raw); err == nil {
+	if dec, err := url.PathUnescape(raw); err == nil {
 		text = dec
 	}
-	var v any
 	if err := json.Unmarshal([]byte(text), &v); err != nil {
 		return snapshot.PolicyDocument{Document: text}
 	}

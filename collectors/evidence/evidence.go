@@ -253,7 +253,7 @@ func (r *reader) file(ctx context.Context, root, path string) error {
 		line, msg := splitLine(err.Error())
 		r.gapFile(name, line, reason, msg)
 	}
-	if fs.objects == 0 && err == nil && !fs.reported {
+	if fs.objects == 0 && fs.lists == 0 && err == nil && !fs.reported {
 		r.gapFile(name, 0, "unrecognised", "no Kubernetes object or AWS CLI output found ("+enc+" text)")
 	}
 	return nil
@@ -299,10 +299,14 @@ func splitLine(msg string) (int, string) {
 }
 
 // fileSink hands what a stream finds in one file to the reader.
+func (f *fileSink) list() { f.lists++ }
+
 type fileSink struct {
 	r       *reader
 	file    string
 	objects int
+	// lists counts the lists read, empty ones included.
+	lists int
 	// reported holds when a gap about the file was recorded.
 	reported bool
 }
@@ -348,6 +352,7 @@ func (f *fileSink) document(n *yaml.Node) {
 		return
 	}
 	if items := field(n, "items"); items != nil && strings.HasSuffix(kind, "List") {
+		f.list()
 		for _, it := range items.Content {
 			var im map[string]any
 			if it.Kind != yaml.MappingNode || it.Decode(&im) != nil {
@@ -396,6 +401,10 @@ func (f *fileSink) value(line int, m map[string]any, apiVersion, kind string) {
 // add stores an object; a second, different copy of an object already read
 // is a conflict that names both files.
 func (r *reader) add(u *unstructured.Unstructured, loc *snapshot.Location) error {
+	if u.GetKind() == "APIResourceList" {
+		// Discovery documents, one per group version, have no name.
+		return kube.Add(r.s, u, loc)
+	}
 	key := u.GetKind() + "/" + u.GetNamespace() + "/" + u.GetName()
 	first, dup := r.where[key]
 	if !dup {

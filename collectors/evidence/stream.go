@@ -89,6 +89,9 @@ type sink interface {
 	// output).
 	node(n *yaml.Node)
 	malformed(line int, msg string)
+	// list says a kind: List was read, whatever its number of items: an
+	// empty one is an export of a kind with no objects, not a bad file.
+	list()
 }
 
 // lineReader counts lines as a JSON decoder consumes its input; it keeps
@@ -223,6 +226,8 @@ func streamObject(dec *json.Decoder, lr *lineReader, out sink) error {
 	}
 	if !strings.HasSuffix(kind, "List") {
 		out.value(start, head, "", "")
+	} else {
+		out.list()
 	}
 	return nil
 }

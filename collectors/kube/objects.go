@@ -39,8 +39,31 @@ func Supported(gvk schema.GroupVersionKind) bool {
 	case gvk.Group == SpacesGroup:
 		_, ok := spacesKinds[gvk.Kind]
 		return ok
+	case gvk.Group == "" && gvk.Kind == "APIResourceList":
+		return true
 	}
 	return false
+}
+
+// served records, from a discovery document (kubectl get --raw
+// /apis/spaces.upbound.io/<version>), which Spaces kinds the cluster
+// serves, as the live collector's discovery does; objects of a kind
+// already read keep it served.
+func served(k *snapshot.Kubernetes, u *unstructured.Unstructured) {
+	gv, _, _ := unstructured.NestedString(u.Object, "groupVersion")
+	if group, _, _ := strings.Cut(gv, "/"); group != SpacesGroup {
+		return
+	}
+	names := map[string]bool{}
+	list, _, _ := unstructured.NestedSlice(u.Object, "resources")
+	for _, r := range list {
+		m, _ := r.(map[string]any)
+		name, _ := m["name"].(string)
+		names[name] = true
+	}
+	for kind, resource := range spacesKinds {
+		k.Spaces.Kinds[kind] = k.Spaces.Kinds[kind] || names[resource]
+	}
 }
 
 // Add converts an object read as unstructured data (from an evidence file)
@@ -52,6 +75,10 @@ func Add(s *snapshot.Snapshot, u *unstructured.Unstructured, loc *snapshot.Locat
 	if gvk.Group == SpacesGroup {
 		k.Spaces.Kinds[gvk.Kind] = true
 		addSpaces(k, u, loc)
+		return nil
+	}
+	if gvk.Group == "" && gvk.Kind == "APIResourceList" {
+		served(k, u)
 		return nil
 	}
 	switch gvk.Kind {

@@ -328,7 +328,8 @@ func (s *Server) eks(w http.ResponseWriter, r *http.Request) {
 		body = map[string]any{"cluster": map[string]any{"name": s.Cluster, "arn": arn, "version": "1.33", "status": "ACTIVE",
 			"identity": map[string]any{"oidc": map[string]any{"issuer": s.Issuer}}}}
 	case "ListPodIdentityAssociations":
-		var list []any
+		// EKS answers an empty list, not null, when there is none.
+		list := []any{}
 		for _, a := range s.Assocs {
 			list = append(list, map[string]any{"clusterName": s.Cluster, "namespace": a.Namespace, "serviceAccount": a.ServiceAccount,
 				"associationArn": arn + "/" + a.ID, "associationId": a.ID})
