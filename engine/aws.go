@@ -77,6 +77,8 @@ type RoleContext struct {
 	Buckets     []string    `json:"buckets"`
 	// BucketPolicies are input.aws.buckets: each bucket's resource policy.
 	BucketPolicies map[string]snapshot.Bucket `json:"bucketPolicies"`
+	// Access is what the role's users need; awsAccess maps it to IAM.
+	Access snapshot.Access `json:"access"`
 }
 
 func (c RoleContext) now() time.Time {
@@ -261,6 +263,7 @@ func AnalyzeRole(role snapshot.Role, ctx RoleContext) RoleAnalysis {
 		out.AccessError = err.Error()
 		return out
 	}
+	in.Needs = awsNeeds(ctx.Partition, ctx.Access)
 	if len(ctx.Buckets) == 0 {
 		in.Env = iampolicy.Environment{Now: ctx.now()}
 		r := iampolicy.Access(in)
@@ -278,7 +281,7 @@ func AnalyzeRole(role snapshot.Role, ctx RoleContext) RoleAnalysis {
 			// A bucket policy that cannot be read could deny what the role's
 			// own policies allow, or grant more: nothing the role holds on
 			// the bucket is decided.
-			r = undecidedBy(r, b, bad)
+			r = undecidedBy(r, bad)
 		}
 		out.Access[b] = r
 	}
@@ -287,15 +290,52 @@ func AnalyzeRole(role snapshot.Role, ctx RoleContext) RoleAnalysis {
 
 var errNoDocument = errors.New("document not collected")
 
+// awsObjectActions is the AWS table of the neutral object operations.
+var awsObjectActions = map[string]string{"read": "s3:GetObject", "write": "s3:PutObject", "delete": "s3:DeleteObject", "list": "s3:ListBucket"}
+
+// awsSecretRead is what reading a secret from Secrets Manager takes: its
+// value, and the read-only calls an operator makes around it (allowed, not
+// required).
+var awsSecretRead = []iampolicy.Need{
+	{Action: "secretsmanager:GetSecretValue"},
+	{Action: "secretsmanager:DescribeSecret", Optional: true},
+	{Action: "secretsmanager:GetResourcePolicy", Optional: true},
+	{Action: "secretsmanager:ListSecretVersionIds", Optional: true},
+}
+
+// awsNeeds maps the profiles' access to IAM through the tables above: an
+// object operation to its S3 action, a secret name to the Secrets
+// Manager read actions on its ARN (a secret's ARN ends in a dash and six
+// random characters).
+func awsNeeds(partition string, a snapshot.Access) []iampolicy.Need {
+	if partition == "" {
+		partition = "aws"
+	}
+	needs := []iampolicy.Need{}
+	for _, op := range a.Objects {
+		if action, ok := awsObjectActions[op]; ok {
+			needs = append(needs, iampolicy.Need{Action: action})
+		}
+	}
+	for _, name := range a.Secrets {
+		arn := fmt.Sprintf("arn:%s:secretsmanager:*:*:secret:%s-??????", partition, name)
+		for _, n := range awsSecretRead {
+			n.Resource = arn
+			needs = append(needs, n)
+		}
+	}
+	return needs
+}
+
 // undecidedBy marks every permission not already missing as undecided, and
 // the excess as open, because of an unreadable bucket policy.
-func undecidedBy(r iampolicy.AccessResult, bucket string, err error) iampolicy.AccessResult {
+func undecidedBy(r iampolicy.AccessResult, err error) iampolicy.AccessResult {
 	missing := map[string]bool{}
 	for _, m := range r.Missing {
 		missing[m.Action] = true
 	}
 	why := fmt.Sprintf("%v; an explicit deny there would block it", err)
-	for _, p := range iampolicy.Required("", bucket) {
+	for _, p := range r.Required {
 		if !missing[p.Action] {
 			r.Missing = append(r.Missing, iampolicy.Permission{Action: p.Action, Resource: p.Resource, Decision: iampolicy.Indeterminate, Reason: why})
 		}

@@ -284,6 +284,37 @@ type AccessInput struct {
 	// it could not be read.
 	BucketPolicy *Policy
 	Env          Environment
+	// Needs are what the workload needs; nil means the four S3 permissions
+	// of a backup workload (BackupNeeds).
+	Needs []Need
+}
+
+// Need is one permission a workload needs. For the S3 object actions and
+// s3:ListBucket, Resource is left empty: they are needed on the objects of
+// the bucket (or on the bucket), known or not. For any other action,
+// Resource is an ARN pattern, and the need is met when the role may do the
+// action on at least one resource it matches (a secret the profile names
+// by pattern). An Optional need is allowed without being required: it is
+// not excess, and not missing either.
+type Need struct {
+	Action   string `json:"action"`
+	Resource string `json:"resource,omitempty"`
+	Optional bool   `json:"optional,omitempty"`
+}
+
+// BackupNeeds are the four S3 permissions a backup workload needs.
+func BackupNeeds() []Need {
+	return []Need{{Action: "s3:GetObject"}, {Action: "s3:PutObject"}, {Action: "s3:DeleteObject"}, {Action: "s3:ListBucket"}}
+}
+
+// bucketAction reports whether action is needed on a bucket or its
+// objects, as the S3 needs are.
+func bucketAction(action string) bool {
+	switch strings.ToLower(action) {
+	case "s3:getobject", "s3:putobject", "s3:deleteobject", "s3:listbucket":
+		return true
+	}
+	return false
 }
 
 // Permission is one required action on its resource, and whether the role
@@ -313,15 +344,39 @@ type AccessResult struct {
 	Excess  []Excess     `json:"excess"`
 	// Buckets are the buckets the role's Allow statements name.
 	Buckets []string `json:"buckets"`
+	// Required are the permissions checked, on the bucket when it is
+	// known.
+	Required []Permission `json:"required"`
 	// Undecided explains what keeps a verdict open: a statement that
 	// cannot be evaluated, or, when the bucket is not known, a grant whose
 	// excess depends on which bucket it is.
 	Undecided []string `json:"undecided"`
 }
 
-// Required are the four S3 permissions the backup workload needs: the object
-// actions on <bucket>/*, s3:ListBucket on the bucket itself.
-func Required(partition, bucket string) []Permission {
+// Required are the permissions needs require, as the findings name them:
+// the S3 object actions on <bucket>/*, s3:ListBucket on the bucket itself,
+// any other action on its pattern. Optional needs are left out.
+func Required(partition, bucket string, needs []Need) []Permission {
+	var out []Permission
+	for _, n := range needs {
+		if n.Optional {
+			continue
+		}
+		if !bucketAction(n.Action) {
+			out = append(out, Permission{Action: n.Action, Resource: n.Resource})
+			continue
+		}
+		for _, p := range backupRequired(partition, bucket) {
+			if strings.EqualFold(p.Action, n.Action) {
+				out = append(out, p)
+			}
+		}
+	}
+	return out
+}
+
+// backupRequired are the four S3 permissions on their resources.
+func backupRequired(partition, bucket string) []Permission {
 	b := BucketARN(partition, bucket)
 	return []Permission{
 		{Action: "s3:GetObject", Resource: b + "/*"},
@@ -342,13 +397,17 @@ func BucketARN(partition, bucket string) string {
 // Access computes which required permissions the role has on the bucket and
 // what it grants beyond them, over every resource and every action.
 func Access(in AccessInput) AccessResult {
+	if in.Needs == nil {
+		in.Needs = BackupNeeds()
+	}
 	out := AccessResult{Missing: []Permission{}, Excess: []Excess{}, Buckets: in.buckets(), Undecided: []string{}}
 	a := newAccess(in)
 	shown := in.Bucket
 	if shown == "" {
 		shown = "<bucket>"
 	}
-	for _, req := range Required(in.Partition, shown) {
+	out.Required = Required(in.Partition, shown, in.Needs)
+	for _, req := range out.Required {
 		a.missing(req, &out)
 	}
 	a.excess(&out)
@@ -380,6 +439,26 @@ func (a *access) decide(action string) (Regions, error) {
 // an action it does not need; with the bucket unknown, the shape of the
 // right resource in any bucket.
 func (a *access) needed(action string, bucket string) Region {
+	var patterns []Pattern
+	for _, n := range a.in.Needs {
+		if !strings.EqualFold(n.Action, action) {
+			continue
+		}
+		if bucketAction(action) {
+			return a.bucketNeed(action, bucket)
+		}
+		patterns = append(patterns, NewArnGlob(n.Resource))
+	}
+	if len(patterns) == 0 {
+		return Region{}
+	}
+	return Of(patterns...)
+}
+
+// bucketNeed is where an S3 action is needed: on the bucket's objects, or
+// the bucket itself; with the bucket unknown, the shape of the right
+// resource in any bucket.
+func (a *access) bucketNeed(action string, bucket string) Region {
 	prefix := escapeGlob(BucketARN(a.in.Partition, bucket))
 	if bucket == "" {
 		prefix = escapeGlob(BucketARN(a.in.Partition, "")) + "?*"
@@ -416,6 +495,10 @@ func (a *access) missing(req Permission, out *AccessResult) {
 		out.Missing = append(out.Missing, Permission{Action: req.Action, Resource: req.Resource, Decision: Indeterminate, Reason: err.Error()})
 		return
 	}
+	if !bucketAction(req.Action) {
+		a.missingAny(req, rs, want, out)
+		return
+	}
 	if a.in.Bucket == "" {
 		if held, err := Intersect(rs.Possible, want); err == nil && mustEmpty(held) {
 			out.Missing = append(out.Missing, Permission{Action: req.Action, Resource: req.Resource, Decision: ImplicitDeny,
@@ -440,6 +523,26 @@ func (a *access) missing(req Permission, out *AccessResult) {
 	if w, ok, _ := notSure.Witness(); ok {
 		out.Missing = append(out.Missing, Permission{Action: req.Action, Resource: req.Resource, Decision: Indeterminate,
 			Reason: fmt.Sprintf("on %s it depends on %s", w, rs.Undecided)})
+	}
+}
+
+// missingAny decides a need met by any one resource of its pattern: it is
+// missing when the role may do the action on none of them, and undecided
+// when it may only where a condition wiscan cannot judge holds.
+func (a *access) missingAny(req Permission, rs Regions, want Region, out *AccessResult) {
+	held, err := Intersect(rs.Possible, want)
+	if err != nil {
+		out.Missing = append(out.Missing, Permission{Action: req.Action, Resource: req.Resource, Decision: Indeterminate, Reason: err.Error()})
+		return
+	}
+	if mustEmpty(held) {
+		out.Missing = append(out.Missing, Permission{Action: req.Action, Resource: req.Resource, Decision: ImplicitDeny,
+			Reason: "no statement allows " + req.Action + " on " + req.Resource})
+		return
+	}
+	if sure, err := Intersect(rs.Allowed, want); err != nil || mustEmpty(sure) {
+		out.Missing = append(out.Missing, Permission{Action: req.Action, Resource: req.Resource, Decision: Indeterminate,
+			Reason: fmt.Sprintf("allowed on %s only if %s", req.Resource, rs.Undecided)})
 	}
 }
 
@@ -644,7 +747,11 @@ func (a *access) outside(action string, reach Region, bucket string) (string, bo
 	}
 	b := BucketARN(a.in.Partition, bucket)
 	other := BucketARN(a.in.Partition, "any-other-bucket")
-	for _, c := range []string{b, b + "/any-key", other, other + "/any-key", "*"} {
+	prefer := []string{b, b + "/any-key", other, other + "/any-key", "*"}
+	if !bucketAction(action) {
+		prefer = []string{"*"}
+	}
+	for _, c := range prefer {
 		if over.Contains(c) {
 			return c, true
 		}
@@ -721,6 +828,11 @@ func (a *access) candidates() []string {
 			for _, act := range KnownActions() {
 				if st.actionMatches(act) {
 					add(act)
+				}
+			}
+			for _, n := range a.in.Needs {
+				if st.actionMatches(n.Action) {
+					add(n.Action)
 				}
 			}
 		}

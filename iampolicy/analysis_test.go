@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"reflect"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -236,4 +237,71 @@ func TestEmptyContextValues(t *testing.T) {
 	if d := p.Evaluate(Request{Action: "s3:GetObject", Resource: "arn:aws:s3:::b/k", Context: map[string][]string{"s3:x": {}}}).Decision; d != Allowed {
 		t.Errorf("a key with no values: %s, want allow (it is absent)", d)
 	}
+}
+
+// Needs other than the backup's: a workload that reads secrets is judged
+// against Secrets Manager's read actions on the secrets it names (met by
+// any one of them), and one that only writes and lists objects against
+// those two; optional actions are neither missing nor excess. Each case
+// names the missing actions and the witness actions of the excess.
+func TestAccessNeeds(t *testing.T) {
+	const role = "arn:aws:iam::111122223333:role/app"
+	policy := func(stmts ...string) *Policy {
+		return mustParse(t, `{"Version":"2012-10-17","Statement":[`+strings.Join(stmts, ",")+`]}`)
+	}
+	allow := func(actions, resources string) string {
+		return `{"Effect":"Allow","Action":` + actions + `,"Resource":` + resources + `}`
+	}
+	secret := "arn:aws:secretsmanager:*:*:secret:spaces/*-??????" //nolint:gosec // G101: a secret's ARN pattern, not a credential
+	secrets := []Need{{Action: "secretsmanager:GetSecretValue", Resource: secret}, {Action: "secretsmanager:DescribeSecret", Resource: secret, Optional: true}}
+	writer := []Need{{Action: "s3:PutObject"}, {Action: "s3:ListBucket"}}
+	cases := []struct {
+		name    string
+		needs   []Need
+		bucket  string
+		policy  *Policy
+		missing []string
+		excess  []string
+	}{
+		{name: "secret read on the path", needs: secrets, policy: policy(allow(`["secretsmanager:GetSecretValue","secretsmanager:DescribeSecret"]`, `"arn:aws:secretsmanager:us-east-1:111122223333:secret:spaces/db-AbCdEf"`))},
+		{name: "secret read everywhere", needs: secrets, policy: policy(allow(`"secretsmanager:GetSecretValue"`, `"*"`)), excess: []string{"secretsmanager:GetSecretValue"}},
+		{name: "every secret action", needs: secrets, policy: policy(allow(`"secretsmanager:*"`, `"arn:aws:secretsmanager:us-east-1:111122223333:secret:spaces/db-AbCdEf"`)), excess: []string{"secretsmanager:Any"}},
+		{name: "secret outside the path", needs: secrets, policy: policy(allow(`"secretsmanager:GetSecretValue"`, `"arn:aws:secretsmanager:us-east-1:111122223333:secret:other-AbCdEf"`)), missing: []string{"secretsmanager:GetSecretValue"}, excess: []string{"secretsmanager:GetSecretValue"}},
+		{name: "backup grants for a secrets reader", needs: secrets, policy: policy(documentedStatement()), missing: []string{"secretsmanager:GetSecretValue"}, excess: []string{"s3:DeleteObject"}},
+		{name: "writer with the four backup actions", needs: writer, bucket: "usage", policy: policy(allow(`["s3:GetObject","s3:PutObject","s3:ListBucket","s3:DeleteObject"]`, `["arn:aws:s3:::usage","arn:aws:s3:::usage/*"]`)), excess: []string{"s3:DeleteObject"}},
+		{name: "writer without ListBucket", needs: writer, bucket: "usage", policy: policy(allow(`"s3:PutObject"`, `"arn:aws:s3:::usage/*"`)), missing: []string{"s3:ListBucket"}},
+		{name: "needs nothing", needs: []Need{}, bucket: "usage", policy: policy(allow(`"s3:PutObject"`, `"arn:aws:s3:::usage/*"`)), excess: []string{"s3:PutObject"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			r := Access(AccessInput{Partition: "aws", Bucket: c.bucket, RoleARN: role, Needs: c.needs, Identity: []Named{{Kind: "inline", Name: "p", Policy: c.policy}}})
+			var missing, excess []string
+			for _, m := range r.Missing {
+				missing = append(missing, m.Action)
+			}
+			for _, e := range r.Excess {
+				excess = append(excess, e.Action)
+			}
+			if !slices.Equal(missing, c.missing) || !slices.Equal(excess, c.excess) {
+				t.Errorf("missing %v excess %v (%+v), want missing %v excess %v", missing, excess, r.Excess, c.missing, c.excess)
+			}
+			// A needed action is never named as excess where it is needed.
+			for _, e := range r.Excess {
+				if c.name == "writer with the four backup actions" && (strings.Contains(e.Detail, "PutObject") || strings.Contains(e.Detail, "ListBucket")) {
+					t.Errorf("needed actions named as excess: %s", e.Detail)
+				}
+			}
+			for _, req := range r.Required {
+				for _, n := range c.needs {
+					if n.Optional && strings.EqualFold(n.Action, req.Action) {
+						t.Errorf("optional %s is required", n.Action)
+					}
+				}
+			}
+		})
+	}
+}
+
+func documentedStatement() string {
+	return `{"Effect":"Allow","Action":["s3:GetObject","s3:PutObject","s3:ListBucket","s3:DeleteObject"],"Resource":["arn:aws:s3:::spaces-backups","arn:aws:s3:::spaces-backups/*"]}`
 }

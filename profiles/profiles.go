@@ -10,6 +10,7 @@ import (
 	"os"
 	"path"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 
@@ -51,8 +52,13 @@ type File struct {
 	Method         string                  `json:"method,omitempty"`
 	BackupConfig   string                  `json:"backupConfig,omitempty"`
 	Storage        snapshot.Storage        `json:"storage,omitempty"`
+	Access         *snapshot.Access        `json:"access,omitempty"`
 	Identity       string                  `json:"identity,omitempty"`
 }
+
+// objectOperations are the operations on a bucket's objects a profile may
+// need.
+var objectOperations = []string{"read", "write", "delete", "list"}
 
 // Builtin returns the names of the built-in profiles, sorted.
 func Builtin() []string {
@@ -105,6 +111,7 @@ func Parse(name string, b []byte) (snapshot.Profile, error) {
 		Method:         f.Method,
 		BackupConfig:   f.BackupConfig,
 		Storage:        f.Storage,
+		Access:         *f.Access,
 		Identity:       f.Identity,
 		Targets:        []string{},
 	}, nil
@@ -161,6 +168,24 @@ func (f *File) validate() error {
 	case "", "SharedBackupConfig", "SpaceBackupConfig":
 	default:
 		errs = append(errs, fmt.Errorf("backupConfig %q: want SharedBackupConfig or SpaceBackupConfig", f.BackupConfig))
+	}
+	if f.Access == nil {
+		// A backup workload reads, writes, deletes and lists its bucket's
+		// objects; any other needs nothing unless it says so.
+		f.Access = &snapshot.Access{}
+		if f.BackupConfig != "" {
+			f.Access.Objects = slices.Clone(objectOperations)
+		}
+	}
+	for _, op := range f.Access.Objects {
+		if !slices.Contains(objectOperations, op) {
+			errs = append(errs, fmt.Errorf("access.objects %q: want %s", op, strings.Join(objectOperations, ", ")))
+		}
+	}
+	for _, name := range f.Access.Secrets {
+		if strings.TrimSpace(name) == "" || name != strings.TrimSpace(name) {
+			errs = append(errs, fmt.Errorf("access.secrets %q: want a secret name or pattern without surrounding space", name))
+		}
 	}
 	return errors.Join(errs...)
 }

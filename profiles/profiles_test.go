@@ -2,6 +2,7 @@ package profiles
 
 import (
 	"errors"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -23,13 +24,15 @@ func TestBuiltinProfilesLoad(t *testing.T) {
 func TestParseRejects(t *testing.T) {
 	base := "apiVersion: wiscan.io/v1alpha1\nkind: Profile\nname: x\nserviceAccount: sa\nnamespaces: {pattern: '^a$'}\n"
 	cases := map[string]string{
-		"unknown field":         base + "colud: aws\n",
-		"bad pattern":           strings.Replace(base, "'^a$'", "'('", 1),
-		"no namespaces":         strings.Replace(base, "namespaces: {pattern: '^a$'}\n", "", 1),
-		"bad cloud":             base + "cloud: oracle\n",
-		"method of other cloud": base + "cloud: azure\nmethod: irsa\n",
-		"wrong kind":            strings.Replace(base, "kind: Profile", "kind: Policy", 1),
-		"statefulset":           base + "workload: {kind: StatefulSet, name: x}\n",
+		"unknown field":            base + "colud: aws\n",
+		"bad pattern":              strings.Replace(base, "'^a$'", "'('", 1),
+		"no namespaces":            strings.Replace(base, "namespaces: {pattern: '^a$'}\n", "", 1),
+		"bad cloud":                base + "cloud: oracle\n",
+		"method of other cloud":    base + "cloud: azure\nmethod: irsa\n",
+		"unknown object operation": base + "access: {objects: [erase]}\n",
+		"blank secret name":        base + "access: {secrets: [' x']}\n",
+		"wrong kind":               strings.Replace(base, "kind: Profile", "kind: Policy", 1),
+		"statefulset":              base + "workload: {kind: StatefulSet, name: x}\n",
 	}
 	for name, doc := range cases {
 		if _, err := Parse(name, []byte(doc)); !errors.Is(err, ErrInvalid) {
@@ -92,6 +95,41 @@ func TestMatcherCombinations(t *testing.T) {
 			if got := m.Match(n); got != c.want[n.Name] {
 				t.Errorf("%s: %s matched %v, want %v", c.name, n.Name, got, c.want[n.Name])
 			}
+		}
+	}
+}
+
+// A profile says what its workload needs; without access, a backup
+// workload needs the four object operations and any other workload
+// nothing; the built-in profiles say theirs.
+func TestAccess(t *testing.T) {
+	base := "apiVersion: wiscan.io/v1alpha1\nkind: Profile\nname: x\nserviceAccount: sa\nnamespaces: {pattern: '^a$'}\n"
+	cases := map[string]struct {
+		doc  string
+		want snapshot.Access
+	}{
+		"backup by default":        {base + "backupConfig: SharedBackupConfig\n", snapshot.Access{Objects: []string{"read", "write", "delete", "list"}}},
+		"nothing by default":       {base, snapshot.Access{}},
+		"said":                     {base + "access: {objects: [write], secrets: ['spaces/*']}\n", snapshot.Access{Objects: []string{"write"}, Secrets: []string{"spaces/*"}}},
+		"said, with a backup kind": {base + "backupConfig: SharedBackupConfig\naccess: {objects: [read]}\n", snapshot.Access{Objects: []string{"read"}}},
+	}
+	for name, c := range cases {
+		p, err := Parse(name, []byte(c.doc))
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if !reflect.DeepEqual(p.Access, c.want) {
+			t.Errorf("%s: access %+v, want %+v", name, p.Access, c.want)
+		}
+	}
+	for name, want := range map[string]snapshot.Access{
+		"spaces-backup":  {Objects: []string{"read", "write", "delete", "list"}},
+		"spaces-billing": {Objects: []string{"write", "list"}},
+		"spaces-secrets": {Secrets: []string{"*"}},
+	} {
+		p, err := Get(name)
+		if err != nil || !reflect.DeepEqual(p.Access, want) {
+			t.Errorf("%s: access %+v (%v), want %+v", name, p.Access, err, want)
 		}
 	}
 }

@@ -80,6 +80,9 @@ type Profile struct {
 	// storage (SharedBackupConfig or SpaceBackupConfig), if any.
 	BackupConfig string  `json:"backupConfig,omitempty"`
 	Storage      Storage `json:"storage"`
+	// Access is what the workload needs of its cloud, in terms every cloud
+	// maps to its own permissions.
+	Access Access `json:"access"`
 	// Identity is the cloud identity every target should use, if the
 	// profile names one: an IAM role ARN, an Azure client ID or a Google
 	// service-account email.
@@ -114,6 +117,16 @@ type Target struct {
 	// account carries, sorted; more than one, or one other than Cloud,
 	// is a contradiction a control reports.
 	Annotated []string `json:"annotated"`
+}
+
+// Access is what a workload needs of its cloud.
+type Access struct {
+	// Objects are the operations on the objects of its bucket: read,
+	// write, delete, list.
+	Objects []string `json:"objects,omitempty"`
+	// Secrets are the names (patterns with *) of the secrets it reads from
+	// the cloud's secret store.
+	Secrets []string `json:"secrets,omitempty"`
 }
 
 // NamespaceMatch selects a profile's namespaces. Every set field must match.

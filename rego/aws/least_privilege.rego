@@ -39,7 +39,7 @@ deny contains f if {
 	some e in aws.analysis[arn].anyBucket.excess
 	ns := aws.namespaces(arn)
 	f := {
-		"msg": sprintf("role %s, %s %s grants beyond least privilege whatever the backup bucket: %s (used by %s)", [arn, e.policy, e.statement, e.detail, aws.summary(ns)]),
+		"msg": sprintf("role %s, %s %s grants beyond least privilege%s: %s (used by %s)", [arn, e.policy, e.statement, any_bucket_note(arn), e.detail, aws.summary(ns)]),
 		"resource": aws.role_resource(arn),
 		"key": excess_key("*", e),
 		"evidence": {"role": arn, "policy": e.policy, "statement": e.statement, "detail": e.detail, "action": e.action, "resource": e.resource, "namespaces": ns},
@@ -63,7 +63,7 @@ unknown contains u if {
 	count(access.excess) == 0
 	count(access.undecided) > 0
 	u := {
-		"msg": sprintf("role %s%s: %s", [arn, bucket_note(bucket), concat("; ", array.slice(access.undecided, 0, 3))]),
+		"msg": sprintf("role %s%s: %s", [arn, bucket_note(arn, bucket), concat("; ", array.slice(access.undecided, 0, 3))]),
 		"resource": aws.role_resource(arn),
 		"key": sprintf("undecided:%s", [bucket]),
 	}
@@ -77,9 +77,15 @@ any_bucket(arn) := {"": aws.analysis[arn].anyBucket} if aws.analysis[arn].anyBuc
 
 else := {}
 
-bucket_note("") := ", the backup bucket not being known (set storage.bucket in the profile, or give the backup configuration)"
+bucket_note(arn, "") := ", the backup bucket not being known (set storage.bucket in the profile, or give the backup configuration)" if aws.needs_objects(arn)
 
-bucket_note(b) := sprintf(", bucket %s", [b]) if b != ""
+bucket_note(arn, "") := "" if not aws.needs_objects(arn)
+
+bucket_note(_, b) := sprintf(", bucket %s", [b]) if b != ""
+
+any_bucket_note(arn) := " whatever the backup bucket" if aws.needs_objects(arn)
+
+else := ""
 
 # access_unknown explains why a role's access cannot be decided.
 access_unknown(arn) := msg if {

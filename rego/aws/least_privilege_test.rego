@@ -17,6 +17,8 @@ four := ["s3:GetObject", "s3:PutObject", "s3:ListBucket", "s3:DeleteObject"]
 
 allow(actions, resources) := [{"name": "p", "document": fx.statement({"Effect": "Allow", "Action": actions, "Resource": resources})}]
 
+secrets_reader := {"backupConfig": "", "access": {"objects": [], "secrets": ["spaces/*"]}}
+
 cases := {
 	"bucket policy does not parse": {"input": fx.space_aws({"buckets": {fx.bucket: {"name": fx.bucket, "policy": {"document": "%7B%22Statement%22%3A"}}}}), "want": {"deny": set(), "unknown": {fx.role_key}}},
 	# An allow of s3:* trimmed by a deny of every other action is the
@@ -31,6 +33,15 @@ cases := {
 	"undecidable extra grant": {"input": fx.space_aws({"inline": [{"name": "backup-restore", "document": fx.documented_permissions}, {"name": "p", "document": fx.statement({"Effect": "Allow", "Action": "s3:DeleteBucket", "Resource": "*", "Condition": {"IpAddress": {"aws:SourceIp": "203.0.113.0/24"}}})}]}), "want": {"deny": set(), "unknown": {fx.role_key}}},
 	"service account unreadable": {"input": fx.space_aws({"serviceAccounts": {}, "errors": [fx.sa_gap]}), "want": {"deny": set(), "unknown": {fx.sa_key}}},
 	"documented setup passes": {"input": fx.space_aws({}), "want": {"deny": set(), "unknown": set()}},
+	# A profile that reads secrets is judged against what it needs: the
+	# backup's S3 grants exceed it, Secrets Manager reads of its secrets do
+	# not, any other Secrets Manager action does.
+	"secrets reader with the backup grants": {"input": fx.space_aws({"profile": secrets_reader}), "want": {"deny": {fx.role_key}, "unknown": set()}},
+	"secrets reader with secret reads": {"input": fx.space_aws({"profile": secrets_reader, "inline": allow(["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"], "arn:aws:secretsmanager:us-east-1:123456789012:secret:spaces/db-AbCdEf")}), "want": {"deny": set(), "unknown": set()}},
+	"secrets reader with every secret action": {"input": fx.space_aws({"profile": secrets_reader, "inline": allow("secretsmanager:*", "*")}), "want": {"deny": {fx.role_key}, "unknown": set()}},
+	# A writer that lists: reading objects is beyond it.
+	"writer with the four actions": {"input": fx.space_aws({"profile": {"access": {"objects": ["write", "list"]}}}), "want": {"deny": {fx.role_key}, "unknown": set()}},
+	"writer with write and list": {"input": fx.space_aws({"profile": {"access": {"objects": ["write", "list"]}}, "inline": [{"name": "p", "document": {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:PutObject", "Resource": both[1]}, {"Effect": "Allow", "Action": "s3:ListBucket", "Resource": both[0]}]}}]}), "want": {"deny": set(), "unknown": set()}},
 	"s3 star": {"input": fx.space_aws({"inline": allow("s3:*", both)}), "want": {"deny": {fx.role_key}, "unknown": set()}},
 	"resource star": {"input": fx.space_aws({"inline": allow(four, "*")}), "want": {"deny": {fx.role_key}, "unknown": set()}},
 	"NotAction": {"input": fx.space_aws({"inline": [{"name": "p", "document": fx.statement({"Effect": "Allow", "NotAction": "iam:*", "Resource": both})}]}), "want": {"deny": {fx.role_key}, "unknown": set()}},

@@ -26,7 +26,7 @@ deny contains f if {
 	count(missing) > 0
 	ns := aws.namespaces(arn)
 	f := {
-		"msg": sprintf("role %s lacks on %s: %s (used by %s)", [arn, where(bucket), concat("; ", [describe(m) | some m in missing]), aws.summary(ns)]),
+		"msg": sprintf("role %s lacks on %s: %s (used by %s)", [arn, where(arn, bucket), concat("; ", [describe(m) | some m in missing]), aws.summary(ns)]),
 		"resource": aws.role_resource(arn),
 		"key": bucket,
 		"evidence": {"role": arn, "bucket": bucket, "missing": missing, "namespaces": ns},
@@ -35,9 +35,14 @@ deny contains f if {
 
 describe(m) := sprintf("%s on %s (%s)", [m.action, m.resource, m.reason])
 
-where("") := "every bucket"
+# where names what a result is about: a bucket, every bucket when the
+# bucket is not known, or, for a role whose users need no bucket, the
+# resources their profiles name.
+where(_, b) := sprintf("bucket %s", [b]) if b != ""
 
-where(b) := sprintf("bucket %s", [b]) if b != ""
+where(arn, "") := "every bucket" if aws.needs_objects(arn)
+
+where(arn, "") := "the resources its profiles name" if not aws.needs_objects(arn)
 
 unknown contains {"msg": msg, "resource": aws.role_resource(arn), "key": "access-unknown"} if {
 	some arn, _ in aws.uses
@@ -50,7 +55,7 @@ unknown contains u if {
 	some m in access.missing
 	m.decision == "indeterminate"
 	u := {
-		"msg": sprintf("role %s: cannot decide %s on %s in %s: %s", [arn, m.action, m.resource, where(bucket), m.reason]),
+		"msg": sprintf("role %s: cannot decide %s on %s in %s: %s", [arn, m.action, m.resource, where(arn, bucket), m.reason]),
 		"resource": aws.role_resource(arn),
 		"key": concat("|", ["undecided", bucket, m.action, m.resource]),
 	}

@@ -15,7 +15,15 @@ both := [concat("", ["arn:aws:s3:::", fx.bucket]), concat("", ["arn:aws:s3:::", 
 
 allow(actions, resources) := [{"name": "p", "document": fx.statement({"Effect": "Allow", "Action": actions, "Resource": resources})}]
 
+secrets_reader := {"backupConfig": "", "access": {"objects": [], "secrets": ["spaces/*"]}}
+
 cases := {
+	# A profile that reads secrets needs a Secrets Manager read of one of
+	# its secrets, not the backup's S3 permissions.
+	"secrets reader without secret reads": {"input": fx.space_aws({"profile": secrets_reader}), "want": {"deny": {fx.role_key}, "unknown": set()}},
+	"secrets reader with a secret read": {"input": fx.space_aws({"profile": secrets_reader, "inline": allow("secretsmanager:GetSecretValue", "arn:aws:secretsmanager:us-east-1:123456789012:secret:spaces/db-AbCdEf")}), "want": {"deny": set(), "unknown": set()}},
+	# A writer does not need to read or delete.
+	"writer with write and list only": {"input": fx.space_aws({"profile": {"access": {"objects": ["write", "list"]}}, "inline": [{"name": "p", "document": {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:PutObject", "Resource": both[1]}, {"Effect": "Allow", "Action": "s3:ListBucket", "Resource": both[0]}]}}]}), "want": {"deny": set(), "unknown": set()}},
 	# A bucket policy that does not parse could deny anything: every
 	# permission is undecided, and the message names the document.
 	"bucket policy does not parse": {"input": fx.space_aws({"buckets": {fx.bucket: {"name": fx.bucket, "policy": {"document": "%7B%22Statement%22%3A"}}}}), "want": {"deny": set(), "unknown": {concat(" ", [fx.role_key, "s3:DeleteObject"]), concat(" ", [fx.role_key, "s3:GetObject"]), concat(" ", [fx.role_key, "s3:ListBucket"]), concat(" ", [fx.role_key, "s3:PutObject"])}}},

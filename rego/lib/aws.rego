@@ -179,6 +179,20 @@ profile_buckets(p) := {b} if {
 	b != ""
 }
 
+# role_access is what the role's users need, in the profiles' neutral
+# terms: every operation on the bucket's objects and every secret any of
+# them names.
+role_access[arn] := {
+	"objects": sort({o | some p in ps; some o in object.get(object.get(p, "access", {}), "objects", [])}),
+	"secrets": sort({x | some p in ps; some x in object.get(object.get(p, "access", {}), "secrets", [])}),
+} if {
+	some arn, us in uses
+	ps := [p | some p in input.profiles; p.name in {u.profile | some u in us}]
+}
+
+# needs_objects holds when the role's users need objects of a bucket.
+needs_objects(arn) if count(role_access[arn].objects) > 0
+
 configs("SharedBackupConfig") := input.kubernetes.spaces.sharedBackupConfigs
 
 configs("SpaceBackupConfig") := input.kubernetes.spaces.spaceBackupConfigs
@@ -218,6 +232,7 @@ context(arn) := {
 	"podSubjects": sort([[u.namespace, u.serviceAccount] | some u in via(arn, "pod-identity")]),
 	"buckets": sort(buckets(arn)),
 	"bucketPolicies": object.get(input.aws, "buckets", {}),
+	"access": role_access[arn],
 	"now": object.get(input, "collectedAt", ""),
 	"region": cluster_region,
 	"bucketRegions": bucket_regions,

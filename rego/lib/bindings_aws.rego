@@ -22,7 +22,7 @@ elsewhere contains e if {
 	some arn, us in aws.uses
 	some u in us
 	some bucket, access in aws.analysis[arn].access
-	count(access.missing) == 4 # every permission the workload needs
+	count(access.missing) == count(access.required)
 	count(access.buckets) > 0
 	not bucket in access.buckets
 	e := {"profile": u.profile, "bucket": bucket, "identity": arn, "granted": access.buckets}

@@ -13,6 +13,7 @@ profile := {
 	"workload": {"kind": "Deployment", "name": "mxp-controller"},
 	"backupConfig": "SharedBackupConfig",
 	"storage": {},
+	"access": {"objects": ["read", "write", "delete", "list"]},
 	"targets": [ns],
 }
 
