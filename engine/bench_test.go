@@ -44,7 +44,7 @@ func synthetic(n int) *snapshot.Snapshot {
 		sa.Annotations = map[string]string{key: role}
 		snapshot.Put(k.ServiceAccounts, ns, "mxp-controller", sa)
 		snapshot.Put(k.Deployments, ns, "mxp-controller", snapshot.Workload{Meta: meta("mxp-controller"), Selector: map[string]string{"app": "mxp-controller"}, Template: spec()})
-		snapshot.Put(k.Pods, ns, "mxp-controller-abc", snapshot.Pod{Meta: meta("mxp-controller-abc"), Spec: spec(), Phase: "Running", Deployment: "mxp-controller"})
+		snapshot.Put(k.Pods, ns, "mxp-controller-abc", snapshot.Pod{Meta: meta("mxp-controller-abc"), Spec: spec(), Phase: "Running", Workload: &snapshot.Owner{Kind: "Deployment", Name: "mxp-controller"}})
 		snapshot.Put(k.Secrets, ns, "tls", snapshot.Secret{Meta: meta("tls"), Type: "kubernetes.io/tls", Keys: []string{"tls.crt", "tls.key"}, Credentials: []snapshot.Credential{}})
 		creds := []snapshot.Credential{}
 		if i%10 == 0 {

@@ -141,8 +141,8 @@ func (f *File) validate() error {
 	if f.Workload.Kind == "" {
 		f.Workload.Kind = "Deployment"
 	}
-	if f.Workload.Kind != "Deployment" {
-		errs = append(errs, fmt.Errorf("workload.kind %q: only Deployment is supported", f.Workload.Kind))
+	if !slices.Contains(snapshot.WorkloadKinds, f.Workload.Kind) {
+		errs = append(errs, fmt.Errorf("workload.kind %q: want one of %s", f.Workload.Kind, strings.Join(snapshot.WorkloadKinds, ", ")))
 	}
 	if f.Workload.Name == "" {
 		f.Workload.Name = f.ServiceAccount

@@ -32,7 +32,7 @@ func TestParseRejects(t *testing.T) {
 		"unknown object operation": base + "access: {objects: [erase]}\n",
 		"blank secret name":        base + "access: {secrets: [' x']}\n",
 		"wrong kind":               strings.Replace(base, "kind: Profile", "kind: Policy", 1),
-		"statefulset":              base + "workload: {kind: StatefulSet, name: x}\n",
+		"not a workload kind":      base + "workload: {kind: ReplicaSet, name: x}\n",
 	}
 	for name, doc := range cases {
 		if _, err := Parse(name, []byte(doc)); !errors.Is(err, ErrInvalid) {

@@ -135,6 +135,11 @@ export_kind serviceaccounts serviceaccounts --all-namespaces --show-managed-fiel
 export_kind deployments deployments --all-namespaces
 export_kind pods pods --all-namespaces
 export_kind secrets secrets --all-namespaces
+# The other workload kinds a profile may name: their pods are tied to them
+# through the owner chain (a CronJob's through its Jobs).
+for kind in statefulsets daemonsets jobs cronjobs; do
+  export_kind "$kind" "$kind" --all-namespaces
+done
 
 # Which Spaces kinds the cluster serves, as the live scan reads it:
 # discovery of the group's versions, or an empty list when the group is

@@ -106,8 +106,10 @@ func (s *Snapshot) fill() {
 	if k.ServiceAccounts == nil {
 		k.ServiceAccounts = empty.ServiceAccounts
 	}
-	if k.Deployments == nil {
-		k.Deployments = empty.Deployments
+	for _, kind := range WorkloadKinds {
+		if m := k.Workloads(kind); m == nil {
+			*k.workloadsField(kind) = map[string]map[string]Workload{}
+		}
 	}
 	if k.Pods == nil {
 		k.Pods = empty.Pods

@@ -3,6 +3,7 @@
 package snapshot
 
 import (
+	"slices"
 	"sort"
 	"time"
 )
@@ -157,9 +158,16 @@ type Kubernetes struct {
 	Namespaces      map[string]Namespace                 `json:"namespaces"`
 	ServiceAccounts map[string]map[string]ServiceAccount `json:"serviceAccounts"`
 	Deployments     map[string]map[string]Workload       `json:"deployments"`
-	Pods            map[string]map[string]Pod            `json:"pods"`
-	Secrets         map[string]map[string]Secret         `json:"secrets"`
-	Spaces          Spaces                               `json:"spaces"`
+	// StatefulSets, DaemonSets, Jobs and CronJobs are read when a
+	// profile's workload is of that kind (Jobs also for a CronJob: a pod's
+	// owner chain runs through its Job).
+	StatefulSets map[string]map[string]Workload `json:"statefulSets"`
+	DaemonSets   map[string]map[string]Workload `json:"daemonSets"`
+	Jobs         map[string]map[string]Workload `json:"jobs"`
+	CronJobs     map[string]map[string]Workload `json:"cronJobs"`
+	Pods         map[string]map[string]Pod      `json:"pods"`
+	Secrets      map[string]map[string]Secret   `json:"secrets"`
+	Spaces       Spaces                         `json:"spaces"`
 }
 
 // NewKubernetes returns a Kubernetes section with every map allocated.
@@ -168,6 +176,10 @@ func NewKubernetes() Kubernetes {
 		Namespaces:      map[string]Namespace{},
 		ServiceAccounts: map[string]map[string]ServiceAccount{},
 		Deployments:     map[string]map[string]Workload{},
+		StatefulSets:    map[string]map[string]Workload{},
+		DaemonSets:      map[string]map[string]Workload{},
+		Jobs:            map[string]map[string]Workload{},
+		CronJobs:        map[string]map[string]Workload{},
 		Pods:            map[string]map[string]Pod{},
 		Secrets:         map[string]map[string]Secret{},
 		Spaces: Spaces{
@@ -206,9 +218,40 @@ type ServiceAccount struct {
 	UpdatedAt *time.Time `json:"updatedAt,omitempty"`
 }
 
-// Workload is a Deployment with its pod template.
+// WorkloadKinds are the kinds of workload a profile may name.
+var WorkloadKinds = []string{"Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob"}
+
+// Workloads returns the map that holds workloads of kind, nil for a kind
+// that is not a workload.
+func (k *Kubernetes) Workloads(kind string) map[string]map[string]Workload {
+	if !slices.Contains(WorkloadKinds, kind) {
+		return nil
+	}
+	return *k.workloadsField(kind)
+}
+
+// workloadsField is where the map of kind lives.
+func (k *Kubernetes) workloadsField(kind string) *map[string]map[string]Workload {
+	switch kind {
+	case "StatefulSet":
+		return &k.StatefulSets
+	case "DaemonSet":
+		return &k.DaemonSets
+	case "Job":
+		return &k.Jobs
+	case "CronJob":
+		return &k.CronJobs
+	}
+	return &k.Deployments
+}
+
+// Workload is a Deployment, StatefulSet, DaemonSet, Job or CronJob with
+// its pod template.
 type Workload struct {
 	Meta
+	Kind string `json:"kind"`
+	// Owner is the controlling owner (a Job's CronJob), if any.
+	Owner *Owner `json:"owner,omitempty"`
 	// Selector is the selector's matchLabels; LabelSelector is the whole
 	// selector in label-selector syntax, matchExpressions included.
 	Selector      map[string]string `json:"selector"`
@@ -223,9 +266,11 @@ type Pod struct {
 	Phase string  `json:"phase"`
 	// Owner is the controlling owner reference, if any.
 	Owner *Owner `json:"owner,omitempty"`
-	// Deployment is the Deployment that owns the pod through a ReplicaSet,
-	// derived from the owner name and the pod-template-hash label.
-	Deployment string `json:"deployment,omitempty"`
+	// Workload is the workload at the top of the pod's owner chain: a
+	// Deployment through its ReplicaSet (by the owner name and the
+	// pod-template-hash label, else the Deployments' selectors), a
+	// StatefulSet or DaemonSet, a Job, or a CronJob through its Job.
+	Workload *Owner `json:"workload,omitempty"`
 }
 
 // Owner is a controlling owner reference.

@@ -45,7 +45,7 @@ func server(t *testing.T) *awsapi.Server {
 func spaceSnapshot(n int, roles ...string) *snapshot.Snapshot {
 	s := snapshot.New(time.Now())
 	s.Source = snapshot.Source{Mode: "live"}
-	p := snapshot.Profile{Name: "spaces-backup", ServiceAccount: "mxp-controller", BackupConfig: "SharedBackupConfig", Storage: snapshot.Storage{Bucket: bucket}}
+	p := snapshot.Profile{Name: "spaces-backup", ServiceAccount: "mxp-controller", Workload: snapshot.WorkloadMatch{Kind: "Deployment", Name: "mxp-controller"}, BackupConfig: "SharedBackupConfig", Storage: snapshot.Storage{Bucket: bucket}}
 	for i := range n {
 		ns := namespace(i)
 		p.Targets = append(p.Targets, ns)

@@ -61,7 +61,7 @@ type Collector struct {
 func (c *Collector) Name() string { return Name }
 
 // coreKinds are the kinds whose absence from a bundle is a gap.
-var coreKinds = []string{"ServiceAccount", "Deployment", "Pod", "Secret"}
+var coreKinds = []string{"ServiceAccount", "Pod", "Secret"}
 
 // Collect reads every file below Dir. A file that is not evidence, or is
 // malformed, becomes a gap naming the file and line; the other files are
@@ -98,6 +98,14 @@ func (c *Collector) Collect(ctx context.Context, s *snapshot.Snapshot) error {
 			return err
 		}
 		c.Progress.Report(fmt.Sprintf("read %d/%d evidence files", i+1, len(files)))
+	}
+	// Workloads of kinds no profile names are read (and counted) but not
+	// kept: a live scan does not list them either.
+	read := kube.WorkloadKindsRead(s)
+	for _, kind := range snapshot.WorkloadKinds {
+		if !read[kind] {
+			clear(s.Kubernetes.Workloads(kind))
+		}
 	}
 	kube.DeriveNamespaces(&s.Kubernetes)
 	if err := profiles.Target(s); err != nil {
@@ -513,6 +521,10 @@ func scalar(n *yaml.Node, key string) string {
 func (r *reader) notProvided() {
 	kinds := append([]string{}, coreKinds...)
 	for _, p := range r.s.Profiles {
+		kinds = append(kinds, p.Workload.Kind)
+		if p.Workload.Kind == "CronJob" {
+			kinds = append(kinds, "Job")
+		}
 		if p.BackupConfig != "" {
 			kinds = append(kinds, p.BackupConfig)
 		}

@@ -191,8 +191,8 @@ func TestPodAttribution(t *testing.T) {
 			"  ownerReferences: [{apiVersion: apps/v1, kind: ReplicaSet, name: mxp-controller-abc, uid: u, controller: true}]\nspec: {containers: []}\n"
 	}
 	s := collectDir(t, map[string]string{"d.yaml": dep, "p1.yaml": pod("good", "mxp-controller"), "p2.yaml": pod("stray", "other")})
-	if got := s.Kubernetes.Pods[ns]["good"].Deployment; got != "mxp-controller" {
-		t.Errorf("pod matched by selector attributed to %q", got)
+	if got := s.Kubernetes.Pods[ns]["good"].Workload; got == nil || got.Name != "mxp-controller" || got.Kind != "Deployment" {
+		t.Errorf("pod matched by selector attributed to %+v", got)
 	}
 	var found bool
 	for _, e := range s.Errors {

@@ -193,7 +193,9 @@ func (c *Collector) Collect(ctx context.Context, s *snapshot.Snapshot) error {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		r.namespaced(ctx, k)
+		if k.wanted == nil || k.wanted(s) {
+			r.namespaced(ctx, k)
+		}
 	}
 	if !nsRead {
 		// Without the namespace list, the namespaces are those that the

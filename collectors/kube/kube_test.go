@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	appsv1 "k8s.io/api/apps/v1"
+	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -119,8 +120,8 @@ func TestAttribute(t *testing.T) {
 		"none":  pod("rs-3", map[string]string{"app": "z"}),
 	}
 	gaps := Attribute(&k, "test")
-	if got := k.Pods["ns"]["one"].Deployment; got != "a" {
-		t.Errorf("one: %q, want a", got)
+	if got := k.Pods["ns"]["one"].Workload; got == nil || *got != (snapshot.Owner{Kind: "Deployment", Name: "a"}) {
+		t.Errorf("one: %+v, want Deployment a", got)
 	}
 	var names []string
 	for _, g := range gaps {
@@ -157,5 +158,53 @@ func TestLimitedBody(t *testing.T) {
 	got, err := io.ReadAll(b)
 	if len(got) != 10 || !errors.Is(err, ErrTooLarge) {
 		t.Errorf("read %d bytes, %v", len(got), err)
+	}
+}
+
+// A pod's owner chain ends at its workload: a StatefulSet or DaemonSet
+// directly, a Job, or the CronJob that owns the Job once the Jobs are
+// read; a CronJob's pod template is its Jobs' template.
+func TestOwnerChain(t *testing.T) {
+	ctrl := true
+	owned := func(kind, name string) metav1.ObjectMeta {
+		return metav1.ObjectMeta{Namespace: "ns", Name: name + "-x", OwnerReferences: []metav1.OwnerReference{{Kind: kind, Name: name, Controller: &ctrl}}}
+	}
+	k := snapshot.NewKubernetes()
+	cron := &batchv1.CronJob{ObjectMeta: metav1.ObjectMeta{Namespace: "ns", Name: "nightly"}}
+	cron.Spec.JobTemplate.Spec.Template.Spec.ServiceAccountName = "backup"
+	snapshot.Put(k.CronJobs, "ns", "nightly", CronJob(cron, nil))
+	job := &batchv1.Job{ObjectMeta: owned("CronJob", "nightly")}
+	job.Name = "nightly-123"
+	snapshot.Put(k.Jobs, "ns", job.Name, Job(job, nil))
+	k.Pods["ns"] = map[string]snapshot.Pod{
+		"cron":    Pod(&corev1.Pod{ObjectMeta: owned("Job", "nightly-123")}, nil),
+		"oneoff":  Pod(&corev1.Pod{ObjectMeta: owned("Job", "manual")}, nil),
+		"db":      Pod(&corev1.Pod{ObjectMeta: owned("StatefulSet", "db")}, nil),
+		"agent":   Pod(&corev1.Pod{ObjectMeta: owned("DaemonSet", "agent")}, nil),
+		"replica": Pod(&corev1.Pod{ObjectMeta: owned("ReplicaSet", "web-5d8f")}, nil),
+	}
+	if gaps := Attribute(&k, "test"); len(gaps) != 0 {
+		t.Errorf("gaps %+v", gaps)
+	}
+	want := map[string]*snapshot.Owner{
+		"cron":   {Kind: "CronJob", Name: "nightly"},
+		"oneoff": {Kind: "Job", Name: "manual"},
+		"db":     {Kind: "StatefulSet", Name: "db"},
+		"agent":  {Kind: "DaemonSet", Name: "agent"},
+		// No hash label and no Deployment: not tied to anything.
+		"replica": nil,
+	}
+	for name, w := range want {
+		got := k.Pods["ns"][name].Workload
+		if (got == nil) != (w == nil) || (got != nil && *got != *w) {
+			t.Errorf("%s: workload %+v, want %+v", name, got, w)
+		}
+	}
+	if c := k.CronJobs["ns"]["nightly"]; c.Kind != "CronJob" || c.Template.ServiceAccount != "backup" {
+		t.Errorf("cronjob %+v", c)
+	}
+	read := WorkloadKindsRead(&snapshot.Snapshot{Profiles: []snapshot.Profile{{Workload: snapshot.WorkloadMatch{Kind: "CronJob"}}}})
+	if !read["Deployment"] || !read["CronJob"] || !read["Job"] || read["StatefulSet"] {
+		t.Errorf("kinds read for a CronJob profile: %v", read)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
+	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -56,16 +57,46 @@ func ServiceAccount(sa *corev1.ServiceAccount, loc *snapshot.Location) snapshot.
 
 // Deployment normalises a Deployment.
 func Deployment(d *appsv1.Deployment, loc *snapshot.Location) snapshot.Workload {
+	return workload("Deployment", d.ObjectMeta, d.Spec.Selector, d.Spec.Template, loc)
+}
+
+// StatefulSet normalises a StatefulSet.
+func StatefulSet(d *appsv1.StatefulSet, loc *snapshot.Location) snapshot.Workload {
+	return workload("StatefulSet", d.ObjectMeta, d.Spec.Selector, d.Spec.Template, loc)
+}
+
+// DaemonSet normalises a DaemonSet.
+func DaemonSet(d *appsv1.DaemonSet, loc *snapshot.Location) snapshot.Workload {
+	return workload("DaemonSet", d.ObjectMeta, d.Spec.Selector, d.Spec.Template, loc)
+}
+
+// Job normalises a Job, with the CronJob that owns it.
+func Job(j *batchv1.Job, loc *snapshot.Location) snapshot.Workload {
+	return workload("Job", j.ObjectMeta, j.Spec.Selector, j.Spec.Template, loc)
+}
+
+// CronJob normalises a CronJob: its Jobs' pod template.
+func CronJob(c *batchv1.CronJob, loc *snapshot.Location) snapshot.Workload {
+	return workload("CronJob", c.ObjectMeta, c.Spec.JobTemplate.Spec.Selector, c.Spec.JobTemplate.Spec.Template, loc)
+}
+
+// workload normalises any workload: its selector and pod template, and
+// its controlling owner.
+func workload(kind string, m metav1.ObjectMeta, selector *metav1.LabelSelector, t corev1.PodTemplateSpec, loc *snapshot.Location) snapshot.Workload {
 	out := snapshot.Workload{
-		Meta:     meta(d.ObjectMeta, loc),
+		Meta:     meta(m, loc),
+		Kind:     kind,
 		Selector: map[string]string{},
-		Template: podSpec(d.Spec.Template.ObjectMeta, d.Spec.Template.Spec),
+		Template: podSpec(t.ObjectMeta, t.Spec),
 	}
-	if d.Spec.Selector != nil {
-		out.Selector = secrets.Labels(d.Spec.Selector.MatchLabels)
+	if ref := metav1.GetControllerOfNoCopy(&m); ref != nil {
+		out.Owner = &snapshot.Owner{Kind: ref.Kind, Name: ref.Name}
+	}
+	if selector != nil {
+		out.Selector = secrets.Labels(selector.MatchLabels)
 		// Built from the redacted labels, so that it matches the pods'
 		// redacted labels.
-		sel := d.Spec.Selector.DeepCopy()
+		sel := selector.DeepCopy()
 		sel.MatchLabels = out.Selector
 		if ls, err := metav1.LabelSelectorAsSelector(sel); err == nil {
 			out.LabelSelector = ls.String()
@@ -74,7 +105,7 @@ func Deployment(d *appsv1.Deployment, loc *snapshot.Location) snapshot.Workload 
 	return out
 }
 
-// Pod normalises a pod and derives the Deployment that owns it.
+// Pod normalises a pod and derives the workload that owns it.
 func Pod(p *corev1.Pod, loc *snapshot.Location) snapshot.Pod {
 	out := snapshot.Pod{
 		Meta:  meta(p.ObjectMeta, loc),
@@ -84,8 +115,12 @@ func Pod(p *corev1.Pod, loc *snapshot.Location) snapshot.Pod {
 	if ref := metav1.GetControllerOf(p); ref != nil {
 		out.Owner = &snapshot.Owner{Kind: ref.Kind, Name: ref.Name}
 		hash := p.Labels[appsv1.DefaultDeploymentUniqueLabelKey]
-		if ref.Kind == "ReplicaSet" && hash != "" && strings.HasSuffix(ref.Name, "-"+hash) {
-			out.Deployment = strings.TrimSuffix(ref.Name, "-"+hash)
+		switch {
+		case ref.Kind == "ReplicaSet" && hash != "" && strings.HasSuffix(ref.Name, "-"+hash):
+			out.Workload = &snapshot.Owner{Kind: "Deployment", Name: strings.TrimSuffix(ref.Name, "-"+hash)}
+		case ref.Kind == "StatefulSet" || ref.Kind == "DaemonSet" || ref.Kind == "Job":
+			// A Job's CronJob is found once the Jobs are read (Attribute).
+			out.Workload = &snapshot.Owner{Kind: ref.Kind, Name: ref.Name}
 		}
 	}
 	return out

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
+	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/labels"
@@ -34,7 +35,9 @@ func Supported(gvk schema.GroupVersionKind) bool {
 	switch {
 	case gvk.Group == "" && (gvk.Kind == "Namespace" || gvk.Kind == "ServiceAccount" || gvk.Kind == "Pod" || gvk.Kind == "Secret"):
 		return true
-	case gvk.Group == "apps" && gvk.Kind == "Deployment":
+	case gvk.Group == "apps" && (gvk.Kind == "Deployment" || gvk.Kind == "StatefulSet" || gvk.Kind == "DaemonSet"):
+		return true
+	case gvk.Group == "batch" && (gvk.Kind == "Job" || gvk.Kind == "CronJob"):
 		return true
 	case gvk.Group == SpacesGroup:
 		_, ok := spacesKinds[gvk.Kind]
@@ -100,6 +103,30 @@ func Add(s *snapshot.Snapshot, u *unstructured.Unstructured, loc *snapshot.Locat
 			return err
 		}
 		snapshot.Put(k.Deployments, d.Namespace, d.Name, Deployment(&d, loc))
+	case "StatefulSet":
+		var d appsv1.StatefulSet
+		if err := convert(u, &d); err != nil {
+			return err
+		}
+		snapshot.Put(k.StatefulSets, d.Namespace, d.Name, StatefulSet(&d, loc))
+	case "DaemonSet":
+		var d appsv1.DaemonSet
+		if err := convert(u, &d); err != nil {
+			return err
+		}
+		snapshot.Put(k.DaemonSets, d.Namespace, d.Name, DaemonSet(&d, loc))
+	case "Job":
+		var j batchv1.Job
+		if err := convert(u, &j); err != nil {
+			return err
+		}
+		snapshot.Put(k.Jobs, j.Namespace, j.Name, Job(&j, loc))
+	case "CronJob":
+		var c batchv1.CronJob
+		if err := convert(u, &c); err != nil {
+			return err
+		}
+		snapshot.Put(k.CronJobs, c.Namespace, c.Name, CronJob(&c, loc))
 	case "Pod":
 		var p corev1.Pod
 		if err := convert(u, &p); err != nil {
@@ -160,8 +187,11 @@ func decodeProblem(obj map[string]any, into any) string {
 // DeriveNamespaces adds the namespaces that objects live in but that no
 // Namespace object described; their labels are unknown.
 func DeriveNamespaces(k *snapshot.Kubernetes) {
-	for _, names := range [][]string{slices.Collect(maps.Keys(k.ServiceAccounts)), slices.Collect(maps.Keys(k.Deployments)),
-		slices.Collect(maps.Keys(k.Pods)), slices.Collect(maps.Keys(k.Secrets))} {
+	lists := [][]string{slices.Collect(maps.Keys(k.ServiceAccounts)), slices.Collect(maps.Keys(k.Pods)), slices.Collect(maps.Keys(k.Secrets))}
+	for _, kind := range snapshot.WorkloadKinds {
+		lists = append(lists, slices.Collect(maps.Keys(k.Workloads(kind))))
+	}
+	for _, names := range lists {
 		for _, ns := range names {
 			if _, ok := k.Namespaces[ns]; !ok && ns != "" {
 				k.Namespaces[ns] = snapshot.Namespace{Name: ns, Labels: map[string]string{}}
@@ -173,7 +203,9 @@ func DeriveNamespaces(k *snapshot.Kubernetes) {
 // Prune drops the namespaced objects outside the target namespaces.
 func Prune(k *snapshot.Kubernetes, targets map[string]bool) {
 	prune(k.ServiceAccounts, targets)
-	prune(k.Deployments, targets)
+	for _, kind := range snapshot.WorkloadKinds {
+		prune(k.Workloads(kind), targets)
+	}
 	prune(k.Pods, targets)
 	prune(k.Secrets, targets)
 }
@@ -192,8 +224,8 @@ func Lookup(s *snapshot.Snapshot, kind, ns, name string) any {
 		v, ok = k.Namespaces[name]
 	case "ServiceAccount":
 		v, ok = k.ServiceAccounts[ns][name]
-	case "Deployment":
-		v, ok = k.Deployments[ns][name]
+	case "Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob":
+		v, ok = k.Workloads(kind)[ns][name]
 	case "Pod":
 		v, ok = k.Pods[ns][name]
 	case "Secret":
@@ -214,7 +246,7 @@ func Restore(s *snapshot.Snapshot, _ string, v any) {
 	case snapshot.ServiceAccount:
 		snapshot.Put(k.ServiceAccounts, o.Namespace, o.Name, o)
 	case snapshot.Workload:
-		snapshot.Put(k.Deployments, o.Namespace, o.Name, o)
+		snapshot.Put(k.Workloads(o.Kind), o.Namespace, o.Name, o)
 	case snapshot.Pod:
 		snapshot.Put(k.Pods, o.Namespace, o.Name, o)
 	case snapshot.Secret:
@@ -222,25 +254,34 @@ func Restore(s *snapshot.Snapshot, _ string, v any) {
 	}
 }
 
-// Attribute ties the pods that a ReplicaSet owns to their Deployment when
-// the owner name and pod-template-hash label do not (a pod without the
-// label, or a ReplicaSet named otherwise): through the Deployments'
-// selectors, as Kubernetes matches them. A pod whose ReplicaSet is named
-// after a Deployment whose selector does not match it, or that several
-// selectors match, cannot be attributed; each is returned as a gap so that
-// the controls on pods in its namespace are unknown, never passed.
+// Attribute completes each pod's owner chain. A Job's pod belongs to the
+// CronJob that owns the Job, when the Job was read. A ReplicaSet's pod
+// belongs to its Deployment, found through the Deployments' selectors as
+// Kubernetes matches them when the owner name and pod-template-hash label
+// do not say (a pod without the label, or a ReplicaSet named otherwise). A
+// pod whose ReplicaSet is named after a Deployment whose selector does not
+// match it, or that several selectors match, cannot be attributed; each is
+// returned as a gap so that the controls on pods in its namespace are
+// unknown, never passed.
 func Attribute(k *snapshot.Kubernetes, collector string) []snapshot.CollectionError {
 	var gaps []snapshot.CollectionError
 	for _, ns := range slices.Sorted(maps.Keys(k.Pods)) {
 		for _, name := range slices.Sorted(maps.Keys(k.Pods[ns])) {
 			p := k.Pods[ns][name]
-			if p.Owner == nil || p.Owner.Kind != "ReplicaSet" || p.Deployment != "" {
+			if w := p.Workload; w != nil && w.Kind == "Job" {
+				if job, ok := k.Jobs[ns][w.Name]; ok && job.Owner != nil && job.Owner.Kind == "CronJob" {
+					p.Workload = &snapshot.Owner{Kind: "CronJob", Name: job.Owner.Name}
+					k.Pods[ns][name] = p
+				}
+				continue
+			}
+			if p.Owner == nil || p.Owner.Kind != "ReplicaSet" || p.Workload != nil {
 				continue
 			}
 			matched, named := matchDeployments(k.Deployments[ns], p)
 			switch {
 			case len(matched) == 1:
-				p.Deployment = matched[0]
+				p.Workload = &snapshot.Owner{Kind: "Deployment", Name: matched[0]}
 				k.Pods[ns][name] = p
 			case len(matched) > 1 || named != "":
 				gaps = append(gaps, snapshot.CollectionError{

@@ -25,9 +25,9 @@ label(t) := clouds[k8s.cloud(t)].podLabel
 deny contains f if {
 	some t in k8s.targets
 	l := label(t)
-	d := k8s.deployment(t)
+	d := k8s.workload(t)
 	not labelled(d.template, l)
-	f := finding(t, l, k8s.resource("Deployment", d), "the pod template of Deployment", d.name, d.template)
+	f := finding(t, l, k8s.resource(d.kind, d), sprintf("the pod template of %s", [d.kind]), d.name, d.template)
 }
 
 deny contains f if {
@@ -50,7 +50,7 @@ finding(t, l, resource, what, name, spec) := {
 unknown contains u if {
 	some t in k8s.targets
 	label(t)
-	u := k8s.unknown_result(["Deployment", "Pod"], t, k8s.sa_resource(t))
+	u := k8s.unknown_result([k8s.workload_kind(t), "Pod"], t, k8s.sa_resource(t))
 }
 
 # Why the control has nothing to check, when it has not.

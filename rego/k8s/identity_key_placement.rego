@@ -61,13 +61,13 @@ sa_places(t) := [
 } else := []
 
 workload_places(t) := [
-	{"resource": r, "where": "Deployment annotations", "map": d.annotations, "belongs": set()},
-	{"resource": r, "where": "Deployment labels", "map": d.labels, "belongs": set()},
+	{"resource": r, "where": sprintf("%s annotations", [d.kind]), "map": d.annotations, "belongs": set()},
+	{"resource": r, "where": sprintf("%s labels", [d.kind]), "map": d.labels, "belongs": set()},
 	{"resource": r, "where": "pod template annotations", "map": d.template.annotations, "belongs": set()},
 	{"resource": r, "where": "pod template labels", "map": d.template.labels, "belongs": pod_labels},
 ] if {
-	d := k8s.deployment(t)
-	r := k8s.resource("Deployment", d)
+	d := k8s.workload(t)
+	r := k8s.resource(d.kind, d)
 } else := []
 
 where_it_belongs(key) := "the service account's annotations" if key in sa_keys
@@ -106,7 +106,7 @@ deny contains f if {
 
 unknown contains u if {
 	some t in k8s.targets
-	u := k8s.unknown_result(["ServiceAccount", "Deployment"], t, k8s.sa_resource(t))
+	u := k8s.unknown_result(["ServiceAccount", k8s.workload_kind(t)], t, k8s.sa_resource(t))
 }
 
 # Why the control has nothing to check, when it has not.

@@ -23,7 +23,28 @@ build(c) := fx.space_aws(c.o) if c.aws
 
 else := fx.space(c.o)
 
+# A CronJob's pods are tied to it through their Job; its fix starts a Job
+# from it, since a CronJob has no rollout.
+test_cronjob_fix if {
+	fs := control.deny with input as fx.space(fx.as_workload("CronJob", {"pod_env": []}))
+	[f] := [f | some f in fs]
+	f.resource.kind == "Pod"
+	f.fix == {"action": "restart", "kind": "CronJob", "namespace": fx.ns, "name": "mxp-controller", "command": sprintf("kubectl create job --from=cronjob/mxp-controller mxp-controller-rebound -n %s", [fx.ns])}
+}
+
+test_statefulset_fix if {
+	fs := control.deny with input as fx.space(fx.as_workload("StatefulSet", {"pod_env": []}))
+	[f] := [f | some f in fs]
+	f.fix.command == sprintf("kubectl rollout restart statefulset mxp-controller -n %s", [fx.ns])
+}
+
 cases := {
+	# A pod of another workload kind counts as the workload's; one of a
+	# Deployment does not count for a CronJob profile.
+	"cronjob pod without injected role": {"o": fx.as_workload("CronJob", {"pod_env": []}), "want": {"deny": {fx.pod_key}, "unknown": set()}},
+	"deployment pod under a cronjob profile": {"o": object.union(fx.as_workload("CronJob", {"pod_env": []}), {"pod_workload": {"kind": "Deployment", "name": "mxp-controller"}}), "want": {"deny": set(), "unknown": set()}},
+	# Without the Jobs, a CronJob's pods cannot be tied to it.
+	"cronjob, jobs unreadable": {"o": fx.as_workload("CronJob", {"errors": [{"collector": "kubernetes", "kind": "Job", "reason": "forbidden", "message": "jobs is forbidden"}]}), "want": {"deny": set(), "unknown": {fx.sa_key}}},
 	# Pod Identity: pods started after the association carry its variable.
 	"pod identity injected": {"o": object.union(fx.pod_identity, {"pod_env": pod_identity_env, "template_env": []}), "aws": true, "want": {"deny": set(), "unknown": set()}},
 	"pod started before the association": {"o": object.union(fx.pod_identity, {"pod_env": [], "template_env": []}), "aws": true, "want": {"deny": {fx.pod_key}, "unknown": set()}},

@@ -30,11 +30,11 @@ deny contains f if {
 
 deny contains f if {
 	some t in k8s.targets
-	d := k8s.deployment(t)
+	d := k8s.workload(t)
 	d.template.serviceAccount != t.profile.serviceAccount
 	f := {
-		"msg": sprintf("Deployment %s runs under service account %q, not %q", [d.name, d.template.serviceAccount, t.profile.serviceAccount]),
-		"resource": k8s.resource("Deployment", d),
+		"msg": sprintf("%s %s runs under service account %q, not %q", [d.kind, d.name, d.template.serviceAccount, t.profile.serviceAccount]),
+		"resource": k8s.resource(d.kind, d),
 		"evidence": {"serviceAccountName": d.template.serviceAccount, "expected": t.profile.serviceAccount},
 		"profile": t.profile.name,
 	}
@@ -42,7 +42,7 @@ deny contains f if {
 
 unknown contains u if {
 	some t in k8s.targets
-	u := k8s.unknown_result(["ServiceAccount", "Deployment"], t, k8s.sa_resource(t))
+	u := k8s.unknown_result(["ServiceAccount", k8s.workload_kind(t)], t, k8s.sa_resource(t))
 }
 
 # Why the control has nothing to check, when it has not.

@@ -12,6 +12,9 @@ failures contains {"case": name, "got": got, "want": c.want} if {
 test_cases if count(failures) == 0
 
 cases := {
+	# The workload may be a StatefulSet: its template's account is checked.
+	"statefulset under another account": {"o": fx.as_workload("StatefulSet", {"template_serviceAccount": "default"}), "want": {"deny": {fx.key_in("StatefulSet", "mxp-controller")}, "unknown": set()}},
+	"statefulset under its account": {"o": fx.as_workload("StatefulSet", {}), "want": {"deny": set(), "unknown": set()}},
 	"documented setup passes": {"o": {}, "want": {"deny": set(), "unknown": set()}},
 	# The chart was installed without the service account.
 	"service account missing": {"o": {"serviceAccounts": {"default": fx.sa({})}}, "want": {"deny": {fx.sa_key}, "unknown": set()}},

@@ -40,7 +40,7 @@ expected_audience(c, t) := aud if {
 
 # specs are the template and the pods, each with its resource.
 specs(t) := array.concat(
-	[{"resource": k8s.resource("Deployment", d), "spec": d.template, "what": "the pod template"} | d := k8s.deployment(t)],
+	[{"resource": k8s.resource(d.kind, d), "spec": d.template, "what": "the pod template"} | d := k8s.workload(t)],
 	[{"resource": k8s.resource("Pod", p), "spec": p.spec, "what": sprintf("pod %s", [p.name])} | some p in k8s.workload_pods(t)],
 )
 
@@ -119,7 +119,7 @@ message(what, container, env, file, got, want) := sprintf(
 unknown contains u if {
 	some t in k8s.targets
 	k8s.cloud(t) in object.keys(token_env)
-	u := k8s.unknown_result(["ServiceAccount", "Deployment", "Pod"], t, k8s.sa_resource(t))
+	u := k8s.unknown_result(["ServiceAccount", k8s.workload_kind(t), "Pod"], t, k8s.sa_resource(t))
 }
 
 # Why the control has nothing to check, when it has not.

@@ -105,7 +105,7 @@ deny contains f if {
 
 unknown contains u if {
 	some t in k8s.targets
-	u := k8s.unknown_result(["Deployment", "Pod", "Secret"], t, k8s.sa_resource(t))
+	u := k8s.unknown_result([k8s.workload_kind(t), "Pod", "Secret"], t, k8s.sa_resource(t))
 }
 
 # Why the control has nothing to check, when it has not.

@@ -52,6 +52,7 @@ sa(o) := {
 deployment(o) := {
 	"namespace": ns,
 	"name": "mxp-controller",
+	"kind": "Deployment",
 	"labels": object.get(o, "deployment_labels", {}),
 	"annotations": object.get(o, "deployment_annotations", {}),
 	"selector": {"app": "mxp-controller"},
@@ -67,8 +68,20 @@ pod(o) := {
 	"spec": pod_spec(o, "pod_"),
 	"phase": "Running",
 	"owner": {"kind": "ReplicaSet", "name": "mxp-controller-7d9f8b6c5d"},
-	"deployment": "mxp-controller",
+	"workload": object.get(o, "pod_workload", {"kind": "Deployment", "name": "mxp-controller"}),
 }
+
+# as_workload(kind, o) is o with the workload a kind other than
+# Deployment: the profile names it, the cluster holds it under its kind,
+# and the pod is tied to it.
+as_workload(kind, o) := object.union(o, {
+	"profile": object.union(object.get(o, "profile", {}), {"workload": {"kind": kind, "name": "mxp-controller"}}),
+	"deployments": {},
+	workload_field[kind]: {ns: {"mxp-controller": object.union(deployment(o), {"kind": kind})}},
+	"pod_workload": {"kind": kind, "name": "mxp-controller"},
+})
+
+workload_field := {"StatefulSet": "statefulSets", "DaemonSet": "daemonSets", "Job": "jobs", "CronJob": "cronJobs"}
 
 backup_config(o) := {
 	"namespace": "default",
@@ -93,6 +106,10 @@ space(o) := {
 		"namespaces": {ns: {"name": ns, "labels": {}}},
 		"serviceAccounts": {ns: object.get(o, "serviceAccounts", {"mxp-controller": sa(o)})},
 		"deployments": {ns: object.get(o, "deployments", {"mxp-controller": deployment(o)})},
+		"statefulSets": object.get(o, "statefulSets", {}),
+		"daemonSets": object.get(o, "daemonSets", {}),
+		"jobs": object.get(o, "jobs", {}),
+		"cronJobs": object.get(o, "cronJobs", {}),
 		"pods": {ns: object.get(o, "pods", {"mxp-controller-7d9f8b6c5d-x2x4z": pod(o)})},
 		"secrets": {ns: object.get(o, "secrets", {})},
 		"spaces": {

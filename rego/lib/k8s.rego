@@ -60,8 +60,8 @@ readable(kinds, ns) if {
 
 # unknown_result is the unknown entry for a target whose inputs are missing.
 unknown_result(kinds, t, resource) := {"msg": concat("; ", reasons), "resource": resource, "key": "unread"} if {
-	has_gap_kind(kinds)
-	reasons := missing(kinds, t.namespace)
+	has_gap_kind(chain(kinds, t))
+	reasons := missing(chain(kinds, t), t.namespace)
 	count(reasons) > 0
 }
 
@@ -79,17 +79,32 @@ cloud_not_applicable(names) := no_targets if {
 
 service_account(t) := input.kubernetes.serviceAccounts[t.namespace][t.profile.serviceAccount]
 
-deployment(t) := input.kubernetes.deployments[t.namespace][t.profile.workload.name]
+# workload is the target's workload: the object of the profile's kind
+# (Deployment, StatefulSet, DaemonSet, Job or CronJob) and name.
+workload(t) := input.kubernetes[workload_maps[t.profile.workload.kind]][t.namespace][t.profile.workload.name]
 
-# workload_pods are the live pods of the profile's workload: owned by its
-# Deployment through a ReplicaSet, or matching its pod selector.
+workload_maps := {"Deployment": "deployments", "StatefulSet": "statefulSets", "DaemonSet": "daemonSets", "Job": "jobs", "CronJob": "cronJobs"}
+
+# workload_kind is the target's workload kind, as gaps name it.
+workload_kind(t) := t.profile.workload.kind
+
+# chain adds, to the kinds a control reads, the ones the target's pods'
+# owner chain runs through: a CronJob's pods are tied to it through its
+# Jobs.
+chain(kinds, t) := array.concat(kinds, ["Job"]) if {
+	t.profile.workload.kind == "CronJob"
+	"Pod" in kinds
+} else := kinds
+
+# workload_pods are the live pods of the profile's workload: owned by it
+# through their owner chain, or matching its pod selector.
 workload_pods(t) := [p |
 	some p in object.get(input.kubernetes.pods, t.namespace, {})
 	is_workload_pod(t, p)
 	not p.phase in {"Succeeded", "Failed"}
 ]
 
-is_workload_pod(t, p) if object.get(p, "deployment", "") == t.profile.workload.name
+is_workload_pod(t, p) if object.get(p, "workload", {}) == {"kind": t.profile.workload.kind, "name": t.profile.workload.name}
 
 is_workload_pod(t, p) if {
 	sel := object.get(t.profile.workload, "podSelector", "")
@@ -112,11 +127,19 @@ with_cloud(f, names) := object.union(f, {"cloud": c | count(names) == 1; some c 
 # provider_cloud is the cloud a backup configuration's provider names.
 provider_cloud(b) := {lower(trim_space(b.provider))}
 
-# restart_fix restarts the target's workload.
-restart_fix(t) := {
-	"action": "restart", "kind": t.profile.workload.kind, "namespace": t.namespace, "name": t.profile.workload.name,
-	"command": sprintf("kubectl rollout restart %s %s -n %s", [lower(t.profile.workload.kind), t.profile.workload.name, t.namespace]),
+# restart_fix restarts the target's workload: a rollout for the kinds that
+# have one; a CronJob's next Job starts with the binding (or one started
+# now from it); a Job's pods must be recreated.
+restart_fix(t) := object.union(
+	{"action": "restart", "kind": t.profile.workload.kind, "namespace": t.namespace, "name": t.profile.workload.name},
+	{"command": c | c := restart_command(t.profile.workload.kind, t.profile.workload.name, t.namespace)},
+)
+
+restart_command(kind, name, ns) := sprintf("kubectl rollout restart %s %s -n %s", [lower(kind), name, ns]) if {
+	kind in {"Deployment", "StatefulSet", "DaemonSet"}
 }
+
+restart_command("CronJob", name, ns) := sprintf("kubectl create job --from=cronjob/%s %s-rebound -n %s", [name, name, ns])
 
 # resource describes an object in a finding, with its evidence file and
 # line when it came from one.
@@ -164,8 +187,8 @@ has_env(spec, name) if {
 	e.name == name
 }
 
-# The workload's pod specs: its Deployment's template when the Deployment
-# exists, else its pods.
-workload_specs(t) := [{"resource": resource("Deployment", d), "spec": d.template}] if {
-	d := deployment(t)
+# The workload's pod specs: its template when the workload exists, else
+# its pods.
+workload_specs(t) := [{"resource": resource(d.kind, d), "spec": d.template}] if {
+	d := workload(t)
 } else := [{"resource": resource("Pod", p), "spec": p.spec} | some p in workload_pods(t)]
