@@ -17,7 +17,16 @@ demo: build ## Scan the shipped evidence bundle of a broken Space (no cluster ne
 harness: ## Build and cache kube-apiserver and etcd for the tests
 	@bash hack/harness.sh >/dev/null
 
-test: harness ## Run every test: Go, Rego, and the real API server tests, under the race detector
+# The npm tools the tests run (the SARIF validator), pinned by the lock file
+# and installed into a git-ignored folder.
+NPM_TOOLS := test/tools/npm/node_modules/.package-lock.json
+
+$(NPM_TOOLS): test/tools/npm/package.json test/tools/npm/package-lock.json
+	cd test/tools/npm && npm ci --no-audit --no-fund --silent
+
+tools: $(NPM_TOOLS) ## Install the npm tools the tests run (the SARIF validator)
+
+test: harness tools ## Run every test: Go, Rego, and the real API server tests, under the race detector
 	KUBEBUILDER_ASSETS=$$(bash hack/harness.sh) $(GO) test -race -count=1 ./...
 
 bench: ## Run the evaluation benchmarks
@@ -59,4 +68,4 @@ lint: $(GOLANGCI) ## gofmt, go vet, golangci-lint (.golangci.yml), and OPA's str
 	$(GOLANGCI) run ./...
 	$(GO) test -count=1 -run 'TestRegoStrictAndFormatted|TestBuiltinPoliciesCompileStrict' ./engine/
 
-.PHONY: help build demo harness test bench fuzz lint mutate
+.PHONY: help build demo harness tools test bench fuzz lint mutate

@@ -33,6 +33,9 @@ var formats = []Format{
 	{Name: "json", Help: "the whole report as JSON, format " + SchemaVersion, New: func(w io.Writer, _ Options) Writer {
 		return JSON{W: w}
 	}},
+	{Name: "sarif", Help: "SARIF 2.1.0 for code scanning", New: func(w io.Writer, _ Options) Writer {
+		return SARIF{W: w}
+	}},
 }
 
 // Formats returns every output format, in table order.

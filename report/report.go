@@ -1,5 +1,5 @@
 // Package report holds the result model of a scan and the writers that
-// render it: table and JSON.
+// render it: table, JSON and SARIF.
 package report
 
 import (

@@ -116,6 +116,16 @@ func TestScanEvidenceGolden(t *testing.T) {
 		t.Fatal(err)
 	}
 	golden(t, "broken-space.report.json", string(b))
+
+	sarif := filepath.Join(dir, "report.sarif")
+	if code, _, stderr = wiscan(t, "scan", "--evidence", bundle, "-o", "sarif="+sarif); code != exitFindings {
+		t.Fatalf("sarif: exit %d; stderr: %s", code, stderr)
+	}
+	b, err = os.ReadFile(sarif) //nolint:gosec // G304: a file the test itself wrote
+	if err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "broken-space.sarif", string(b))
 }
 
 // collect then eval gives the same report as scan.
