@@ -36,6 +36,9 @@ var formats = []Format{
 	{Name: "sarif", Help: "SARIF 2.1.0 for code scanning", New: func(w io.Writer, _ Options) Writer {
 		return SARIF{W: w}
 	}},
+	{Name: "prometheus", Help: "metrics in Prometheus' text format", New: func(w io.Writer, o Options) Writer {
+		return Prometheus{W: w, Options: o}
+	}},
 }
 
 // Formats returns every output format, in table order.

@@ -1,5 +1,5 @@
 // Package report holds the result model of a scan and the writers that
-// render it: table, JSON and SARIF.
+// render it: table, JSON, SARIF and Prometheus metrics.
 package report
 
 import (

@@ -59,6 +59,7 @@ func sarifReport(mode string) Report {
 	}
 	s := snapshot.New(time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC))
 	s.Source = src
+	s.Profiles = []snapshot.Profile{{Name: "spaces-backup", Targets: []string{"mxp-1-system"}}}
 	r := New(Tool{Name: "wiscan", Version: "v1.2.3"}, time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC), s, controls, fs, nil)
 	r.Notes = []string{"profile spaces-billing matched no namespaces"}
 	return r

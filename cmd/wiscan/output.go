@@ -16,10 +16,12 @@ import (
 	"github.com/wiscan/wiscan/report"
 )
 
-// output is one --format: a format written to stdout or a file.
+// output is one --format: a format written to stdout or a file; or the
+// metrics pushed to a Pushgateway.
 type output struct {
 	format report.Format
 	path   string // empty for stdout
+	push   *report.Pushgateway
 }
 
 func parseFormats(specs []string) ([]output, error) {
@@ -41,6 +43,12 @@ func parseFormats(specs []string) ([]output, error) {
 func (a *app) write(ctx context.Context, r report.Report, outs []output, g gate) error {
 	var errs []error
 	for _, o := range outs {
+		if o.push != nil {
+			if err := o.push.Push(ctx, r, report.Options{FailOn: g.failOn, FailOnUnknown: g.failOnUnknown}); err != nil {
+				errs = append(errs, err)
+			}
+			continue
+		}
 		w, err := a.create(o.path)
 		if err != nil {
 			errs = append(errs, err)

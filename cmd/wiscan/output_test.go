@@ -3,10 +3,15 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -185,5 +190,62 @@ func TestClean(t *testing.T) {
 		if got := report.Clean(in); got != want {
 			t.Errorf("Clean(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+// --pushgateway pushes the scan's metrics with PUT under the job and the
+// grouping labels, as well as writing the outputs; a refused push exits 3
+// naming the gateway but not its password; flags that cannot work are
+// usage errors before anything is read.
+func TestPushgatewayFlags(t *testing.T) {
+	type push struct{ method, path, body, user string }
+	pushes := make(chan push, 4)
+	var refuse atomic.Bool
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		user, _, _ := r.BasicAuth()
+		pushes <- push{r.Method, r.URL.Path, string(b), user}
+		if refuse.Load() {
+			http.Error(w, "no", http.StatusServiceUnavailable)
+		}
+	}))
+	defer srv.Close()
+
+	code, out, stderr := wiscan(t, "scan", "--evidence", bundle, "-o", "json", "--pushgateway", srv.URL, "--pushgateway-label", "cluster=prod")
+	if code != exitFindings {
+		t.Fatalf("exit %d, want %d: %s", code, exitFindings, stderr)
+	}
+	validJSON(t, []byte(out))
+	p := <-pushes
+	if p.method != http.MethodPut || p.path != "/metrics/job/wiscan/cluster/prod" || !strings.Contains(p.body, `wiscan_findings{cloud="aws",control="WI-K8S-010"`) {
+		t.Errorf("push %s %s, body:\n%.400s", p.method, p.path, p.body)
+	}
+
+	refuse.Store(true)
+	secret := "pw" + strconv.FormatInt(time.Now().UnixNano(), 36)
+	withUser := strings.Replace(srv.URL, "http://", "http://ops:"+secret+"@", 1)
+	code, _, stderr = wiscan(t, "scan", "--evidence", bundle, "-o", "json=/dev/null", "--pushgateway", withUser, "--pushgateway-job", "nightly")
+	p = <-pushes
+	if code != exitIncomplete || !strings.Contains(stderr, "503") || !strings.Contains(stderr, srv.URL) || strings.Contains(stderr, secret) {
+		t.Errorf("a refused push: exit %d, stderr %s", code, stderr)
+	}
+	if p.path != "/metrics/job/nightly" || p.user != "ops" {
+		t.Errorf("push to %s as %q", p.path, p.user)
+	}
+
+	for _, args := range [][]string{
+		{"--pushgateway", "gateway:9091"},
+		{"--pushgateway", srv.URL, "--pushgateway-label", "cluster"},
+		{"--pushgateway", srv.URL, "--pushgateway-label", "job=x"},
+		{"--pushgateway-label", "cluster=prod"},
+		{"--pushgateway-job", "x"},
+	} {
+		code, _, stderr := wiscan(t, append([]string{"scan", "--evidence", bundle}, args...)...)
+		if code != exitUsage || !strings.Contains(stderr, "pushgateway") {
+			t.Errorf("%q: exit %d, want %d naming the flag: %s", args, code, exitUsage, stderr)
+		}
+	}
+	if len(pushes) > 0 {
+		t.Errorf("%d pushes from refused flags", len(pushes))
 	}
 }

@@ -69,6 +69,9 @@ type evalFlags struct {
 	allowEmpty    bool
 	evalTimeout   time.Duration
 	evalMemory    int64
+	pushgateway   string
+	pushJob       string
+	pushLabels    []string
 	flags         *pflag.FlagSet
 }
 
@@ -88,6 +91,9 @@ func (f *evalFlags) register(cmd *cobra.Command) {
 	fl.BoolVar(&f.failOnUnknown, "fail-on-unknown", true, "exit 3 when a result at or above --fail-on is unknown for want of data (--fail-on-unknown=false reports it and exits 0)")
 	fl.BoolVar(&f.allowEmpty, "allow-empty", false, "let a profile match no namespace (by default that ends the scan with exit 3 naming the profile)")
 	fl.DurationVar(&f.evalTimeout, "eval-timeout", engine.DefaultEvalTimeout, "time limit of the policy evaluation (greater than 0); past it the scan ends with exit 3 naming the policy")
+	fl.StringVar(&f.pushgateway, "pushgateway", "", "push the scan's metrics to this Prometheus Pushgateway URL (http or https; user:password@ is sent as basic authentication), replacing the job's earlier push")
+	fl.StringVar(&f.pushJob, "pushgateway-job", "wiscan", "the job the metrics are pushed under")
+	fl.StringArrayVar(&f.pushLabels, "pushgateway-label", nil, "a grouping label NAME=VALUE of the pushed metrics (such as cluster=prod), repeatable")
 	fl.Int64Var(&f.evalMemory, "eval-memory", engine.DefaultMaxMemory>>20, "limit in MiB of the heap during the policy evaluation (greater than 0); past it the scan ends with exit 3 naming the policy")
 }
 
@@ -137,7 +143,36 @@ func (f *evalFlags) parse() ([]output, gate, error) {
 	if err != nil {
 		return nil, gate{}, err
 	}
+	push, err := f.pushOutput()
+	if err != nil {
+		return nil, gate{}, err
+	}
+	if push != nil {
+		outs = append(outs, *push)
+	}
 	return outs, gate{failOn: failOn, failOnUnknown: f.failOnUnknown, allowEmpty: f.allowEmpty}, nil
+}
+
+// pushOutput reads the Pushgateway flags: nil without --pushgateway.
+func (f *evalFlags) pushOutput() (*output, error) {
+	if f.pushgateway == "" {
+		if len(f.pushLabels) > 0 || (f.flags != nil && f.flags.Changed("pushgateway-job")) {
+			return nil, usageErr("--pushgateway-job and --pushgateway-label need --pushgateway")
+		}
+		return nil, nil
+	}
+	pg := &report.Pushgateway{URL: f.pushgateway, Job: f.pushJob, Grouping: map[string]string{}}
+	for _, l := range f.pushLabels {
+		k, v, ok := strings.Cut(l, "=")
+		if !ok {
+			return nil, usageErr("--pushgateway-label %q: want NAME=VALUE", l)
+		}
+		pg.Grouping[k] = v
+	}
+	if err := pg.Check(); err != nil {
+		return nil, usageErr("--pushgateway: %w", err)
+	}
+	return &output{push: pg}, nil
 }
 
 // config maps the flags to a scan configuration.
