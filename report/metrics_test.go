@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os/exec"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -113,7 +114,7 @@ func TestPromtoolCheckMetrics(t *testing.T) {
 	if err != nil {
 		t.Fatalf("promtool is not installed (Debian's prometheus package; .ci/run installs it): %v", err)
 	}
-	cmd := exec.CommandContext(context.Background(), promtool, "check", "metrics")
+	cmd := exec.CommandContext(context.Background(), promtool, "check", "metrics") //nolint:gosec // G204: Debian's promtool on the test's own output
 	cmd.Stdin = strings.NewReader(metricsText(t, sarifReport("evidence"), Options{FailOn: High}))
 	if out, err := cmd.CombinedOutput(); err != nil || len(bytes.TrimSpace(out)) > 0 {
 		t.Errorf("promtool check metrics: %v\n%s", err, out)
@@ -128,7 +129,7 @@ func startPushgateway(t *testing.T) string {
 	if err != nil {
 		t.Fatalf("the Pushgateway is not installed (Debian's prometheus-pushgateway; .ci/run installs it): %v", err)
 	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	l, err := (&net.ListenConfig{}).Listen(context.Background(), "tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -240,9 +241,10 @@ func TestPushgatewayAuthAndRefusal(t *testing.T) {
 // Addresses, jobs and labels that cannot work are refused before a scan,
 // and a refused address's password is not shown.
 func TestPushgatewayCheck(t *testing.T) {
+	password := "pw-" + strconv.FormatInt(time.Now().UnixNano(), 36)
 	for name, pg := range map[string]Pushgateway{
 		"no scheme":       {URL: "gateway:9091", Job: "wiscan"},
-		"ftp":             {URL: "ftp://user:hunter2@gateway", Job: "wiscan"},
+		"ftp":             {URL: "ftp://user:" + password + "@gateway", Job: "wiscan"},
 		"no job":          {URL: "http://gateway:9091"},
 		"job as grouping": {URL: "http://gateway:9091", Job: "wiscan", Grouping: map[string]string{"job": "x"}},
 		"bad label name":  {URL: "http://gateway:9091", Job: "wiscan", Grouping: map[string]string{"1cluster": "x"}},
@@ -251,7 +253,7 @@ func TestPushgatewayCheck(t *testing.T) {
 		if !errors.Is(err, ErrPushgateway) {
 			t.Errorf("%s: %v, want ErrPushgateway", name, err)
 		}
-		if err != nil && strings.Contains(err.Error(), "hunter2") {
+		if err != nil && strings.Contains(err.Error(), password) {
 			t.Errorf("%s: the error shows the password: %v", name, err)
 		}
 	}

@@ -121,3 +121,22 @@ func Kubectl(t testing.TB) string {
 	}
 	return p
 }
+
+// UserKubeconfig adds a user as User does and writes a kubeconfig for it
+// into dir, for tests that run the CLI as that user.
+func (e *Env) UserKubeconfig(t testing.TB, dir, name string, groups ...string) string {
+	t.Helper()
+	u, err := e.env.AddUser(envtest.User{Name: name, Groups: groups}, nil)
+	if err != nil {
+		t.Fatalf("add user %s: %v", name, err)
+	}
+	b, err := u.KubeConfig()
+	if err != nil {
+		t.Fatalf("kubeconfig of %s: %v", name, err)
+	}
+	p := filepath.Join(dir, strings.ReplaceAll(name, ":", "_")+".kubeconfig")
+	if err := os.WriteFile(p, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}

@@ -1,0 +1,88 @@
+{{/* The release's full name, at most 52 characters so that the CronJob's
+Jobs (11 characters more) stay within 63. */}}
+{{- define "wiscan.fullname" -}}
+{{- if contains .Chart.Name .Release.Name -}}
+{{- .Release.Name | trunc 52 | trimSuffix "-" -}}
+{{- else -}}
+{{- printf "%s-%s" .Release.Name .Chart.Name | trunc 52 | trimSuffix "-" -}}
+{{- end -}}
+{{- end -}}
+
+{{- define "wiscan.labels" -}}
+app.kubernetes.io/name: {{ .Chart.Name }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" }}
+{{- end -}}
+
+{{- define "wiscan.serviceAccountName" -}}
+{{- if .Values.serviceAccount.create -}}
+{{- default (include "wiscan.fullname" .) .Values.serviceAccount.name -}}
+{{- else -}}
+{{- required "serviceAccount.name is required when serviceAccount.create is false" .Values.serviceAccount.name -}}
+{{- end -}}
+{{- end -}}
+
+{{- define "wiscan.image" -}}
+{{- if .Values.image.digest -}}
+{{- printf "%s@%s" .Values.image.repository .Values.image.digest -}}
+{{- else -}}
+{{- printf "%s:%s" .Values.image.repository (default .Chart.AppVersion .Values.image.tag) -}}
+{{- end -}}
+{{- end -}}
+
+{{/* The ConfigMap's data: one file per custom profile. */}}
+{{- define "wiscan.configData" -}}
+{{- range $name, $profile := .Values.scan.customProfiles }}
+{{ $name }}.yaml: |
+{{ toYaml $profile | indent 2 }}
+{{- end }}
+{{- end -}}
+
+{{- define "wiscan.checkValues" -}}
+{{- if and .Values.pushgateway.url .Values.pushgateway.urlSecret.name -}}
+{{- fail "pushgateway.url and pushgateway.urlSecret.name: set one of them" -}}
+{{- end -}}
+{{- end -}}
+
+{{/* wiscan scan's arguments. */}}
+{{- define "wiscan.args" -}}
+- scan
+{{- range .Values.scan.profiles }}
+- --profile={{ . }}
+{{- end }}
+{{- range $name, $_ := .Values.scan.customProfiles }}
+- --profile-file=/etc/wiscan/profiles/{{ $name }}.yaml
+{{- end }}
+{{- with .Values.scan.cloud }}
+- --cloud={{ . }}
+{{- end }}
+{{- if .Values.scan.skipCloud }}
+- --skip-cloud
+{{- end }}
+{{- with .Values.scan.aws.clusterName }}
+- --cluster-name={{ . }}
+{{- end }}
+{{- with .Values.scan.aws.region }}
+- --region={{ . }}
+{{- end }}
+- --fail-on={{ .Values.scan.failOn }}
+- --timeout={{ .Values.scan.timeout }}
+- --log-level={{ .Values.scan.logLevel }}
+- --output=table
+{{- if or .Values.pushgateway.url .Values.pushgateway.urlSecret.name }}
+{{- if .Values.pushgateway.urlSecret.name }}
+- --pushgateway=$(WISCAN_PUSHGATEWAY_URL)
+{{- else }}
+- --pushgateway={{ .Values.pushgateway.url }}
+{{- end }}
+- --pushgateway-job={{ .Values.pushgateway.job }}
+{{- range $k, $v := .Values.pushgateway.labels }}
+- --pushgateway-label={{ $k }}={{ $v }}
+{{- end }}
+{{- end }}
+{{- range .Values.scan.extraArgs }}
+- {{ . }}
+{{- end }}
+{{- end -}}

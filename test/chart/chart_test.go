@@ -1,0 +1,295 @@
+package chart
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"helm.sh/helm/v4/pkg/chart/v2/lint"
+	"helm.sh/helm/v4/pkg/chart/v2/lint/support"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"sigs.k8s.io/yaml"
+)
+
+// full sets every option the chart has, so that lint and render see every
+// branch of the templates.
+func full() map[string]any {
+	return map[string]any{
+		"scan": map[string]any{
+			"cloud": "aws", "skipCloud": true, "failOn": "high",
+			"aws":            map[string]any{"clusterName": "spaces", "region": "us-east-1"},
+			"customProfiles": map[string]any{"billing-copy": map[string]any{"name": "billing-copy", "serviceAccount": "vector"}},
+			"extraArgs":      []any{"--allow-empty"},
+		},
+		"pushgateway":    map[string]any{"url": "http://pushgateway.monitoring:9091", "labels": map[string]any{"cluster": "prod"}},
+		"serviceAccount": map[string]any{"annotations": map[string]any{"eks.amazonaws.com/role-arn": "arn:aws:iam::123456789012:role/wiscan-reader"}},
+		"prometheusRule": map[string]any{"enabled": true, "labels": map[string]any{"release": "kube-prometheus-stack"}},
+		"image":          map[string]any{"digest": "sha256:" + strings.Repeat("ab", 32)},
+		"timeZone":       "Etc/UTC",
+	}
+}
+
+func render(t *testing.T, values map[string]any) *Rendered {
+	t.Helper()
+	r, err := Render("wiscan", "wiscan-system", values)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+// Helm's own linter finds nothing, with the defaults and with every option.
+func TestLint(t *testing.T) {
+	for name, values := range map[string]map[string]any{"defaults": nil, "every option": full()} {
+		res := lint.RunAll(Dir(), values, "wiscan-system")
+		for _, m := range res.Messages {
+			if m.Severity >= support.WarningSev {
+				t.Errorf("%s: %s", name, m)
+			}
+		}
+	}
+}
+
+func cronJobPod(t *testing.T, r *Rendered) map[string]any {
+	t.Helper()
+	cj := r.Find("CronJob", "wiscan")
+	if cj == nil {
+		t.Fatal("no CronJob named wiscan")
+	}
+	pod, _, _ := unstructured.NestedMap(cj.Object, "spec", "jobTemplate", "spec", "template", "spec")
+	return pod
+}
+
+func container(t *testing.T, r *Rendered) map[string]any {
+	t.Helper()
+	cs, _, _ := unstructured.NestedSlice(cronJobPod(t, r), "containers")
+	if len(cs) != 1 {
+		t.Fatalf("%d containers, want 1", len(cs))
+	}
+	return cs[0].(map[string]any)
+}
+
+func args(t *testing.T, r *Rendered) []string {
+	t.Helper()
+	a, _, _ := unstructured.NestedStringSlice(container(t, r), "args")
+	return a
+}
+
+// The CronJob runs one scan at a time, never retries within the hour, and
+// runs hardened: non-root, no privilege escalation, no capability, a
+// read-only root file system.
+func TestCronJob(t *testing.T) {
+	r := render(t, nil)
+	cj := r.Find("CronJob", "wiscan")
+	for path, want := range map[string]any{
+		"spec.schedule":                                                           "17 * * * *",
+		"spec.concurrencyPolicy":                                                  "Forbid",
+		"spec.jobTemplate.spec.backoffLimit":                                      int64(0),
+		"spec.jobTemplate.spec.template.spec.restartPolicy":                       "Never",
+		"spec.jobTemplate.spec.template.spec.serviceAccountName":                  "wiscan",
+		"spec.jobTemplate.spec.template.spec.securityContext.runAsNonRoot":        true,
+		"spec.jobTemplate.spec.template.spec.securityContext.runAsUser":           int64(65532),
+		"spec.jobTemplate.spec.template.spec.securityContext.seccompProfile.type": "RuntimeDefault",
+	} {
+		got, _, _ := unstructured.NestedFieldNoCopy(cj.Object, strings.Split(path, ".")...)
+		if fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Errorf("%s = %v, want %v", path, got, want)
+		}
+	}
+	c := container(t, r)
+	for path, want := range map[string]any{
+		"securityContext.allowPrivilegeEscalation": false,
+		"securityContext.readOnlyRootFilesystem":   true,
+		"securityContext.privileged":               false,
+		"image":                                    "ghcr.io/wiscan/wiscan:0.1.0",
+	} {
+		got, _, _ := unstructured.NestedFieldNoCopy(c, strings.Split(path, ".")...)
+		if got != want {
+			t.Errorf("container %s = %v, want %v", path, got, want)
+		}
+	}
+	drop, _, _ := unstructured.NestedStringSlice(c, "securityContext", "capabilities", "drop")
+	if !slices.Equal(drop, []string{"ALL"}) {
+		t.Errorf("capabilities dropped: %v", drop)
+	}
+	want := []string{"scan", "--profile=spaces-backup", "--fail-on=none", "--timeout=30s", "--log-level=warn", "--output=table"}
+	if got := args(t, r); !slices.Equal(got, want) {
+		t.Errorf("default args %q, want %q", got, want)
+	}
+	if r.Find("PrometheusRule", "") != nil || r.Find("ConfigMap", "") != nil {
+		t.Error("the defaults render a PrometheusRule or a ConfigMap")
+	}
+	if !strings.Contains(r.Files["wiscan/templates/NOTES.txt"], "pushgateway.url is empty") {
+		t.Error("the notes do not say that nothing is pushed")
+	}
+}
+
+// Every option reaches the scan's arguments, the service account and the
+// mounts; a digest pins the image.
+func TestEveryOption(t *testing.T) {
+	r := render(t, full())
+	want := []string{
+		"scan", "--profile=spaces-backup", "--profile-file=/etc/wiscan/profiles/billing-copy.yaml",
+		"--cloud=aws", "--skip-cloud", "--cluster-name=spaces", "--region=us-east-1",
+		"--fail-on=high", "--timeout=30s", "--log-level=warn", "--output=table",
+		"--pushgateway=http://pushgateway.monitoring:9091", "--pushgateway-job=wiscan", "--pushgateway-label=cluster=prod",
+		"--allow-empty",
+	}
+	if got := args(t, r); !slices.Equal(got, want) {
+		t.Errorf("args\n got %q\nwant %q", got, want)
+	}
+	if img, _, _ := unstructured.NestedString(container(t, r), "image"); img != "ghcr.io/wiscan/wiscan@sha256:"+strings.Repeat("ab", 32) {
+		t.Errorf("image %s", img)
+	}
+	sa := r.Find("ServiceAccount", "wiscan")
+	if sa.GetAnnotations()["eks.amazonaws.com/role-arn"] == "" {
+		t.Error("the service account lacks its annotation")
+	}
+	cm := r.Find("ConfigMap", "wiscan-profiles")
+	if cm == nil {
+		t.Fatal("no ConfigMap for the custom profile")
+	}
+	data, _, _ := unstructured.NestedString(cm.Object, "data", "billing-copy.yaml")
+	var p map[string]any
+	if err := yaml.Unmarshal([]byte(data), &p); err != nil || p["serviceAccount"] != "vector" {
+		t.Errorf("profile file %q: %v", data, err)
+	}
+	if pr := r.Find("PrometheusRule", "wiscan"); pr == nil || pr.GetLabels()["release"] != "kube-prometheus-stack" {
+		t.Error("no PrometheusRule with its labels")
+	}
+}
+
+// A Pushgateway URL from a Secret reaches the scan through the
+// container's environment, which Kubernetes expands in its arguments; the
+// CronJob holds only the variable's name. Both ways at once is an error.
+func TestPushgatewayURLSecret(t *testing.T) {
+	r := render(t, map[string]any{"pushgateway": map[string]any{"urlSecret": map[string]any{"name": "gateway", "key": "address"}}})
+	if a := args(t, r); !slices.Contains(a, "--pushgateway=$(WISCAN_PUSHGATEWAY_URL)") {
+		t.Errorf("args %q do not take the URL from the environment", a)
+	}
+	env, _, _ := unstructured.NestedSlice(container(t, r), "env")
+	if len(env) != 1 {
+		t.Fatalf("env %v", env)
+	}
+	ref, _, _ := unstructured.NestedStringMap(env[0].(map[string]any), "valueFrom", "secretKeyRef")
+	if env[0].(map[string]any)["name"] != "WISCAN_PUSHGATEWAY_URL" || ref["name"] != "gateway" || ref["key"] != "address" {
+		t.Errorf("env %v", env)
+	}
+	if strings.Contains(r.Files["wiscan/templates/NOTES.txt"], "pushgateway.url is empty") {
+		t.Error("the notes say nothing is pushed")
+	}
+	_, err := Render("wiscan", "wiscan-system", map[string]any{"pushgateway": map[string]any{"url": "http://gw:9091", "urlSecret": map[string]any{"name": "gateway"}}})
+	if err == nil || !strings.Contains(err.Error(), "set one of them") {
+		t.Errorf("both ways at once: %v", err)
+	}
+}
+
+// A change of the profiles changes the pod template's checksum, so the
+// next Job runs with it and a reader sees that it changed.
+func TestConfigChecksum(t *testing.T) {
+	sum := func(values map[string]any) string {
+		pod, _, _ := unstructured.NestedStringMap(render(t, values).Find("CronJob", "wiscan").Object, "spec", "jobTemplate", "spec", "template", "metadata", "annotations")
+		return pod["checksum/config"]
+	}
+	a, b := full(), full()
+	b["scan"].(map[string]any)["customProfiles"] = map[string]any{"billing-copy": map[string]any{"name": "billing-copy", "serviceAccount": "vector2"}}
+	if sum(a) == "" || sum(a) != sum(full()) || sum(a) == sum(b) {
+		t.Errorf("checksums %q, %q, %q: want stable and changed with the profiles", sum(a), sum(full()), sum(b))
+	}
+}
+
+// The chart grants reads only: every rule's verbs are get and list, with
+// no wildcard, bound to the chart's own service account.
+func TestReadOnlyRBAC(t *testing.T) {
+	r := render(t, nil)
+	n := 0
+	for _, o := range r.Objects {
+		switch o.GetKind() {
+		case "Role", "RoleBinding":
+			t.Errorf("%s %s: the chart needs no namespaced role", o.GetKind(), o.GetName())
+		case "ClusterRole":
+			rules, _, _ := unstructured.NestedSlice(o.Object, "rules")
+			for _, rule := range rules {
+				verbs, _, _ := unstructured.NestedStringSlice(rule.(map[string]any), "verbs")
+				res, _, _ := unstructured.NestedStringSlice(rule.(map[string]any), "resources")
+				if !slices.Equal(verbs, []string{"get", "list"}) || slices.Contains(res, "*") {
+					t.Errorf("rule on %v grants %v", res, verbs)
+				}
+				n++
+			}
+		case "ClusterRoleBinding":
+			subj, _, _ := unstructured.NestedSlice(o.Object, "subjects")
+			if len(subj) != 1 || subj[0].(map[string]any)["name"] != "wiscan" || subj[0].(map[string]any)["namespace"] != "wiscan-system" {
+				t.Errorf("binding subjects %v", subj)
+			}
+		}
+	}
+	if n == 0 {
+		t.Error("no ClusterRole rules rendered")
+	}
+	if len(render(t, map[string]any{"rbac": map[string]any{"create": false}}).Objects) >= len(r.Objects) {
+		t.Error("rbac.create=false still renders the role")
+	}
+}
+
+// values.schema.json refuses values that would render a broken CronJob,
+// as helm install does.
+func TestValuesSchema(t *testing.T) {
+	for name, values := range map[string]map[string]any{
+		"unknown key":          {"schedual": "@hourly"},
+		"empty schedule":       {"schedule": ""},
+		"severity":             {"scan": map[string]any{"failOn": "severe"}},
+		"cloud":                {"scan": map[string]any{"cloud": "ibm"}},
+		"pushgateway url":      {"pushgateway": map[string]any{"url": "pushgateway:9091"}},
+		"job as grouping":      {"pushgateway": map[string]any{"labels": map[string]any{"job": "x"}}},
+		"digest":               {"image": map[string]any{"digest": "latest"}},
+		"stale seconds":        {"prometheusRule": map[string]any{"staleAfterSeconds": "3h"}},
+		"profile name":         {"scan": map[string]any{"customProfiles": map[string]any{"../x": map[string]any{}}}},
+		"tag not a string":     {"image": map[string]any{"tag": 1.2}},
+		"negative deadline":    {"activeDeadlineSeconds": 0},
+		"timeout without unit": {"scan": map[string]any{"timeout": "30"}},
+	} {
+		if _, err := Render("wiscan", "wiscan-system", values); err == nil {
+			t.Errorf("%s: the values were accepted", name)
+		}
+	}
+}
+
+// The alerting rules, as rendered, pass promtool's checks and its unit
+// tests (testdata/alerts_test.yaml): which alert fires on which metrics,
+// and when.
+func TestAlertRules(t *testing.T) {
+	promtool, err := exec.LookPath("promtool")
+	if err != nil {
+		t.Fatalf("promtool is not installed (Debian's prometheus package; .ci/run installs it): %v", err)
+	}
+	pr := render(t, full()).Find("PrometheusRule", "wiscan")
+	groups, _, _ := unstructured.NestedSlice(pr.Object, "spec", "groups")
+	rules, err := yaml.Marshal(map[string]any{"groups": groups})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "alerts.yaml"), rules, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	tests, err := os.ReadFile(filepath.Join("testdata", "alerts_test.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "alerts_test.yaml"), tests, 0o600); err != nil { //nolint:gosec // G703: the test's own temporary folder
+		t.Fatal(err)
+	}
+	for _, cmd := range [][]string{{"check", "rules", "alerts.yaml"}, {"test", "rules", "alerts_test.yaml"}} {
+		c := exec.CommandContext(context.Background(), promtool, cmd...) //nolint:gosec // G204: promtool on the test's own files
+		c.Dir = dir
+		if out, err := c.CombinedOutput(); err != nil {
+			t.Errorf("promtool %s: %v\n%s\nrules:\n%s", strings.Join(cmd, " "), err, out, rules)
+		}
+	}
+}
