@@ -32,7 +32,7 @@ var (
 		"1 for the result a control has in the last scan (pass, fail, unknown, not_applicable), 0 for the others.",
 		[]string{"control", "severity", "result"}, nil)
 	descFindings = prometheus.NewDesc(metricFindings,
-		"Findings of the last scan by control, severity, status (fail, or unknown for want of data, with the severity it would have), cloud and profile.",
+		"Findings of the last scan by control, severity, status (fail; unknown for want of data, with the severity it would have; waived, accepted by a waiver or baseline), cloud and profile.",
 		[]string{"control", "severity", "status", "cloud", "profile"}, nil)
 	descTargets = prometheus.NewDesc(metricTargets,
 		"Namespaces each profile matched in the last scan.",
@@ -80,11 +80,14 @@ func (c reportCollector) Collect(ch chan<- prometheus.Metric) {
 	type findingLabels struct{ control, severity, status, cloud, profile string }
 	counts := map[findingLabels]int{}
 	for _, f := range c.r.Findings {
-		sev := f.Severity
+		sev, status := f.Severity, string(f.Status)
 		if f.Status != Fail {
 			sev = f.WouldBe
 		}
-		counts[findingLabels{f.ControlID, string(sev), string(f.Status), f.Cloud, f.Profile}]++
+		if f.Waiver != nil {
+			status = "waived"
+		}
+		counts[findingLabels{f.ControlID, string(sev), status, f.Cloud, f.Profile}]++
 	}
 	for l, n := range counts {
 		ch <- prometheus.MustNewConstMetric(descFindings, prometheus.GaugeValue, float64(n), l.control, l.severity, l.status, l.cloud, l.profile)

@@ -14,7 +14,7 @@ import (
 )
 
 // SchemaVersion names the JSON report format.
-const SchemaVersion = "wiscan.io/report/v1alpha2"
+const SchemaVersion = "wiscan.io/report/v1alpha3"
 
 // Severity is a finding's weight.
 type Severity string
@@ -110,6 +110,20 @@ type Finding struct {
 	Evidence    any      `json:"evidence,omitempty"`
 	Remediation string   `json:"remediation"`
 	Fix         *Fix     `json:"fix,omitempty"`
+	// Waiver, when set, accepts the finding: it stays in the report and
+	// leaves the exit code alone.
+	Waiver *Waiver `json:"waiver,omitempty"`
+}
+
+// Waiver says why a finding is accepted, until when, and where that is
+// written: a waivers file's line, or a baseline report.
+type Waiver struct {
+	Reason string `json:"reason"`
+	// Expires is the first day the waiver no longer holds (YYYY-MM-DD);
+	// empty for a baseline's.
+	Expires string `json:"expires,omitempty"`
+	Owner   string `json:"owner,omitempty"`
+	Source  string `json:"source"`
 }
 
 // ControlResult is a control and its outcome in this scan: pass, fail,
@@ -119,6 +133,10 @@ type ControlResult struct {
 	Status  Status `json:"status"`
 	Failed  int    `json:"failed"`
 	Unknown int    `json:"unknown"`
+	// Waived counts the findings waivers accept; a control whose every
+	// failure is waived still fails, its failures accepted (and one whose
+	// unknowns are waived stays unknown).
+	Waived int `json:"waived,omitempty"`
 	// Reason says why a control does not apply.
 	Reason string `json:"reason,omitempty"`
 }
@@ -141,10 +159,13 @@ type Tool struct {
 
 // Summary counts the outcome.
 type Summary struct {
-	Controls   map[Status]int   `json:"controls"`
-	Findings   map[Severity]int `json:"findings"`
-	Unknown    int              `json:"unknown"`
-	Namespaces int              `json:"namespaces"`
+	Controls map[Status]int   `json:"controls"`
+	Findings map[Severity]int `json:"findings"`
+	Unknown  int              `json:"unknown"`
+	// Waived counts the findings waivers accept, which Findings and
+	// Unknown leave out.
+	Waived     int `json:"waived,omitempty"`
+	Namespaces int `json:"namespaces"`
 }
 
 // Report is the result of one scan.
@@ -201,12 +222,21 @@ func New(tool Tool, now time.Time, s *snapshot.Snapshot, controls []Control, fin
 	for i := range r.Controls {
 		byControl[r.Controls[i].ID] = &r.Controls[i]
 	}
+	waivedFail := map[string]bool{}
 	for i := range r.Findings {
 		f := &r.Findings[i]
 		if f.Status == Unknown && f.Severity != "" {
 			f.WouldBe, f.Severity, f.Remediation = f.Severity, "", UnknownRemediation
 		}
 		c := byControl[f.ControlID]
+		if f.Waiver != nil {
+			r.Summary.Waived++
+			if c != nil {
+				c.Waived++
+				waivedFail[c.ID] = waivedFail[c.ID] || f.Status == Fail
+			}
+			continue
+		}
 		if f.Status == Fail {
 			r.Summary.Findings[f.Severity]++
 			if c != nil {
@@ -222,9 +252,9 @@ func New(tool Tool, now time.Time, s *snapshot.Snapshot, controls []Control, fin
 	for i := range r.Controls {
 		c := &r.Controls[i]
 		switch {
-		case c.Failed > 0:
+		case c.Failed > 0 || waivedFail[c.ID]:
 			c.Status = Fail
-		case c.Unknown > 0:
+		case c.Unknown > 0 || c.Waived > 0:
 			c.Status = Unknown
 		case notApplicable[c.ID] != "":
 			c.Status, c.Reason = NotApplicable, notApplicable[c.ID]
@@ -245,11 +275,13 @@ const (
 
 // ExitCode is 1 when a failed finding is at or above failOn; else, with
 // failOnUnknown, 3 when an unknown would be at or above it if it failed
-// (the scan could not verify what it must); else 0.
+// (the scan could not verify what it must); else 0. Waived findings do
+// not count.
 func (r Report) ExitCode(failOn Severity, failOnUnknown bool) int {
 	unknown := false
 	for _, f := range r.Findings {
 		switch {
+		case f.Waiver != nil:
 		case f.Status == Fail && f.Severity.Rank() >= failOn.Rank():
 			return ExitFindings
 		case f.Status == Unknown && f.WouldBe.Rank() >= failOn.Rank():

@@ -104,14 +104,22 @@ type sarifNotification struct {
 }
 
 type sarifResult struct {
-	RuleID              string            `json:"ruleId"`
-	RuleIndex           int               `json:"ruleIndex"`
-	Kind                string            `json:"kind"`
-	Level               string            `json:"level"`
-	Message             sarifText         `json:"message"`
-	Locations           []sarifLocation   `json:"locations"`
-	PartialFingerprints map[string]string `json:"partialFingerprints"`
-	Properties          map[string]any    `json:"properties"`
+	RuleID              string             `json:"ruleId"`
+	RuleIndex           int                `json:"ruleIndex"`
+	Kind                string             `json:"kind"`
+	Level               string             `json:"level"`
+	Message             sarifText          `json:"message"`
+	Locations           []sarifLocation    `json:"locations"`
+	PartialFingerprints map[string]string  `json:"partialFingerprints"`
+	Suppressions        []sarifSuppression `json:"suppressions,omitempty"`
+	Properties          map[string]any     `json:"properties"`
+}
+
+// sarifSuppression is a waiver, kept outside the scanned files.
+type sarifSuppression struct {
+	Kind          string `json:"kind"`
+	Status        string `json:"status"`
+	Justification string `json:"justification"`
 }
 
 type sarifLocation struct {
@@ -236,6 +244,16 @@ func sarifResultOf(src snapshot.Source, rule int, f Finding) sarifResult {
 	}
 	if f.Evidence != nil {
 		res.Properties["evidence"] = f.Evidence
+	}
+	if w := f.Waiver; w != nil {
+		// A waiver is an external suppression: code scanning shows the
+		// alert as dismissed, with the reason.
+		just := w.Reason
+		if w.Expires != "" {
+			just += " (until " + w.Expires + ", " + w.Source + ")"
+		}
+		res.Suppressions = []sarifSuppression{{Kind: "external", Status: "accepted", Justification: just}}
+		res.Properties["waiver"] = w
 	}
 	if f.Fix != nil {
 		res.Properties["fix"] = f.Fix

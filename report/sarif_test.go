@@ -51,7 +51,8 @@ func sarifReport(mode string) Report {
 			Fix: &Fix{Action: Annotate, Kind: "ServiceAccount", Namespace: sa.Namespace, Name: sa.Name, Key: "eks.amazonaws.com/role-arn"}},
 		{ControlID: "WI-AWS-003", Status: Unknown, WouldBe: Critical, Message: "role not read", Resource: role, Cloud: "aws"},
 		{ControlID: "WI-K8S-013", Status: Fail, Severity: Medium, Message: "white space", Resource: Resource{Kind: "SharedBackupConfig", Namespace: "default", Name: "default", File: "config.yaml", Line: 1}, Evidence: map[string]any{"field": "config.region"}},
-		{ControlID: "ACME-001", Status: Fail, Severity: Low, Title: "House rule", Message: "house rule", Resource: Resource{Kind: "Namespace", Name: "mxp-1-system"}},
+		{ControlID: "ACME-001", Status: Fail, Severity: Low, Title: "House rule", Message: "house rule", Resource: Resource{Kind: "Namespace", Name: "mxp-1-system"},
+			Waiver: &Waiver{Reason: "agreed with the house", Expires: "2027-01-01", Source: "waivers.yaml:4"}},
 	}
 	for i := range fs {
 		fs[i].Key = FindingKey(fs[i].ControlID, fs[i].Resource, "")
@@ -172,6 +173,13 @@ func TestSARIFResults(t *testing.T) {
 		}[mode]
 		if role != wantRole {
 			t.Errorf("%s: role at %s, want %s", mode, role, wantRole)
+		}
+		// A waived finding is an external suppression with its reason.
+		if sup := byRule["ACME-001"].Suppressions; len(sup) != 1 || sup[0].Kind != "external" || sup[0].Justification != "agreed with the house (until 2027-01-01, waivers.yaml:4)" {
+			t.Errorf("suppressions %+v", sup)
+		}
+		if len(byRule["WI-K8S-002"].Suppressions) != 0 {
+			t.Error("an unwaived finding is suppressed")
 		}
 		if got := byRule["WI-AWS-003"].Properties["wouldBe"]; got != "critical" {
 			t.Errorf("unknown keeps wouldBe critical, got %v", got)

@@ -120,8 +120,8 @@ func (t Table) blocks(fs []Finding) []block {
 	sorted := append([]Finding(nil), fs...)
 	sort.SliceStable(sorted, func(i, j int) bool {
 		a, b := sorted[i], sorted[j]
-		if a.Status != b.Status {
-			return a.Status == Fail
+		if ga, gb := group(a), group(b); ga != gb {
+			return ga < gb
 		}
 		if ra, rb := weight(a), weight(b); ra != rb {
 			return ra > rb
@@ -138,7 +138,7 @@ func (t Table) blocks(fs []Finding) []block {
 	folded := map[string]int{}
 	members := map[int][]Finding{}
 	for _, f := range sorted {
-		if f.Status == Unknown {
+		if f.Status == Unknown && f.Waiver == nil {
 			if i, ok := folded[f.Message]; ok {
 				members[i] = append(members[i], f)
 				continue
@@ -174,6 +174,17 @@ func (t Table) blocks(fs []Finding) []block {
 	return out
 }
 
+// group puts failures first, then unknowns, then what waivers accept.
+func group(f Finding) int {
+	switch {
+	case f.Waiver != nil:
+		return 2
+	case f.Status == Unknown:
+		return 1
+	}
+	return 0
+}
+
 // weight ranks a finding: a failure by its severity, an unknown by the
 // severity it would have.
 func weight(f Finding) int {
@@ -198,6 +209,12 @@ func distinct(fs []Finding, key func(Finding) string) []string {
 // fixLine is a failure's fix in one line: the command the policy gives,
 // else the first sentence of the remediation.
 func fixLine(f Finding) string {
+	if w := f.Waiver; w != nil {
+		if w.Expires == "" {
+			return "accepted by the baseline " + w.Source
+		}
+		return fmt.Sprintf("waived until %s (%s): %s", w.Expires, w.Source, w.Reason)
+	}
 	if f.Status != Fail {
 		return ""
 	}
@@ -219,6 +236,9 @@ func (t Table) paint(code, s string) string {
 }
 
 func (t Table) label(f Finding) string {
+	if f.Waiver != nil {
+		return t.paint(dim, "WAIVED  ")
+	}
 	if f.Status == Unknown {
 		return t.paint(purple, "UNKNOWN ")
 	}
@@ -296,7 +316,11 @@ func (t Table) summary(r Report) string {
 		line += " (" + strings.Join(parts, ", ") + ")"
 	}
 	c := r.Summary.Controls
-	line += fmt.Sprintf(", %d unknown · controls: %d passed, %d failed, %d unknown, %d not applicable", r.Summary.Unknown, c[Pass], c[Fail], c[Unknown], c[NotApplicable])
+	line += fmt.Sprintf(", %d unknown", r.Summary.Unknown)
+	if r.Summary.Waived > 0 {
+		line += fmt.Sprintf(", %d waived", r.Summary.Waived)
+	}
+	line += fmt.Sprintf(" · controls: %d passed, %d failed, %d unknown, %d not applicable", c[Pass], c[Fail], c[Unknown], c[NotApplicable])
 	line += fmt.Sprintf(" · %d %s", r.Summary.Namespaces, plural(r.Summary.Namespaces, "namespace"))
 	if t.FailOn != "" && t.FailOn != None {
 		switch r.ExitCode(t.FailOn, t.FailOnUnknown) {

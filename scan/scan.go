@@ -23,6 +23,7 @@ import (
 	"github.com/wiscan/wiscan/profiles"
 	"github.com/wiscan/wiscan/report"
 	"github.com/wiscan/wiscan/snapshot"
+	"github.com/wiscan/wiscan/waivers"
 )
 
 // ErrConfig marks a configuration refused before anything is read: an
@@ -51,6 +52,8 @@ type Config struct {
 	// AWS configures the AWS source.
 	AWS      AWS
 	Policies Policies
+	// Accept names the waivers and the baseline that accept findings.
+	Accept Accept
 	// Version names the tool's version in the report.
 	Version string
 	// Log receives the collectors' messages; Progress (optional) a line
@@ -78,6 +81,33 @@ type Policies struct {
 	// defaults when zero).
 	EvalTimeout time.Duration
 	MaxMemory   int64
+}
+
+// Accept names what accepts findings: a waivers file, and an earlier JSON
+// report whose failures are the baseline.
+type Accept struct {
+	Waivers  string
+	Baseline string
+}
+
+// load reads the waivers and the baseline; now bounds the waivers' terms.
+func (a Accept) load(now time.Time) ([]waivers.Waiver, error) {
+	var ws []waivers.Waiver
+	if a.Waivers != "" {
+		w, err := waivers.Load(a.Waivers, now)
+		if err != nil {
+			return nil, fmt.Errorf("%w: %w", ErrConfig, err)
+		}
+		ws = append(ws, w...)
+	}
+	if a.Baseline != "" {
+		b, err := waivers.Baseline(a.Baseline)
+		if err != nil {
+			return nil, fmt.Errorf("%w: %w", ErrConfig, err)
+		}
+		ws = append(ws, b...)
+	}
+	return ws, nil
 }
 
 func (c Config) now() time.Time {
@@ -197,8 +227,9 @@ func (c Config) run(ctx context.Context, col collectors.Collector, s *snapshot.S
 // Evaluator is a compiled set of policies that turns snapshots into
 // reports.
 type Evaluator struct {
-	c   Config
-	eng *engine.Engine
+	c       Config
+	eng     *engine.Engine
+	waivers []waivers.Waiver
 }
 
 // NewEvaluator compiles the built-in and user policies.
@@ -207,11 +238,20 @@ func NewEvaluator(ctx context.Context, c Config) (*Evaluator, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrConfig, err)
 	}
-	return &Evaluator{c: c, eng: eng}, nil
+	ws, err := c.Accept.load(c.now())
+	if err != nil {
+		return nil, err
+	}
+	return &Evaluator{c: c, eng: eng, waivers: ws}, nil
 }
 
-// Controls are the compiled controls, sorted by ID.
-func (e *Evaluator) Controls() []report.Control { return e.eng.Controls() }
+// Controls are the compiled controls and WI-SCAN-002, which judges the
+// waivers, sorted by ID.
+func (e *Evaluator) Controls() []report.Control {
+	cs := append(e.eng.Controls(), waivers.Control)
+	slices.SortFunc(cs, func(a, b report.Control) int { return strings.Compare(a.ID, b.ID) })
+	return cs
+}
 
 // Evaluate resolves the snapshot's targets again (a snapshot from a file
 // may predate its data) and runs every control over it.
@@ -226,7 +266,16 @@ func (e *Evaluator) Evaluate(ctx context.Context, s *snapshot.Snapshot) (report.
 	if err != nil {
 		return report.Report{}, fmt.Errorf("%w: %w", ErrIncomplete, err)
 	}
-	return report.New(report.Tool{Name: "wiscan", Version: e.c.Version}, e.c.now(), s, e.eng.Controls(), res.Findings, res.NotApplicable), nil
+	now := e.c.now()
+	controls := e.Controls()
+	findings := append(res.Findings, waivers.Apply(res.Findings, controls, e.waivers, now)...)
+	if len(e.waivers) == 0 {
+		if res.NotApplicable == nil {
+			res.NotApplicable = map[string]string{}
+		}
+		res.NotApplicable[waivers.ControlID] = "no waivers or baseline given"
+	}
+	return report.New(report.Tool{Name: "wiscan", Version: e.c.Version}, now, s, controls, findings, res.NotApplicable), nil
 }
 
 // ReadSoFar summarises the collectors' object counts.

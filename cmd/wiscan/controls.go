@@ -7,7 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/wiscan/wiscan/engine"
+	"github.com/wiscan/wiscan/scan"
 )
 
 func (a *app) controlsCommand() *cobra.Command {
@@ -18,11 +18,11 @@ func (a *app) controlsCommand() *cobra.Command {
 		Short: "List the control catalog",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			eng, err := engine.New(cmd.Context(), engine.Options{PolicyDirs: policies})
+			e, err := scan.NewEvaluator(cmd.Context(), scan.Config{Policies: scan.Policies{Dirs: policies}})
 			if err != nil {
 				return usageErr("%w", err)
 			}
-			cs := eng.Controls()
+			cs := e.Controls()
 			switch format {
 			case "json":
 				enc := json.NewEncoder(a.stdout)

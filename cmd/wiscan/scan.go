@@ -69,6 +69,8 @@ type evalFlags struct {
 	allowEmpty    bool
 	evalTimeout   time.Duration
 	evalMemory    int64
+	waivers       string
+	baseline      string
 	pushgateway   string
 	pushJob       string
 	pushLabels    []string
@@ -91,6 +93,8 @@ func (f *evalFlags) register(cmd *cobra.Command) {
 	fl.BoolVar(&f.failOnUnknown, "fail-on-unknown", true, "exit 3 when a result at or above --fail-on is unknown for want of data (--fail-on-unknown=false reports it and exits 0)")
 	fl.BoolVar(&f.allowEmpty, "allow-empty", false, "let a profile match no namespace (by default that ends the scan with exit 3 naming the profile)")
 	fl.DurationVar(&f.evalTimeout, "eval-timeout", engine.DefaultEvalTimeout, "time limit of the policy evaluation (greater than 0); past it the scan ends with exit 3 naming the policy")
+	fl.StringVar(&f.waivers, "waivers", "", "a waivers file (YAML): findings it names by key or fingerprint, with a reason and an end within a year, stay in the report and leave the exit code alone")
+	fl.StringVar(&f.baseline, "baseline", "", "an earlier JSON report: its failures are accepted, so only new findings fail the scan")
 	fl.StringVar(&f.pushgateway, "pushgateway", "", "push the scan's metrics to this Prometheus Pushgateway URL (http or https; user:password@ is sent as basic authentication), replacing the job's earlier push")
 	fl.StringVar(&f.pushJob, "pushgateway-job", "wiscan", "the job the metrics are pushed under")
 	fl.StringArrayVar(&f.pushLabels, "pushgateway-label", nil, "a grouping label NAME=VALUE of the pushed metrics (such as cluster=prod), repeatable")
@@ -182,6 +186,7 @@ func (a *app) config(cf collectFlags, ef evalFlags) scan.Config {
 		Kube:     scan.Kube{Kubeconfig: cf.kubeconfig, Context: cf.context, Timeout: cf.timeout},
 		AWS:      scan.AWS{Skip: cf.skipCloud, Region: cf.region, ClusterName: cf.clusterName, TrustPolicyQuota: cf.trustQuota},
 		Policies: scan.Policies{Dirs: ef.policies, EvalTimeout: ef.evalTimeout, MaxMemory: ef.evalMemory << 20},
+		Accept:   scan.Accept{Waivers: ef.waivers, Baseline: ef.baseline},
 		Version:  currentVersion(), Log: a.log, Progress: a.progress(), ProgressDone: a.endProgress, Now: a.now,
 	}
 }

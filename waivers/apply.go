@@ -1,0 +1,82 @@
+package waivers
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/wiscan/wiscan/report"
+)
+
+// Apply marks each finding a waiver in force accepts, and returns
+// WI-SCAN-002's findings about the waivers: one expired (its finding is no
+// longer waived), one whose key names a control not among controls, and
+// one that matches no finding (its problem is gone, or it names it wrong).
+// A baseline's waivers are never reported: a baseline finding that is
+// gone was fixed.
+func Apply(findings []report.Finding, controls []report.Control, ws []Waiver, now time.Time) []report.Finding {
+	known := map[string]bool{}
+	for _, c := range controls {
+		known[c.ID] = true
+	}
+	var health []report.Finding
+	for _, w := range ws {
+		if !w.Expires.IsZero() && !now.Before(w.Expires) {
+			health = append(health, finding(w, "expired", fmt.Sprintf("waiver of %s expired on %s: its finding counts again", w.name(), w.Expires.Format(time.DateOnly))))
+			continue
+		}
+		if id := w.control(); id != "" && !known[id] {
+			health = append(health, finding(w, "unknown-control", fmt.Sprintf("waiver of %s names control %s, which wiscan does not have", w.name(), id)))
+			continue
+		}
+		matched := false
+		for i := range findings {
+			f := &findings[i]
+			if f.Waiver == nil && w.matches(*f) {
+				f.Waiver = w.marker()
+				matched = true
+			}
+		}
+		if !matched && !w.baseline() {
+			health = append(health, finding(w, "unmatched", fmt.Sprintf("waiver of %s matches no finding: the problem is gone (fixed, or its resource removed) or the waiver names it wrong", w.name())))
+		}
+	}
+	return health
+}
+
+// control is the control a key names; "" for a fingerprint.
+func (w Waiver) control() string {
+	for i := range len(w.Key) {
+		if w.Key[i] == '|' {
+			return w.Key[:i]
+		}
+	}
+	return ""
+}
+
+// baseline tells a baseline's waiver, which has no end.
+func (w Waiver) baseline() bool { return w.Expires.IsZero() }
+
+func (w Waiver) marker() *report.Waiver {
+	m := &report.Waiver{Reason: w.Reason, Owner: w.Owner, Source: fmt.Sprintf("%s:%d", w.File, w.Line)}
+	if w.baseline() {
+		m.Source = w.File
+	} else {
+		m.Expires = w.Expires.Format(time.DateOnly)
+	}
+	return m
+}
+
+func finding(w Waiver, problem, msg string) report.Finding {
+	res := report.Resource{Kind: "Waiver", Name: w.name(), File: w.File, Line: w.Line}
+	key := report.FindingKey(ControlID, res, problem)
+	ev := map[string]any{"reason": w.Reason, "expires": w.Expires.Format(time.DateOnly)}
+	if w.Owner != "" {
+		ev["owner"] = w.Owner
+	}
+	return report.Finding{
+		ControlID: ControlID, Status: report.Fail, Severity: Control.Severity,
+		Key: key, Fingerprint: report.Fingerprint(key),
+		Title: Control.Title, Message: msg, Resource: res, Evidence: ev,
+		Remediation: Control.Remediation,
+	}
+}
