@@ -30,13 +30,26 @@ deny contains f if {
 	not sa.annotations[key]
 	unbound(t, c)
 	f := {
-		"msg": sprintf("service account %s has no %s workload-identity binding (annotation %s%s)", [sa.name, c, key, concat("", [sprintf(" or %s", [m.binding]) | some m in side_methods(c)])]),
+		"msg": sprintf("service account %s has no %s workload-identity binding (annotation %s%s)%s", [sa.name, c, key, concat("", [sprintf(" or %s", [m.binding]) | some m in side_methods(c)]), contradiction(t, c)]),
 		"resource": k8s.resource("ServiceAccount", sa),
 		"key": sprintf("unbound:%s", [c]),
 		"evidence": {"cloud": c, "identityAnnotations": k8s.annotated_clouds(t), "method": k8s.method(t)},
 		"profile": t.profile.name,
 	}
 }
+
+# contradiction names the other clouds whose annotation the service
+# account carries, and what named cloud c: a profile that contradicts the
+# cluster is this one finding, said in full.
+contradiction(t, c) := sprintf("; it carries the %s annotation instead, and %s says %s", [concat(", ", sort(others)), told_by(t), c]) if {
+	others := k8s.annotated_clouds(t) - {c}
+	count(others) > 0
+}
+
+else := ""
+
+# told_by names what named a target's cloud.
+told_by(t) := object.get({"profile": "the profile", "backup-config": "every backup configuration"}, t.cloudFrom, "the scan's --cloud")
 
 # side_methods are cloud c's methods that bind on the cloud side, without
 # the annotation.

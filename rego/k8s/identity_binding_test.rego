@@ -43,6 +43,18 @@ cases := {
 	"service accounts forbidden": {"o": {"serviceAccounts": {}, "errors": [{"collector": "kubernetes", "kind": "ServiceAccount", "reason": "forbidden", "message": "serviceaccounts is forbidden"}]}, "want": {"deny": set(), "unknown": {fx.sa_key}}},
 }
 
+# The contradiction is said in the one finding: which annotation the
+# service account carries, and what named the cloud.
+test_contradiction_message if {
+	[f] := [f | some f in control.deny] with input as fx.space({"profile": {"cloud": "gcp"}})
+	endswith(f.msg, "; it carries the aws annotation instead, and the profile says gcp")
+	f.key == "unbound:gcp"
+	[g] := [g | some g in control.deny] with input as fx.space({"profile": {"cloud": "gcp"}, "cloudFrom": "backup-config"})
+	endswith(g.msg, "and every backup configuration says gcp")
+	[h] := [h | some h in control.deny] with input as fx.space({"profile": azure, "sa_annotations": {}})
+	not contains(h.msg, "instead")
+}
+
 build(c) := fx.space_aws(c.o) if c.aws
 
 else := fx.space(c.o)

@@ -26,10 +26,17 @@ injected := {[c.annotation.key, c.injectedEnv] |
 	object.get(c, "injectedEnv", "") != ""
 }
 
+# pairs are the injected pairs a target is judged by: its cloud's, when
+# the cloud is known (another cloud's annotation on its service account
+# is WI-K8S-002's contradiction, not a restart); every cloud's when not.
+pairs(t) := {[key, env] | some [key, env] in injected; key == k8s.identity_key(k8s.cloud(t))} if k8s.cloud(t) != ""
+
+else := injected
+
 deny contains f if {
 	some t in k8s.targets
 	sa := k8s.service_account(t)
-	some [key, env] in injected
+	some [key, env] in pairs(t)
 	declared := object.get(sa.annotations, key, null)
 	some p in k8s.workload_pods(t)
 	carried := k8s.env_values(p.spec, env)

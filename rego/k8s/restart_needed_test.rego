@@ -49,6 +49,11 @@ cases := {
 	"pod identity injected": {"o": object.union(fx.pod_identity, {"pod_env": pod_identity_env, "template_env": []}), "aws": true, "want": {"deny": set(), "unknown": set()}},
 	"pod started before the association": {"o": object.union(fx.pod_identity, {"pod_env": [], "template_env": []}), "aws": true, "want": {"deny": {fx.pod_key}, "unknown": set()}},
 	"documented setup passes": {"o": {}, "want": {"deny": set(), "unknown": set()}},
+	# A profile that says GCP over an IRSA-annotated service account is
+	# WI-K8S-002's one finding: no restart brings the GCP identity.
+	"irsa annotation under a gcp profile": {"o": {"profile": gcp, "pod_env": []}, "want": {"deny": set(), "unknown": set()}},
+	# With the cloud unknown, every cloud's injection is judged.
+	"cloud unknown, role not injected": {"o": {"cloud": "", "pod_env": []}, "want": {"deny": {fx.pod_key}, "unknown": set()}},
 	# Annotated after the pod started: no injected role at all.
 	"pod without injected role": {"o": {"pod_env": []}, "want": {"deny": {fx.pod_key}, "unknown": set()}},
 	# The role changed; the pod still has the old one.
@@ -56,8 +61,9 @@ cases := {
 	# The binding was removed; the pod still carries it.
 	"binding removed, pod still bound": {"o": {"sa_annotations": {}}, "want": {"deny": {fx.pod_key}, "unknown": set()}},
 	"no binding, no injection": {"o": {"sa_annotations": {}, "pod_env": []}, "want": {"deny": set(), "unknown": set()}},
-	"azure injected": {"o": {"sa_annotations": {"azure.workload.identity/client-id": "8a0d2c4e-5f6b-4a7c-9d8e-1f2a3b4c5d6e"}, "pod_env": [{"name": "AZURE_CLIENT_ID", "value": "8a0d2c4e-5f6b-4a7c-9d8e-1f2a3b4c5d6e", "hasValue": true}]}, "want": {"deny": set(), "unknown": set()}},
-	"azure not injected": {"o": {"sa_annotations": {"azure.workload.identity/client-id": "8a0d2c4e-5f6b-4a7c-9d8e-1f2a3b4c5d6e"}, "pod_env": []}, "want": {"deny": {fx.pod_key}, "unknown": set()}},
+	# The resolver names Azure from the annotation.
+	"azure injected": {"o": {"cloud": "azure", "sa_annotations": {"azure.workload.identity/client-id": "8a0d2c4e-5f6b-4a7c-9d8e-1f2a3b4c5d6e"}, "pod_env": [{"name": "AZURE_CLIENT_ID", "value": "8a0d2c4e-5f6b-4a7c-9d8e-1f2a3b4c5d6e", "hasValue": true}]}, "want": {"deny": set(), "unknown": set()}},
+	"azure not injected": {"o": {"cloud": "azure", "sa_annotations": {"azure.workload.identity/client-id": "8a0d2c4e-5f6b-4a7c-9d8e-1f2a3b4c5d6e"}, "pod_env": []}, "want": {"deny": {fx.pod_key}, "unknown": set()}},
 	"gke pod newer than binding": {"o": {"profile": gcp, "sa_annotations": gsa, "pod_env": []}, "want": {"deny": set(), "unknown": set()}},
 	# The pod started before the service account last changed.
 	"gke pod older than binding": {"o": {"profile": gcp, "sa_annotations": gsa, "pod_env": [], "pod_createdAt": "2026-10-01T00:00:00Z"}, "want": {"deny": {fx.pod_key}, "unknown": set()}},

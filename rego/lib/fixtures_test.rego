@@ -130,12 +130,19 @@ target(o) := {
 	"profile": "spaces-backup",
 	"namespace": ns,
 	"cloud": object.get(o, "cloud", object.get(object.get(o, "profile", {}), "cloud", "aws")),
+	"cloudFrom": object.get(o, "cloudFrom", cloud_from(o)),
 	"method": object.get(o, "method", object.get(object.get(o, "profile", {}), "method", "")),
 	"annotated": sort([name |
 		some name, c in data.wiscan.clouds
 		object.get(object.get(o, "sa_annotations", {"eks.amazonaws.com/role-arn": role_arn}), c.annotation.key, null) != null
 	]),
 }
+
+# cloud_from says what named the fixture's cloud: its profile, else the
+# service account's annotation.
+cloud_from(o) := "profile" if object.get(object.get(o, "profile", {}), "cloud", "") != ""
+
+else := "annotation"
 
 # sa_gap is the collector's gap for service accounts it may not list.
 sa_gap := {"collector": "kubernetes", "kind": "ServiceAccount", "reason": "forbidden", "message": "HTTP 403 Forbidden"}

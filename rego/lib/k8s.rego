@@ -11,7 +11,7 @@ targets contains t if {
 	some p in input.profiles
 	some r in input.targets
 	r.profile == p.name
-	t := {"profile": p, "namespace": r.namespace, "cloud": r.cloud, "method": r.method, "annotated": r.annotated}
+	t := {"profile": p, "namespace": r.namespace, "cloud": r.cloud, "cloudFrom": object.get(r, "cloudFrom", ""), "method": r.method, "annotated": r.annotated}
 }
 
 # identity_key is the service-account annotation that binds to cloud c.
