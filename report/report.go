@@ -1,5 +1,5 @@
 // Package report holds the result model of a scan and the writers that
-// render it: table, JSON, SARIF and Prometheus metrics.
+// render it: table, JSON, SARIF, JUnit, Markdown and Prometheus metrics.
 package report
 
 import (
