@@ -18,7 +18,8 @@ const (
 	Annotate FixAction = "annotate"
 	// Label sets label Key to Value on the object.
 	Label FixAction = "label"
-	// RenameKey moves an annotation or label from From to Key.
+	// RenameKey moves an annotation or label from From to Key, in the map
+	// In names.
 	RenameKey FixAction = "rename-key"
 	// Restart restarts a workload so that new pods pick up their binding.
 	Restart FixAction = "restart"
@@ -48,8 +49,11 @@ type Fix struct {
 	Namespace string `json:"namespace,omitempty"`
 	Name      string `json:"name"`
 	// Parameters, as the action reads them.
-	Key       string   `json:"key,omitempty"`
-	From      string   `json:"from,omitempty"`
+	Key  string `json:"key,omitempty"`
+	From string `json:"from,omitempty"`
+	// In is the map a renamed key is in: annotations, labels, or the pod
+	// template's (template.annotations, template.labels).
+	In        string   `json:"in,omitempty"`
 	Value     string   `json:"value,omitempty"`
 	Subjects  []string `json:"subjects,omitempty"`
 	Provider  string   `json:"provider,omitempty"`
@@ -81,6 +85,7 @@ func (f Fix) Check() error {
 	case RenameKey:
 		need(f.Key != "", "key")
 		need(f.From != "", "from")
+		need(slices.Contains(KeyMaps(), f.In), "in ("+strings.Join(KeyMaps(), ", ")+")")
 	case TrustSubject:
 		need(len(f.Subjects) > 0, "subjects")
 	case TrustProvider:
@@ -95,6 +100,11 @@ func (f Fix) Check() error {
 		return fmt.Errorf("fix %s: needs %s", f.Action, strings.Join(missing, ", "))
 	}
 	return nil
+}
+
+// KeyMaps are the maps a renamed key may be in.
+func KeyMaps() []string {
+	return []string{"annotations", "labels", "template.annotations", "template.labels"}
 }
 
 func joinActions() string {

@@ -54,17 +54,17 @@ near_rules := {k.key: {"any": {x | some x in k.any}, "fragments": k.fragments} |
 places(t) := array.concat(sa_places(t), workload_places(t))
 
 sa_places(t) := [
-	{"resource": k8s.resource("ServiceAccount", sa), "where": "service account annotations", "map": sa.annotations, "belongs": sa_keys},
-	{"resource": k8s.resource("ServiceAccount", sa), "where": "service account labels", "map": sa.labels, "belongs": set()},
+	{"resource": k8s.resource("ServiceAccount", sa), "where": "service account annotations", "in": "annotations", "map": sa.annotations, "belongs": sa_keys},
+	{"resource": k8s.resource("ServiceAccount", sa), "where": "service account labels", "in": "labels", "map": sa.labels, "belongs": set()},
 ] if {
 	sa := k8s.service_account(t)
 } else := []
 
 workload_places(t) := [
-	{"resource": r, "where": sprintf("%s annotations", [d.kind]), "map": d.annotations, "belongs": set()},
-	{"resource": r, "where": sprintf("%s labels", [d.kind]), "map": d.labels, "belongs": set()},
-	{"resource": r, "where": "pod template annotations", "map": d.template.annotations, "belongs": set()},
-	{"resource": r, "where": "pod template labels", "map": d.template.labels, "belongs": pod_labels},
+	{"resource": r, "where": sprintf("%s annotations", [d.kind]), "in": "annotations", "map": d.annotations, "belongs": set()},
+	{"resource": r, "where": sprintf("%s labels", [d.kind]), "in": "labels", "map": d.labels, "belongs": set()},
+	{"resource": r, "where": "pod template annotations", "in": "template.annotations", "map": d.template.annotations, "belongs": set()},
+	{"resource": r, "where": "pod template labels", "in": "template.labels", "map": d.template.labels, "belongs": pod_labels},
 ] if {
 	d := k8s.workload(t)
 	r := k8s.resource(d.kind, d)
@@ -84,7 +84,7 @@ deny contains f if {
 		"resource": place.resource,
 		"key": sprintf("misspelt:%s:%s", [place.where, key]),
 		"evidence": {"key": key, "expected": canon, "where": place.where},
-		"fix": {"action": "rename-key", "kind": place.resource.kind, "namespace": place.resource.namespace, "name": place.resource.name, "from": key, "key": canon},
+		"fix": {"action": "rename-key", "kind": place.resource.kind, "namespace": place.resource.namespace, "name": place.resource.name, "from": key, "key": canon, "in": place.in},
 		"profile": t.profile.name,
 	}
 }

@@ -11,6 +11,18 @@ failures contains {"case": name, "got": got, "want": c.want} if {
 
 test_cases if count(failures) == 0
 
+# A rename names the map its key is in, so that a plan can move it there.
+test_rename_fix_names_the_map if {
+	every where, o in {
+		"annotations": {"sa_annotations": {"eks.amazon.aws/role-arn": fx.role_arn}},
+		"template.labels": {"template_labels": {"app": "mxp-controller", "azure.workload.identity/usee": "true"}},
+		"labels": {"deployment_labels": {"azure.workload.identity/usee": "true"}},
+	} {
+		fixes := [f.fix | some f in control.deny; f.fix.action == "rename-key"] with input as fx.space(o)
+		fixes == [object.union(fixes[0], {"in": where})]
+	}
+}
+
 cases := {
 	"documented setup passes": {"o": {}, "want": {"deny": set(), "unknown": set()}},
 	# The misspelling from the documentation's prose.
