@@ -1,0 +1,89 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/wiscan/wiscan/remediate"
+	"github.com/wiscan/wiscan/report"
+)
+
+// maxReport bounds what plan reads of a report.
+const maxReport = 256 << 20
+
+func (a *app) planCommand() *cobra.Command {
+	var out string
+	cmd := &cobra.Command{
+		Use:   "plan REPORT.json",
+		Short: "Write the commands that fix a report's findings, as a script to review",
+		Long: `Read a JSON report (wiscan scan -o json=FILE) and write a shell script with
+one step per fix: the kubectl or aws command, every argument quoted, or, where
+no command can be written from the report, what to do by hand. wiscan runs
+nothing: read the script, then run it yourself. Waived findings, unknowns and
+failures without a fix get no step.`,
+		Example: `  wiscan scan -o json=report.json
+  wiscan plan report.json -o plan.sh && less plan.sh && sh plan.sh`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(_ *cobra.Command, args []string) error {
+			r, err := readReport(args[0])
+			if err != nil {
+				return usageErr("%w", err)
+			}
+			p := remediate.New(r)
+			w, err := a.create(out)
+			if err != nil {
+				return incomplete(err)
+			}
+			if err := remediate.WriteShell(w, p, args[0]); err != nil {
+				w.abort()
+				return incomplete(err)
+			}
+			if err := w.commit(); err != nil {
+				return incomplete(err)
+			}
+			_, _ = fmt.Fprintf(a.stderr, "wiscan: %d %s for %s (%d failed without a fix, %d waived)\n", len(p.Steps), plural(len(p.Steps), "step"), report.Clean(args[0]), p.Skipped, p.Waived) // best effort: the plan is written
+			return nil
+		},
+	}
+	cmd.Flags().StringVarP(&out, "output", "o", "-", "where the script goes: a file, or - for stdout")
+	return cmd
+}
+
+// readReport reads a wiscan JSON report.
+func readReport(path string) (report.Report, error) {
+	f, err := os.Open(path) //nolint:gosec // G304: the report the user names
+	if err != nil {
+		return report.Report{}, err
+	}
+	defer func() { _ = f.Close() }() // read only
+	b, err := io.ReadAll(io.LimitReader(f, maxReport+1))
+	if err != nil {
+		return report.Report{}, fmt.Errorf("read %s: %w", path, err)
+	}
+	if len(b) > maxReport {
+		return report.Report{}, fmt.Errorf("%s: larger than %d MiB", path, maxReport>>20)
+	}
+	var r report.Report
+	if err := json.Unmarshal(b, &r); err != nil {
+		return report.Report{}, fmt.Errorf("%s: not a JSON report: %w", path, err)
+	}
+	if r.SchemaVersion != report.SchemaVersion {
+		if strings.HasPrefix(r.SchemaVersion, "wiscan.io/report/") {
+			return report.Report{}, fmt.Errorf("%s: report format %s; this wiscan reads %s: scan again", path, r.SchemaVersion, report.SchemaVersion)
+		}
+		return report.Report{}, fmt.Errorf("%s: not a wiscan JSON report (wiscan scan -o json=FILE)", path)
+	}
+	return r, nil
+}
+
+func plural(n int, word string) string {
+	if n == 1 {
+		return word
+	}
+	return word + "s"
+}

@@ -1,0 +1,225 @@
+// Package remediate turns a report's fixes into a plan: the commands that
+// apply each one, for a person to read and run. wiscan itself never runs
+// them; a plan is written as a shell script whose every argument is quoted,
+// so that no name from the cluster can become a command.
+package remediate
+
+import (
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/wiscan/wiscan/report"
+)
+
+// Step is one change: the command that makes it, or, where no command can
+// be written safely from what the report holds, what to do by hand.
+type Step struct {
+	// Action is the fix's action.
+	Action report.FixAction
+	// Object is the object the step changes: kind/namespace/name.
+	Object string
+	// Args is the command, one argument each; nil for a step by hand.
+	Args []string
+	// ByHand says what to do when there is no command.
+	ByHand string
+	// Findings are the keys of the findings the step fixes, and Why their
+	// controls and messages.
+	Findings []string
+	Why      []string
+}
+
+// Plan is the steps for a report, in the order to run them: changes to
+// the cluster and the cloud first, then the restarts that let running pods
+// pick them up.
+type Plan struct {
+	Steps []Step
+	// Skipped counts the failures no fix was given for, and Waived those
+	// a waiver accepts.
+	Skipped, Waived int
+}
+
+// New plans the fixes of a report's failures. Findings with the same step
+// share it; waived findings and unknowns get none.
+func New(r report.Report) Plan {
+	var p Plan
+	index := map[string]int{}
+	for _, f := range r.Findings {
+		switch {
+		case f.Status != report.Fail:
+			continue
+		case f.Waiver != nil:
+			p.Waived++
+			continue
+		case f.Fix == nil:
+			p.Skipped++
+			continue
+		}
+		s := step(*f.Fix)
+		id := string(s.Action) + "\x00" + s.Object + "\x00" + strings.Join(s.Args, "\x00") + "\x00" + s.ByHand
+		i, ok := index[id]
+		if !ok {
+			i = len(p.Steps)
+			index[id] = i
+			p.Steps = append(p.Steps, s)
+		}
+		p.Steps[i].Findings = append(p.Steps[i].Findings, f.Key)
+		p.Steps[i].Why = append(p.Steps[i].Why, f.ControlID+": "+f.Message)
+	}
+	// Restarts last, so that the pods they start see the other changes.
+	slices.SortStableFunc(p.Steps, func(a, b Step) int {
+		return rank(a.Action) - rank(b.Action)
+	})
+	return p
+}
+
+func rank(a report.FixAction) int {
+	if a == report.Restart {
+		return 1
+	}
+	return 0
+}
+
+// step is the command for one fix.
+func step(f report.Fix) Step {
+	s := Step{Action: f.Action, Object: object(f)}
+	switch f.Action {
+	case report.RenameKey:
+		s.Args, s.ByHand = renameKey(f)
+	case report.Annotate, report.Label:
+		s.Args, s.ByHand = setKey(f)
+	case report.Restart:
+		s.Args, s.ByHand = restart(f)
+	case report.Associate:
+		s.Args, s.ByHand = associate(f)
+	case report.Grant:
+		s.Args, s.ByHand = grant(f)
+	case report.TrustSubject:
+		s.ByHand = fmt.Sprintf("add to the trust policy of role %s, in the <issuer>:sub condition of its sts:AssumeRoleWithWebIdentity statement, the subjects %s (aws iam get-role --role-name %s --query Role.AssumeRolePolicyDocument, edit, then aws iam update-assume-role-policy)",
+			f.Role, strings.Join(f.Subjects, ", "), roleName(f.Role))
+	case report.TrustProvider:
+		s.ByHand = fmt.Sprintf("let role %s be assumed by the cluster's OIDC provider %s with sts:AssumeRoleWithWebIdentity (aws iam update-assume-role-policy --role-name %s)", f.Role, f.Provider, roleName(f.Role))
+	default:
+		s.ByHand = fmt.Sprintf("apply the %s fix to %s by hand", f.Action, s.Object)
+	}
+	return s
+}
+
+func object(f report.Fix) string {
+	if f.Namespace == "" {
+		return f.Kind + "/" + f.Name
+	}
+	return f.Kind + "/" + f.Namespace + "/" + f.Name
+}
+
+// resource is kubectl's name of a kind, for the kinds fixes change.
+var resource = map[string]string{
+	"ServiceAccount": "serviceaccount", "Deployment": "deployment", "StatefulSet": "statefulset",
+	"DaemonSet": "daemonset", "Job": "job", "CronJob": "cronjob", "Pod": "pod",
+}
+
+// templatePath is where a workload kind keeps its pod template's metadata,
+// as a JSON pointer; a Job's template cannot be changed.
+var templatePath = map[string]string{
+	"Deployment": "/spec/template/metadata", "StatefulSet": "/spec/template/metadata",
+	"DaemonSet": "/spec/template/metadata", "CronJob": "/spec/jobTemplate/spec/template/metadata",
+}
+
+// pointer escapes a map key for a JSON pointer (RFC 6901).
+func pointer(key string) string {
+	return strings.ReplaceAll(strings.ReplaceAll(key, "~", "~0"), "/", "~1")
+}
+
+// metadataPath is the JSON pointer of the map a fix names.
+func metadataPath(f report.Fix) (string, bool) {
+	m, inTemplate := strings.CutPrefix(f.In, "template.")
+	if !inTemplate {
+		return "/metadata/" + m, true
+	}
+	base, ok := templatePath[f.Kind]
+	return base + "/" + m, ok
+}
+
+// renameKey moves a misspelt key's value to the right key in one JSON
+// patch, without the plan ever holding the value.
+func renameKey(f report.Fix) ([]string, string) {
+	res, known := resource[f.Kind]
+	path, ok := metadataPath(f)
+	if !known || !ok || f.Namespace == "" {
+		return nil, fmt.Sprintf("rename %q to %q in the %s of %s", f.From, f.Key, f.In, object(f))
+	}
+	patch, _ := json.Marshal([]map[string]string{{"op": "move", "from": path + "/" + pointer(f.From), "path": path + "/" + pointer(f.Key)}})
+	return []string{"kubectl", "patch", res, f.Name, "--namespace", f.Namespace, "--type", "json", "--patch", string(patch)}, ""
+}
+
+// setKey sets an annotation or label on the object itself.
+func setKey(f report.Fix) ([]string, string) {
+	res, known := resource[f.Kind]
+	if !known || f.Namespace == "" || f.Value == "" {
+		return nil, fmt.Sprintf("set %s %q on %s to its value", f.Action, f.Key, object(f))
+	}
+	return []string{"kubectl", string(f.Action), res, f.Name, "--namespace", f.Namespace, "--overwrite", f.Key + "=" + f.Value}, ""
+}
+
+// restart starts new pods: a rollout for the kinds that have one, a Job
+// from a CronJob now (its schedule would start one later).
+func restart(f report.Fix) ([]string, string) {
+	switch f.Kind {
+	case "Deployment", "StatefulSet", "DaemonSet":
+		return []string{"kubectl", "rollout", "restart", resource[f.Kind], f.Name, "--namespace", f.Namespace}, ""
+	case "CronJob":
+		return []string{"kubectl", "create", "job", "--from=cronjob/" + f.Name, jobName(f.Name), "--namespace", f.Namespace}, ""
+	}
+	return nil, fmt.Sprintf("recreate the pods of %s so that they start with the binding", object(f))
+}
+
+// jobName names a Job started from a CronJob, within 63 characters.
+func jobName(cronJob string) string {
+	const suffix = "-rebound"
+	if len(cronJob) > 63-len(suffix) {
+		cronJob = strings.TrimRight(cronJob[:63-len(suffix)], "-.")
+	}
+	return cronJob + suffix
+}
+
+// associate creates the Pod Identity association, when the role is known.
+func associate(f report.Fix) ([]string, string) {
+	if f.Role == "" {
+		return nil, fmt.Sprintf("create an EKS Pod Identity association in cluster %s for service account %s in namespace %s, to the role the workload should use", f.Cluster, f.Name, f.Namespace)
+	}
+	return []string{"aws", "eks", "create-pod-identity-association", "--cluster-name", f.Cluster, "--namespace", f.Namespace, "--service-account", f.Name, "--role-arn", f.Role}, ""
+}
+
+// GrantPolicyName is the inline policy a grant writes; writing it again
+// replaces it.
+const GrantPolicyName = "wiscan-required-access"
+
+// grant writes the missing permissions as an inline policy of the role.
+func grant(f report.Fix) ([]string, string) {
+	role := roleName(orElse(f.Role, f.Name))
+	if role == "" {
+		return nil, fmt.Sprintf("grant %s on %s", strings.Join(f.Actions, ", "), strings.Join(f.Resources, ", "))
+	}
+	doc, _ := json.Marshal(map[string]any{
+		"Version":   "2012-10-17",
+		"Statement": []map[string]any{{"Effect": "Allow", "Action": f.Actions, "Resource": f.Resources}},
+	})
+	return []string{"aws", "iam", "put-role-policy", "--role-name", role, "--policy-name", GrantPolicyName, "--policy-document", string(doc)}, ""
+}
+
+// roleName is the name in a role ARN (arn:aws:iam::<account>:role/<path/>name).
+func roleName(arn string) string {
+	_, rest, ok := strings.Cut(arn, ":role/")
+	if !ok {
+		return ""
+	}
+	return rest[strings.LastIndex(rest, "/")+1:]
+}
+
+func orElse(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}

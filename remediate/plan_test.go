@@ -1,0 +1,222 @@
+package remediate
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/wiscan/wiscan/report"
+)
+
+const role = "arn:aws:iam::123456789012:role/backup/backup-restore-role"
+
+// What each fix becomes: its command, argument by argument, or what to do
+// by hand when the report does not hold enough to write one.
+func TestSteps(t *testing.T) {
+	for name, c := range map[string]struct {
+		fix    report.Fix
+		args   []string
+		byHand string
+	}{
+		"rename on a service account": {
+			fix:  report.Fix{Action: report.RenameKey, Kind: "ServiceAccount", Namespace: "ns", Name: "sa", From: "eks.amazon.aws/role-arn", Key: "eks.amazonaws.com/role-arn", In: "annotations"},
+			args: []string{"kubectl", "patch", "serviceaccount", "sa", "--namespace", "ns", "--type", "json", "--patch", `[{"from":"/metadata/annotations/eks.amazon.aws~1role-arn","op":"move","path":"/metadata/annotations/eks.amazonaws.com~1role-arn"}]`},
+		},
+		"rename in a cronjob's pod template": {
+			fix:  report.Fix{Action: report.RenameKey, Kind: "CronJob", Namespace: "ns", Name: "c", From: "azure.workload.identity/usee", Key: "azure.workload.identity/use", In: "template.labels"},
+			args: []string{"kubectl", "patch", "cronjob", "c", "--namespace", "ns", "--type", "json", "--patch", `[{"from":"/spec/jobTemplate/spec/template/metadata/labels/azure.workload.identity~1usee","op":"move","path":"/spec/jobTemplate/spec/template/metadata/labels/azure.workload.identity~1use"}]`},
+		},
+		"rename in a job's template, which cannot change": {
+			fix:    report.Fix{Action: report.RenameKey, Kind: "Job", Namespace: "ns", Name: "j", From: "a~b", Key: "c", In: "template.labels"},
+			byHand: `rename "a~b" to "c" in the template.labels of Job/ns/j`,
+		},
+		"annotate": {
+			fix:  report.Fix{Action: report.Annotate, Kind: "ServiceAccount", Namespace: "ns", Name: "sa", Key: "eks.amazonaws.com/role-arn", Value: role},
+			args: []string{"kubectl", "annotate", "serviceaccount", "sa", "--namespace", "ns", "--overwrite", "eks.amazonaws.com/role-arn=" + role},
+		},
+		"annotate without a value": {
+			fix:    report.Fix{Action: report.Annotate, Kind: "ServiceAccount", Namespace: "ns", Name: "sa", Key: "k"},
+			byHand: `set annotate "k" on ServiceAccount/ns/sa to its value`,
+		},
+		"restart a deployment":  {fix: report.Fix{Action: report.Restart, Kind: "Deployment", Namespace: "ns", Name: "d"}, args: []string{"kubectl", "rollout", "restart", "deployment", "d", "--namespace", "ns"}},
+		"restart a statefulset": {fix: report.Fix{Action: report.Restart, Kind: "StatefulSet", Namespace: "ns", Name: "s"}, args: []string{"kubectl", "rollout", "restart", "statefulset", "s", "--namespace", "ns"}},
+		"restart a cronjob": {
+			fix:  report.Fix{Action: report.Restart, Kind: "CronJob", Namespace: "ns", Name: strings.Repeat("c", 60)},
+			args: []string{"kubectl", "create", "job", "--from=cronjob/" + strings.Repeat("c", 60), strings.Repeat("c", 55) + "-rebound", "--namespace", "ns"},
+		},
+		"restart a job": {fix: report.Fix{Action: report.Restart, Kind: "Job", Namespace: "ns", Name: "j"}, byHand: "recreate the pods of Job/ns/j so that they start with the binding"},
+		"associate": {
+			fix:  report.Fix{Action: report.Associate, Kind: "ServiceAccount", Namespace: "ns", Name: "sa", Cluster: "spaces", Role: role},
+			args: []string{"aws", "eks", "create-pod-identity-association", "--cluster-name", "spaces", "--namespace", "ns", "--service-account", "sa", "--role-arn", role},
+		},
+		"associate to an unknown role": {
+			fix:    report.Fix{Action: report.Associate, Kind: "ServiceAccount", Namespace: "ns", Name: "sa", Cluster: "spaces"},
+			byHand: "create an EKS Pod Identity association in cluster spaces for service account sa in namespace ns, to the role the workload should use",
+		},
+		"grant": {
+			fix:  report.Fix{Action: report.Grant, Kind: "IAMRole", Name: role, Role: role, Actions: []string{"s3:ListBucket"}, Resources: []string{"arn:aws:s3:::b"}},
+			args: []string{"aws", "iam", "put-role-policy", "--role-name", "backup-restore-role", "--policy-name", GrantPolicyName, "--policy-document", `{"Statement":[{"Action":["s3:ListBucket"],"Effect":"Allow","Resource":["arn:aws:s3:::b"]}],"Version":"2012-10-17"}`},
+		},
+		"trust subjects": {
+			fix:    report.Fix{Action: report.TrustSubject, Kind: "IAMRole", Name: role, Role: role, Subjects: []string{"system:serviceaccount:ns:sa"}},
+			byHand: "add to the trust policy of role " + role + ", in the <issuer>:sub condition of its sts:AssumeRoleWithWebIdentity statement, the subjects system:serviceaccount:ns:sa (aws iam get-role --role-name backup-restore-role --query Role.AssumeRolePolicyDocument, edit, then aws iam update-assume-role-policy)",
+		},
+	} {
+		s := step(c.fix)
+		if !slices.Equal(s.Args, c.args) || s.ByHand != c.byHand {
+			t.Errorf("%s:\n got %q %q\nwant %q %q", name, s.Args, s.ByHand, c.args, c.byHand)
+		}
+	}
+}
+
+func fail(control, msg string, fix *report.Fix) report.Finding {
+	return report.Finding{ControlID: control, Status: report.Fail, Severity: report.High, Key: control + "|" + msg, Message: msg, Fix: fix}
+}
+
+// Failures that share a step share it; restarts come last; unknowns,
+// waived findings and failures without a fix get no step.
+func TestNew(t *testing.T) {
+	restart := &report.Fix{Action: report.Restart, Kind: "Deployment", Namespace: "ns", Name: "d"}
+	r := report.Report{Findings: []report.Finding{
+		fail("WI-K8S-005", "pod a stale", restart),
+		fail("WI-K8S-003", "typo", &report.Fix{Action: report.RenameKey, Kind: "ServiceAccount", Namespace: "ns", Name: "sa", From: "a", Key: "b", In: "annotations"}),
+		fail("WI-K8S-005", "pod b stale", restart),
+		fail("WI-K8S-010", "static key", nil),
+		{ControlID: "WI-AWS-001", Status: report.Unknown, Fix: restart},
+		{ControlID: "WI-AWS-011", Status: report.Fail, Fix: restart, Waiver: &report.Waiver{Reason: "r"}},
+	}}
+	p := New(r)
+	if len(p.Steps) != 2 || p.Steps[0].Action != report.RenameKey || p.Steps[1].Action != report.Restart {
+		t.Fatalf("steps %+v", p.Steps)
+	}
+	if !slices.Equal(p.Steps[1].Why, []string{"WI-K8S-005: pod a stale", "WI-K8S-005: pod b stale"}) || len(p.Steps[1].Findings) != 2 {
+		t.Errorf("the restart fixes %q", p.Steps[1].Why)
+	}
+	if p.Skipped != 1 || p.Waived != 1 {
+		t.Errorf("skipped %d waived %d, want 1 and 1", p.Skipped, p.Waived)
+	}
+}
+
+// hostile is a plan whose names and messages try to run commands, break
+// out of quotes and comments, and carry terminal escapes.
+func hostile(canary string) Plan {
+	evil := "x'; touch " + canary + "; echo '$(touch " + canary + ")`touch " + canary + "`"
+	r := report.Report{Findings: []report.Finding{
+		fail("WI-K8S-003", "typo\ntouch "+canary+"\n\x1b[2J", &report.Fix{Action: report.RenameKey, Kind: "ServiceAccount", Namespace: "ns", Name: evil, From: "k'\"$HOME", Key: "eks.amazonaws.com/role-arn", In: "annotations"}),
+		fail("WI-AWS-009", "no association", &report.Fix{Action: report.Associate, Kind: "ServiceAccount", Namespace: "ns $(id)", Name: "sa", Cluster: "c\\\"", Role: role}),
+		fail("WI-AWS-006", "subjects\n"+canary, &report.Fix{Action: report.TrustSubject, Kind: "IAMRole", Name: role, Role: role, Subjects: []string{"system:serviceaccount:ns:sa\ntouch " + canary}}),
+		fail("WI-K8S-005", "stale", &report.Fix{Action: report.Restart, Kind: "Deployment", Namespace: "ns", Name: "d\td"}),
+	}}
+	return New(r)
+}
+
+// The script, run by sh with stand-in kubectl and aws that record their
+// arguments, passes each step's arguments exactly, and nothing in a name
+// or message runs: the canary file is never made.
+func TestScriptRunsExactly(t *testing.T) {
+	dir := t.TempDir()
+	canary := filepath.Join(dir, "pwned")
+	p := hostile(canary)
+	var b bytes.Buffer
+	if err := WriteShell(&b, p, "report.json\nrm -rf /"); err != nil {
+		t.Fatal(err)
+	}
+	script := filepath.Join(dir, "plan.sh")
+	if err := os.WriteFile(script, b.Bytes(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	bin := filepath.Join(dir, "bin")
+	if err := os.Mkdir(bin, 0o750); err != nil {
+		t.Fatal(err)
+	}
+	log := filepath.Join(dir, "calls")
+	// Each call is its tool's name and arguments, NUL-terminated, then a
+	// newline.
+	stub := "#!/bin/sh\nprintf '%s\\0' \"$(basename \"$0\")\" \"$@\" >> " + quote(log) + "\nprintf '\\n' >> " + quote(log) + "\n"
+	for _, tool := range []string{"kubectl", "aws"} {
+		if err := os.WriteFile(filepath.Join(bin, tool), []byte(stub), 0o700); err != nil { //nolint:gosec // G306: a stand-in the test runs
+			t.Fatal(err)
+		}
+	}
+	cmd := exec.CommandContext(context.Background(), "sh", script) //nolint:gosec // G204: the test's own plan
+	cmd.Env = append(os.Environ(), "PATH="+bin+":/usr/bin:/bin")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("sh plan.sh: %v\n%s\n%s", err, out, b.String())
+	}
+	if _, err := os.Stat(canary); err == nil {
+		t.Fatalf("a name ran a command:\n%s", b.String())
+	}
+	calls, err := os.ReadFile(log) //nolint:gosec // G304: the test's own file
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want [][]string
+	for _, s := range p.Steps {
+		if s.Args != nil {
+			want = append(want, s.Args)
+		}
+	}
+	got := strings.Split(strings.TrimSuffix(string(calls), "\x00\n"), "\x00\n")
+	if len(got) != len(want) {
+		t.Fatalf("%d calls, want %d:\n%q", len(got), len(want), got)
+	}
+	for i := range want {
+		if args := strings.Split(got[i], "\x00"); !slices.Equal(args, want[i]) {
+			t.Errorf("call %d:\n got %q\nwant %q", i+1, args, want[i])
+		}
+	}
+	if !strings.Contains(b.String(), "# 4 steps, 1 of them by hand (comments only); 0 failed findings without a fix; 0 waived.") {
+		t.Errorf("the header does not count the steps:\n%s", b.String())
+	}
+}
+
+// Debian's shellcheck finds nothing to warn about in a plan. Its notes
+// (info) flag "$(...)" and quotes inside single quotes, which is the
+// quoting that keeps names inert, so they are not asked about.
+func TestShellcheck(t *testing.T) {
+	sc, err := exec.LookPath("shellcheck")
+	if err != nil {
+		t.Fatalf("shellcheck is not installed (Debian's shellcheck; .ci/run installs it): %v", err)
+	}
+	var b bytes.Buffer
+	if err := WriteShell(&b, hostile("/nonexistent"), "report.json"); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.CommandContext(context.Background(), sc, "--shell=sh", "--severity=warning", "-") //nolint:gosec // G204: Debian's shellcheck on the test's own plan
+	cmd.Stdin = &b
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Errorf("shellcheck: %v\n%s", err, out)
+	}
+}
+
+// An argument with a NUL byte cannot be one shell word: the plan is
+// refused rather than cut.
+func TestNULRefused(t *testing.T) {
+	p := Plan{Steps: []Step{{Action: report.Restart, Args: []string{"kubectl", "a\x00b"}}}}
+	if err := WriteShell(&bytes.Buffer{}, p, "r"); err == nil {
+		t.Error("a NUL byte was written")
+	}
+}
+
+// Words the shell gives no meaning stay as they are; anything else is
+// single-quoted, tilde, equals sign, empty word and all.
+func TestQuote(t *testing.T) {
+	for in, want := range map[string]string{
+		"kubectl": "kubectl", "--namespace": "--namespace", "arn:aws:iam::1:role/a.b_c": "arn:aws:iam::1:role/a.b_c",
+		"":     "''",
+		"~x":   "'~x'",
+		"a=b":  "'a=b'",
+		"$x":   "'$x'",
+		"it's": `'it'\''s'`,
+		"a b":  "'a b'",
+	} {
+		if got := quote(in); got != want {
+			t.Errorf("quote(%q) = %s, want %s", in, got, want)
+		}
+	}
+}

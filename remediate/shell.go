@@ -1,0 +1,91 @@
+package remediate
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/wiscan/wiscan/report"
+)
+
+// ErrUnsafe marks a plan that cannot be written as a script: an argument
+// holding a NUL byte, which no shell argument can carry.
+var ErrUnsafe = errors.New("unsafe plan")
+
+// quote makes one shell word of s, whatever it holds: as it is when every
+// character is one the shell gives no meaning (letters, digits, and
+// @%+:,./-_), else in single quotes, with each single quote closed,
+// escaped and reopened.
+func quote(s string) string {
+	plain := s != ""
+	for _, r := range s {
+		plain = plain && (r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("@%+:,./-_", r))
+	}
+	if plain {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+// comment is s as one line of a comment: control characters, line breaks
+// among them, are quoted (report.Clean), so nothing from a report can end
+// the comment and start a command.
+func comment(s string) string {
+	return "# " + report.Clean(s)
+}
+
+// WriteShell writes the plan as a POSIX shell script to review and run:
+// it shows each command before running it (set -x) and stops at the first
+// that fails (set -e).
+// from names the report the plan is made from.
+func WriteShell(w io.Writer, p Plan, from string) error {
+	var b strings.Builder
+	byHand := 0
+	for _, s := range p.Steps {
+		if s.Args == nil {
+			byHand++
+		}
+	}
+	b.WriteString("#!/bin/sh\n")
+	b.WriteString(comment("wiscan remediation plan for " + from))
+	b.WriteString("\n# Read every step before running it: it changes the cluster (kubectl, the\n")
+	b.WriteString("# current context) and the cloud (the aws CLI, the current credentials).\n")
+	fmt.Fprintf(&b, "# %d %s, %d of them by hand (comments only); %d failed %s without a fix; %d waived.\n",
+		len(p.Steps), plural(len(p.Steps), "step"), byHand, p.Skipped, plural(p.Skipped, "finding"), p.Waived)
+	b.WriteString("set -eux\n")
+	for i, s := range p.Steps {
+		how := ""
+		if s.Args == nil {
+			how = ", by hand"
+		}
+		fmt.Fprintf(&b, "\n%s\n", comment(fmt.Sprintf("Step %d%s: %s %s", i+1, how, s.Action, s.Object)))
+		for _, why := range s.Why {
+			b.WriteString(comment("  fixes " + why))
+			b.WriteString("\n")
+		}
+		if s.Args == nil {
+			b.WriteString(comment("  " + s.ByHand))
+			b.WriteString("\n")
+			continue
+		}
+		words := make([]string, len(s.Args))
+		for j, a := range s.Args {
+			if strings.ContainsRune(a, 0) {
+				return fmt.Errorf("%w: step %d: an argument holds a NUL byte", ErrUnsafe, i+1)
+			}
+			words[j] = quote(a)
+		}
+		b.WriteString(strings.Join(words, " "))
+		b.WriteString("\n")
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+func plural(n int, word string) string {
+	if n == 1 {
+		return word
+	}
+	return word + "s"
+}
