@@ -56,7 +56,11 @@ func TestRegoTests(t *testing.T) {
 		modules[p] = mod
 	}
 	ctx := context.Background()
+	// The runner's default of 5 s per test is a speed assertion that a
+	// loaded machine under the race detector fails; the limit here only
+	// stops a test that hangs.
 	ch, err := tester.NewRunner().
+		SetTimeout(5*time.Minute).
 		SetCompiler(ast.NewCompiler().WithCapabilities(Capabilities()).WithSchemas(inputSchema(t))).
 		SetModules(modules).
 		AddCustomBuiltins(regoTestBuiltins()).

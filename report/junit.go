@@ -17,24 +17,24 @@ import (
 // skipped with the reason; one that passes is a plain test case.
 type JUnit struct{ W io.Writer }
 
+// junitCounts are the attributes a suite and the suites share.
+type junitCounts struct {
+	Name     string `xml:"name,attr"`
+	Tests    int    `xml:"tests,attr"`
+	Failures int    `xml:"failures,attr"`
+	Errors   int    `xml:"errors,attr"`
+	Skipped  int    `xml:"skipped,attr"`
+	Time     string `xml:"time,attr"`
+}
+
 type junitSuites struct {
-	XMLName  xml.Name     `xml:"testsuites"`
-	Name     string       `xml:"name,attr"`
-	Tests    int          `xml:"tests,attr"`
-	Failures int          `xml:"failures,attr"`
-	Errors   int          `xml:"errors,attr"`
-	Skipped  int          `xml:"skipped,attr"`
-	Time     string       `xml:"time,attr"`
-	Suites   []junitSuite `xml:"testsuite"`
+	XMLName xml.Name `xml:"testsuites"`
+	junitCounts
+	Suites []junitSuite `xml:"testsuite"`
 }
 
 type junitSuite struct {
-	Name      string      `xml:"name,attr"`
-	Tests     int         `xml:"tests,attr"`
-	Failures  int         `xml:"failures,attr"`
-	Errors    int         `xml:"errors,attr"`
-	Skipped   int         `xml:"skipped,attr"`
-	Time      string      `xml:"time,attr"`
+	junitCounts
 	Timestamp string      `xml:"timestamp,attr,omitempty"`
 	Cases     []junitCase `xml:"testcase"`
 }
@@ -65,7 +65,7 @@ func (j JUnit) Write(_ context.Context, r Report) error {
 	for _, f := range r.Findings {
 		byControl[f.ControlID] = append(byControl[f.ControlID], f)
 	}
-	suite := junitSuite{Name: "wiscan", Time: "0"}
+	suite := junitSuite{junitCounts: junitCounts{Name: "wiscan", Time: "0"}}
 	if !r.GeneratedAt.IsZero() {
 		suite.Timestamp = r.GeneratedAt.UTC().Format("2006-01-02T15:04:05")
 	}
@@ -93,7 +93,7 @@ func (j JUnit) Write(_ context.Context, r Report) error {
 		suite.Cases = append(suite.Cases, tc)
 	}
 	suite.Tests = len(suite.Cases)
-	out := junitSuites{Name: "wiscan", Tests: suite.Tests, Failures: suite.Failures, Errors: suite.Errors, Skipped: suite.Skipped, Time: "0", Suites: []junitSuite{suite}}
+	out := junitSuites{junitCounts: suite.junitCounts, Suites: []junitSuite{suite}}
 	if _, err := io.WriteString(j.W, xml.Header); err != nil {
 		return fmt.Errorf("write junit report: %w", err)
 	}
