@@ -5,6 +5,8 @@
 package remediate
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"slices"
@@ -191,9 +193,15 @@ func associate(f report.Fix) ([]string, string) {
 	return []string{"aws", "eks", "create-pod-identity-association", "--cluster-name", f.Cluster, "--namespace", f.Namespace, "--service-account", f.Name, "--role-arn", f.Role}, ""
 }
 
-// GrantPolicyName is the inline policy a grant writes; writing it again
-// replaces it.
+// GrantPolicyName begins the name of the inline policy a grant writes; a
+// hash of the resources ends it, so that grants for two buckets of one role
+// do not replace each other, and writing the same grant again replaces it.
 const GrantPolicyName = "wiscan-required-access"
+
+func grantPolicyName(resources []string) string {
+	sum := sha256.Sum256([]byte(strings.Join(resources, "\n")))
+	return GrantPolicyName + "-" + hex.EncodeToString(sum[:4])
+}
 
 // grant writes the missing permissions as an inline policy of the role.
 func grant(f report.Fix) ([]string, string) {
@@ -205,7 +213,7 @@ func grant(f report.Fix) ([]string, string) {
 		"Version":   "2012-10-17",
 		"Statement": []map[string]any{{"Effect": "Allow", "Action": f.Actions, "Resource": f.Resources}},
 	})
-	return []string{"aws", "iam", "put-role-policy", "--role-name", role, "--policy-name", GrantPolicyName, "--policy-document", string(doc)}, ""
+	return []string{"aws", "iam", "put-role-policy", "--role-name", role, "--policy-name", grantPolicyName(f.Resources), "--policy-document", string(doc)}, ""
 }
 
 // roleName is the name in a role ARN (arn:aws:iam::<account>:role/<path/>name).

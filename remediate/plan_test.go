@@ -60,7 +60,7 @@ func TestSteps(t *testing.T) {
 		},
 		"grant": {
 			fix:  report.Fix{Action: report.Grant, Kind: "IAMRole", Name: role, Role: role, Actions: []string{"s3:ListBucket"}, Resources: []string{"arn:aws:s3:::b"}},
-			args: []string{"aws", "iam", "put-role-policy", "--role-name", "backup-restore-role", "--policy-name", GrantPolicyName, "--policy-document", `{"Statement":[{"Action":["s3:ListBucket"],"Effect":"Allow","Resource":["arn:aws:s3:::b"]}],"Version":"2012-10-17"}`},
+			args: []string{"aws", "iam", "put-role-policy", "--role-name", "backup-restore-role", "--policy-name", grantPolicyName([]string{"arn:aws:s3:::b"}), "--policy-document", `{"Statement":[{"Action":["s3:ListBucket"],"Effect":"Allow","Resource":["arn:aws:s3:::b"]}],"Version":"2012-10-17"}`},
 		},
 		"trust subjects": {
 			fix:    report.Fix{Action: report.TrustSubject, Kind: "IAMRole", Name: role, Role: role, Subjects: []string{"system:serviceaccount:ns:sa"}},
@@ -76,6 +76,15 @@ func TestSteps(t *testing.T) {
 
 func fail(control, msg string, fix *report.Fix) report.Finding {
 	return report.Finding{ControlID: control, Status: report.Fail, Severity: report.High, Key: control + "|" + msg, Message: msg, Fix: fix}
+}
+
+// Grants for other resources get other policy names, the same grant the
+// same name.
+func TestGrantPolicyNames(t *testing.T) {
+	a, b := grantPolicyName([]string{"arn:aws:s3:::a"}), grantPolicyName([]string{"arn:aws:s3:::b"})
+	if a == b || a != grantPolicyName([]string{"arn:aws:s3:::a"}) || !strings.HasPrefix(a, GrantPolicyName+"-") || len(a) != len(GrantPolicyName)+9 {
+		t.Errorf("names %q and %q", a, b)
+	}
 }
 
 // Failures that share a step share it; restarts come last; unknowns,

@@ -25,12 +25,31 @@ deny contains f if {
 	missing := [m | some m in access.missing; m.decision != "indeterminate"]
 	count(missing) > 0
 	ns := aws.namespaces(arn)
-	f := {
-		"msg": sprintf("role %s lacks on %s: %s (used by %s)", [arn, where(arn, bucket), concat("; ", [describe(m) | some m in missing]), aws.summary(ns)]),
-		"resource": aws.role_resource(arn),
-		"key": bucket,
-		"evidence": {"role": arn, "bucket": bucket, "missing": missing, "namespaces": ns},
+	f := object.union(
+		{
+			"msg": sprintf("role %s lacks on %s: %s (used by %s)", [arn, where(arn, bucket), concat("; ", [describe(m) | some m in missing]), aws.summary(ns)]),
+			"resource": aws.role_resource(arn),
+			"key": bucket,
+			"evidence": {"role": arn, "bucket": bucket, "missing": missing, "namespaces": ns},
+		},
+		{"fix": fix | fix := grant(arn, bucket, missing)},
+	)
+}
+
+# grant fixes permissions that nothing grants: an inline grant of the
+# missing actions on their resources, when every one is merely not granted,
+# the bucket is known, and no permissions boundary could still block them.
+# An explicit deny or a boundary needs an edit by hand.
+grant(arn, bucket, missing) := {
+	"action": "grant", "kind": "IAMRole", "name": arn, "role": arn,
+	"actions": sort({m.action | some m in missing}),
+	"resources": sort({m.resource | some m in missing}),
+} if {
+	bucket != ""
+	every m in missing {
+		m.decision == "implicit-deny"
 	}
+	not input.aws.roles[arn].permissionsBoundary
 }
 
 describe(m) := sprintf("%s on %s (%s)", [m.action, m.resource, m.reason])

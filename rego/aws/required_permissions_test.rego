@@ -11,6 +11,23 @@ failures contains {"case": name, "got": got, "want": c.want} if {
 
 test_cases if count(failures) == 0
 
+# A permission nothing grants is fixed by a grant of it on its resource;
+# a deny or a boundary is not, and gets no grant.
+test_grant_fix if {
+	[f] := [f | some f in control.deny] with input as fx.space_aws({"inline": allow(["s3:GetObject", "s3:PutObject", "s3:ListBucket", "s3:DeleteObject"], both[1])})
+	f.fix == {"action": "grant", "kind": "IAMRole", "name": fx.role_arn, "role": fx.role_arn, "actions": ["s3:ListBucket"], "resources": [both[0]]}
+}
+
+test_no_grant_for_a_deny if {
+	[f] := [f | some f in control.deny] with input as fx.space_aws({"inline": [{"name": "backup", "document": fx.documented_permissions}, {"name": "expiry", "document": fx.statement({"Effect": "Deny", "Action": "s3:PutObject", "Resource": "*"})}]})
+	not f.fix
+}
+
+test_no_grant_under_a_boundary if {
+	[f] := [f | some f in control.deny] with input as fx.space_aws({"inline": allow(["s3:GetObject", "s3:PutObject", "s3:DeleteObject"], both[1]), "boundary": fx.statement({"Effect": "Allow", "Action": "s3:*", "Resource": "*"})})
+	not f.fix
+}
+
 both := [concat("", ["arn:aws:s3:::", fx.bucket]), concat("", ["arn:aws:s3:::", fx.bucket, "/*"])]
 
 allow(actions, resources) := [{"name": "p", "document": fx.statement({"Effect": "Allow", "Action": actions, "Resource": resources})}]
