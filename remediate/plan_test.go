@@ -49,6 +49,14 @@ func TestSteps(t *testing.T) {
 			fix:  report.Fix{Action: report.Restart, Kind: "CronJob", Namespace: "ns", Name: strings.Repeat("c", 60)},
 			args: []string{"kubectl", "create", "job", "--from=cronjob/" + strings.Repeat("c", 60), strings.Repeat("c", 55) + "-rebound", "--namespace", "ns"},
 		},
+		"restart a cronjob whose job name just fits": {
+			fix:  report.Fix{Action: report.Restart, Kind: "CronJob", Namespace: "ns", Name: strings.Repeat("c", 55)},
+			args: []string{"kubectl", "create", "job", "--from=cronjob/" + strings.Repeat("c", 55), strings.Repeat("c", 55) + "-rebound", "--namespace", "ns"},
+		},
+		"grant named by the finding's object": {
+			fix:  report.Fix{Action: report.Grant, Kind: "IAMRole", Name: role, Actions: []string{"s3:GetObject"}, Resources: []string{"arn:aws:s3:::b/*"}},
+			args: []string{"aws", "iam", "put-role-policy", "--role-name", "backup-restore-role", "--policy-name", grantPolicyName([]string{"arn:aws:s3:::b/*"}), "--policy-document", `{"Statement":[{"Action":["s3:GetObject"],"Effect":"Allow","Resource":["arn:aws:s3:::b/*"]}],"Version":"2012-10-17"}`},
+		},
 		"restart a job": {fix: report.Fix{Action: report.Restart, Kind: "Job", Namespace: "ns", Name: "j"}, byHand: "recreate the pods of Job/ns/j so that they start with the binding"},
 		"associate": {
 			fix:  report.Fix{Action: report.Associate, Kind: "ServiceAccount", Namespace: "ns", Name: "sa", Cluster: "spaces", Role: role},
@@ -179,6 +187,11 @@ func TestScriptRunsExactly(t *testing.T) {
 			t.Errorf("call %d:\n got %q\nwant %q", i+1, args, want[i])
 		}
 	}
+	for _, want := range []string{"# Step 1: rename-key ServiceAccount/ns/", "# Step 3, by hand: trust-subject IAMRole/", "# Step 4: restart Deployment/ns/d"} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("the plan lacks %q:\n%s", want, b.String())
+		}
+	}
 	if !strings.Contains(b.String(), "# 4 steps, 1 of them by hand (comments only); 0 failed findings without a fix; 0 waived.") {
 		t.Errorf("the header does not count the steps:\n%s", b.String())
 	}
@@ -207,8 +220,8 @@ func TestShellcheck(t *testing.T) {
 // refused rather than cut.
 func TestNULRefused(t *testing.T) {
 	p := Plan{Steps: []Step{{Action: report.Restart, Args: []string{"kubectl", "a\x00b"}}}}
-	if err := WriteShell(&bytes.Buffer{}, p, "r"); err == nil {
-		t.Error("a NUL byte was written")
+	if err := WriteShell(&bytes.Buffer{}, p, "r"); err == nil || !strings.Contains(err.Error(), "step 1: an argument holds a NUL byte") {
+		t.Errorf("a NUL byte: %v", err)
 	}
 }
 
@@ -216,7 +229,7 @@ func TestNULRefused(t *testing.T) {
 // single-quoted, tilde, equals sign, empty word and all.
 func TestQuote(t *testing.T) {
 	for in, want := range map[string]string{
-		"kubectl": "kubectl", "--namespace": "--namespace", "arn:aws:iam::1:role/a.b_c": "arn:aws:iam::1:role/a.b_c",
+		"kubectl": "kubectl", "--namespace": "--namespace", "azAZ09": "azAZ09", "`": "'`'", "{": "'{'", "[": "'['", "arn:aws:iam::1:role/a.b_c": "arn:aws:iam::1:role/a.b_c",
 		"":     "''",
 		"~x":   "'~x'",
 		"a=b":  "'a=b'",

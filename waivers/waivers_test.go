@@ -67,6 +67,14 @@ func TestParseRejects(t *testing.T) {
 			t.Errorf("%s: got %v, want an error with %q", name, err, c.want)
 		}
 	}
+	// A year to the instant is the longest term.
+	midnight := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
+	if _, err := Parse("w.yaml", []byte(head+"- {fingerprint: 0123456789abcdef, reason: r, expires: 2027-12-02}\n"), midnight); err != nil {
+		t.Errorf("a term of exactly MaxTerm: %v", err)
+	}
+	if _, err := Parse("w.yaml", []byte(head+"- {fingerprint: 0123456789abcdef, reason: r, expires: 2027-12-02}\n"), midnight.Add(-time.Nanosecond)); err == nil {
+		t.Error("a term a nanosecond over MaxTerm was accepted")
+	}
 	// A year to the day is the longest term.
 	if _, err := Parse("w.yaml", []byte(head+"- {fingerprint: 0123456789abcdef, reason: r, expires: 2027-12-02}\n"), scanTime); err != nil {
 		t.Errorf("a year's waiver: %v", err)
@@ -93,7 +101,7 @@ func TestApply(t *testing.T) {
 	ws := []Waiver{
 		{Key: a.Key, Reason: "moving", Expires: until, File: "w.yaml", Line: 4},
 		{Fingerprint: b.Fingerprint, Reason: "unverifiable here", Expires: until, File: "w.yaml", Line: 7},
-		{Key: c.Key, Reason: "old", Expires: scanTime.Truncate(24 * time.Hour), File: "w.yaml", Line: 10},
+		{Key: c.Key, Reason: "old", Expires: scanTime.Truncate(24 * time.Hour), Owner: "platform", File: "w.yaml", Line: 10},
 		{Key: "WI-XYZ-001|Pod/ns/p", Reason: "typo", Expires: until, File: "w.yaml", Line: 13},
 		{Fingerprint: "0123456789abcdef", Reason: "gone", Expires: until, File: "w.yaml", Line: 16},
 		{Fingerprint: d.Fingerprint, Reason: "in the baseline r.json", File: "r.json"},
@@ -126,6 +134,9 @@ func TestApply(t *testing.T) {
 		msg, ok := want[h.Resource.Line]
 		if !ok || !strings.HasPrefix(h.Message, msg) || h.ControlID != ControlID || h.Severity != report.Medium || h.Resource.Kind != "Waiver" || h.Resource.File != "w.yaml" {
 			t.Errorf("finding %+v, want %q", h, msg)
+		}
+		if ev := h.Evidence.(map[string]any); (h.Resource.Line == 10) != (ev["owner"] == "platform") {
+			t.Errorf("evidence %v: the owner is shown when the waiver has one", ev)
 		}
 		if h.Fingerprint != report.Fingerprint(h.Key) || !strings.HasPrefix(h.Key, ControlID+"|Waiver//") {
 			t.Errorf("finding key %q fingerprint %q", h.Key, h.Fingerprint)
