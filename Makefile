@@ -29,8 +29,9 @@ tools: $(NPM_TOOLS) ## Install the npm tools the tests run (the SARIF validator)
 test: harness tools ## Run every test: Go, Rego, and the real API server tests, under the race detector
 	KUBEBUILDER_ASSETS=$$(bash hack/harness.sh) $(GO) test -race -count=1 ./...
 
-bench: ## Run the evaluation benchmarks
+bench: ## Run the evaluation benchmarks and the report writers' (3,000 findings)
 	$(GO) test -run '^$$' -bench . -benchtime 3x ./engine/
+	$(GO) test -run '^$$' -bench BenchmarkWriters -benchtime 5x ./report/
 
 # Each new input is minimised in at most 200 runs: the default, a minute,
 # stalls the workers on every input that finds new code.
