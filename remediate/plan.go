@@ -5,6 +5,7 @@
 package remediate
 
 import (
+	"cmp"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -205,7 +206,7 @@ func grantPolicyName(resources []string) string {
 
 // grant writes the missing permissions as an inline policy of the role.
 func grant(f report.Fix) ([]string, string) {
-	role := roleName(orElse(f.Role, f.Name))
+	role := roleName(cmp.Or(f.Role, f.Name))
 	if role == "" {
 		return nil, fmt.Sprintf("grant %s on %s", strings.Join(f.Actions, ", "), strings.Join(f.Resources, ", "))
 	}
@@ -223,11 +224,4 @@ func roleName(arn string) string {
 		return ""
 	}
 	return rest[strings.LastIndex(rest, "/")+1:]
-}
-
-func orElse(s, def string) string {
-	if s == "" {
-		return def
-	}
-	return s
 }

@@ -52,7 +52,7 @@ func WriteShell(w io.Writer, p Plan, from string) error {
 	b.WriteString("\n# Read every step before running it: it changes the cluster (kubectl, the\n")
 	b.WriteString("# current context) and the cloud (the aws CLI, the current credentials).\n")
 	fmt.Fprintf(&b, "# %d %s, %d of them by hand (comments only); %d failed %s without a fix; %d waived.\n",
-		len(p.Steps), plural(len(p.Steps), "step"), byHand, p.Skipped, plural(p.Skipped, "finding"), p.Waived)
+		len(p.Steps), report.Plural(len(p.Steps), "step"), byHand, p.Skipped, report.Plural(p.Skipped, "finding"), p.Waived)
 	b.WriteString("set -eux\n")
 	for i, s := range p.Steps {
 		how := ""
@@ -81,11 +81,4 @@ func WriteShell(w io.Writer, p Plan, from string) error {
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
-}
-
-func plural(n int, word string) string {
-	if n == 1 {
-		return word
-	}
-	return word + "s"
 }

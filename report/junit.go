@@ -69,22 +69,22 @@ func (j JUnit) Write(_ context.Context, r Report) error {
 	if !r.GeneratedAt.IsZero() {
 		suite.Timestamp = r.GeneratedAt.UTC().Format("2006-01-02T15:04:05")
 	}
-	for _, c := range junitControls(r) {
+	for _, c := range r.allControls() {
 		tc := junitCase{Name: c.ID + " " + c.Title, Classname: "wiscan." + area(c.ID), Time: "0"}
 		fs := byControl[c.ID]
 		switch {
 		case c.Failed > 0:
 			sev := string(c.Severity)
-			tc.Failure = &junitProblem{Message: fmt.Sprintf("%d %s %s", c.Failed, sev, plural(c.Failed, "finding")), Type: sev, Text: findingLines(fs, func(f Finding) bool { return f.Waiver == nil && f.Status == Fail })}
+			tc.Failure = &junitProblem{Message: fmt.Sprintf("%d %s %s", c.Failed, sev, Plural(c.Failed, "finding")), Type: sev, Text: findingLines(fs, func(f Finding) bool { return f.Waiver == nil && f.Status == Fail })}
 			suite.Failures++
 		case c.Unknown > 0:
-			tc.Error = &junitProblem{Message: fmt.Sprintf("%d %s unknown for want of data", c.Unknown, plural(c.Unknown, "result")), Type: "unknown", Text: findingLines(fs, func(f Finding) bool { return f.Waiver == nil && f.Status == Unknown })}
+			tc.Error = &junitProblem{Message: fmt.Sprintf("%d %s unknown for want of data", c.Unknown, Plural(c.Unknown, "result")), Type: "unknown", Text: findingLines(fs, func(f Finding) bool { return f.Waiver == nil && f.Status == Unknown })}
 			suite.Errors++
 		case c.Status == NotApplicable:
 			tc.Skipped = &junitSkipped{Message: "not applicable: " + c.Reason}
 			suite.Skipped++
 		case c.Waived > 0:
-			tc.Skipped = &junitSkipped{Message: fmt.Sprintf("%d %s waived", c.Waived, plural(c.Waived, "finding"))}
+			tc.Skipped = &junitSkipped{Message: fmt.Sprintf("%d %s waived", c.Waived, Plural(c.Waived, "finding"))}
 			suite.Skipped++
 		}
 		if waived := findingLines(fs, func(f Finding) bool { return f.Waiver != nil }); waived != "" {
@@ -106,43 +106,6 @@ func (j JUnit) Write(_ context.Context, r Report) error {
 		return fmt.Errorf("write junit report: %w", err)
 	}
 	return nil
-}
-
-// junitControls are the report's controls, and one made from the
-// findings of each control the report does not list, so that no finding
-// goes without its test case.
-func junitControls(r Report) []ControlResult {
-	cs := append([]ControlResult(nil), r.Controls...)
-	listed := map[string]bool{}
-	for _, c := range cs {
-		listed[c.ID] = true
-	}
-	extra := map[string]int{}
-	for _, f := range r.Findings {
-		if listed[f.ControlID] {
-			continue
-		}
-		i, ok := extra[f.ControlID]
-		if !ok {
-			i = len(cs)
-			extra[f.ControlID] = i
-			sev := f.Severity
-			if sev == "" {
-				sev = f.WouldBe
-			}
-			cs = append(cs, ControlResult{Control: Control{ID: f.ControlID, Title: f.Title, Severity: sev}})
-		}
-		c := &cs[i]
-		switch {
-		case f.Waiver != nil:
-			c.Waived++
-		case f.Status == Unknown:
-			c.Unknown++
-		default:
-			c.Failed++
-		}
-	}
-	return cs
 }
 
 // area is a control's family, from its ID: WI-AWS-003 → aws.

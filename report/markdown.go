@@ -1,6 +1,7 @@
 package report
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"io"
@@ -53,7 +54,7 @@ func (m Markdown) Write(_ context.Context, r Report) error {
 		return []string{string(f.WouldBe), f.ControlID, f.Resource.Namespace, where(f.Resource), f.Message}
 	})
 	mdTable(&b, "Waived", []string{"control", "namespace", "resource", "reason", "until", "by"}, waived, func(f Finding) []string {
-		return []string{f.ControlID, f.Resource.Namespace, where(f.Resource), f.Waiver.Reason, orElse(f.Waiver.Expires, "baseline"), f.Waiver.Source}
+		return []string{f.ControlID, f.Resource.Namespace, where(f.Resource), f.Waiver.Reason, cmp.Or(f.Waiver.Expires, "baseline"), f.Waiver.Source}
 	})
 	for _, n := range r.Notes {
 		fmt.Fprintf(&b, "\n> %s\n", mdText(n))
@@ -73,18 +74,6 @@ func (m Markdown) verdict(r Report) string {
 		return fmt.Sprintf("INCOMPLETE: results at or above %s unknown", m.FailOn)
 	}
 	return fmt.Sprintf("PASS: nothing at or above %s", m.FailOn)
-}
-
-func source(r Report) string {
-	switch {
-	case r.Source.Evidence != "":
-		return "evidence " + r.Source.Evidence
-	case r.Source.Context != "":
-		return "cluster " + r.Source.Context
-	case r.Source.Server != "":
-		return "cluster " + r.Source.Server
-	}
-	return r.Source.Mode
 }
 
 // mdTable writes a titled table of rows, at most MaxMarkdownRows, saying

@@ -266,6 +266,44 @@ func New(tool Tool, now time.Time, s *snapshot.Snapshot, controls []Control, fin
 	return r
 }
 
+// allControls are the report's controls, and one made from the findings
+// of each control the report does not list, with their counts: the writers
+// that give every finding its control (a SARIF rule, a JUnit test case)
+// lose none.
+func (r Report) allControls() []ControlResult {
+	cs := append([]ControlResult(nil), r.Controls...)
+	listed := map[string]bool{}
+	for _, c := range cs {
+		listed[c.ID] = true
+	}
+	extra := map[string]int{}
+	for _, f := range r.Findings {
+		if listed[f.ControlID] {
+			continue
+		}
+		i, ok := extra[f.ControlID]
+		if !ok {
+			i = len(cs)
+			extra[f.ControlID] = i
+			sev := f.Severity
+			if sev == "" {
+				sev = f.WouldBe
+			}
+			cs = append(cs, ControlResult{Control: Control{ID: f.ControlID, Title: f.Title, Severity: sev, Remediation: f.Remediation}})
+		}
+		c := &cs[i]
+		switch {
+		case f.Waiver != nil:
+			c.Waived++
+		case f.Status == Unknown:
+			c.Unknown++
+		default:
+			c.Failed++
+		}
+	}
+	return cs
+}
+
 // Exit codes of a scan.
 const (
 	ExitPass       = 0

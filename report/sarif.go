@@ -1,6 +1,7 @@
 package report
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -165,21 +166,15 @@ func sarifFrom(r Report) sarifLog {
 		Results:    []sarifResult{},
 		Properties: map[string]any{"reportSchemaVersion": r.SchemaVersion, "source": r.Source},
 	}
+	// Every finding's control is a rule, listed or not: results point at
+	// their rule by index.
 	index := map[string]int{}
-	for _, c := range r.Controls {
+	for _, c := range r.allControls() {
 		index[c.ID] = len(run.Tool.Driver.Rules)
 		run.Tool.Driver.Rules = append(run.Tool.Driver.Rules, sarifRuleOf(c.Control))
 	}
 	for _, f := range r.Findings {
-		i, ok := index[f.ControlID]
-		if !ok {
-			// A finding of a control the report does not list still needs
-			// its rule: SARIF results point at one by index.
-			i = len(run.Tool.Driver.Rules)
-			index[f.ControlID] = i
-			run.Tool.Driver.Rules = append(run.Tool.Driver.Rules, sarifRuleOf(Control{ID: f.ControlID, Title: f.Title, Severity: f.Severity, Remediation: f.Remediation}))
-		}
-		run.Results = append(run.Results, sarifResultOf(r.Source, i, f))
+		run.Results = append(run.Results, sarifResultOf(r.Source, index[f.ControlID], f))
 	}
 	inv := sarifInvocation{ExecutionSuccessful: true}
 	if !r.GeneratedAt.IsZero() {
@@ -196,9 +191,9 @@ func sarifRuleOf(c Control) sarifRule {
 	rule := sarifRule{
 		ID:                   c.ID,
 		Name:                 ruleName(c),
-		ShortDescription:     sarifText{Text: orElse(c.Title, c.ID)},
-		FullDescription:      sarifText{Text: orElse(c.Description, orElse(c.Title, c.ID))},
-		Help:                 sarifText{Text: orElse(c.Remediation, "See the control's description.")},
+		ShortDescription:     sarifText{Text: cmp.Or(c.Title, c.ID)},
+		FullDescription:      sarifText{Text: cmp.Or(c.Description, cmp.Or(c.Title, c.ID))},
+		Help:                 sarifText{Text: cmp.Or(c.Remediation, "See the control's description.")},
 		DefaultConfiguration: sarifRuleConfig{Level: sarifLevel(c.Severity)},
 		Properties: sarifRuleProperty{
 			Tags:             []string{"security", "workload-identity"},
@@ -221,7 +216,7 @@ func sarifResultOf(src snapshot.Source, rule int, f Finding) sarifResult {
 		RuleIndex:           rule,
 		Kind:                "fail",
 		Level:               sarifLevel(f.Severity),
-		Message:             sarifText{Text: orElse(f.Message, orElse(f.Title, f.ControlID))},
+		Message:             sarifText{Text: cmp.Or(f.Message, cmp.Or(f.Title, f.ControlID))},
 		Locations:           []sarifLocation{sarifLocationOf(src, f.Resource)},
 		PartialFingerprints: map[string]string{sarifFingerprint: f.Fingerprint},
 		Properties: map[string]any{
@@ -301,7 +296,7 @@ func objectURI(src snapshot.Source, res Resource) string {
 	if src.Mode != "live" {
 		where = src.Evidence
 	}
-	parts := []string{orElse(src.Mode, "live"), orElse(where, "_"), orElse(res.Kind, "_"), orElse(res.Namespace, "_"), orElse(res.Name, "_")}
+	parts := []string{cmp.Or(src.Mode, "live"), cmp.Or(where, "_"), cmp.Or(res.Kind, "_"), cmp.Or(res.Namespace, "_"), cmp.Or(res.Name, "_")}
 	for i, p := range parts {
 		parts[i] = url.PathEscape(p)
 	}
@@ -387,11 +382,4 @@ func semver(v string) string {
 		return ""
 	}
 	return v
-}
-
-func orElse(s, def string) string {
-	if s == "" {
-		return def
-	}
-	return s
 }

@@ -86,19 +86,24 @@ func (t Table) line(b *strings.Builder, prefix, s string) {
 	b.WriteString("\n")
 }
 
-func (t Table) heading(r Report) string {
-	src := r.Source.Mode
+// source names where the report's data came from.
+func source(r Report) string {
 	switch {
 	case r.Source.Evidence != "":
-		src = "evidence " + r.Source.Evidence
+		return "evidence " + r.Source.Evidence
 	case r.Source.Context != "":
-		src = "cluster " + r.Source.Context
+		return "cluster " + r.Source.Context
 	case r.Source.Server != "":
-		src = "cluster " + r.Source.Server
+		return "cluster " + r.Source.Server
 	}
+	return r.Source.Mode
+}
+
+func (t Table) heading(r Report) string {
+	src := source(r)
 	var profiles []string
 	for _, p := range r.Profiles {
-		profiles = append(profiles, fmt.Sprintf("%s (%d %s)", p.Name, p.Targets, plural(p.Targets, "namespace")))
+		profiles = append(profiles, fmt.Sprintf("%s (%d %s)", p.Name, p.Targets, Plural(p.Targets, "namespace")))
 	}
 	return t.fit(fmt.Sprintf("wiscan %s · %s · profile %s", r.Tool.Version, Clean(src), Clean(strings.Join(profiles, ", "))), 0)
 }
@@ -311,7 +316,7 @@ func (t Table) summary(r Report) string {
 			parts = append(parts, fmt.Sprintf("%d %s", n, s))
 		}
 	}
-	line := fmt.Sprintf("%d %s", failed, plural(failed, "finding"))
+	line := fmt.Sprintf("%d %s", failed, Plural(failed, "finding"))
 	if len(parts) > 0 {
 		line += " (" + strings.Join(parts, ", ") + ")"
 	}
@@ -321,7 +326,7 @@ func (t Table) summary(r Report) string {
 		line += fmt.Sprintf(", %d waived", r.Summary.Waived)
 	}
 	line += fmt.Sprintf(" · controls: %d passed, %d failed, %d unknown, %d not applicable", c[Pass], c[Fail], c[Unknown], c[NotApplicable])
-	line += fmt.Sprintf(" · %d %s", r.Summary.Namespaces, plural(r.Summary.Namespaces, "namespace"))
+	line += fmt.Sprintf(" · %d %s", r.Summary.Namespaces, Plural(r.Summary.Namespaces, "namespace"))
 	if t.FailOn != "" && t.FailOn != None {
 		switch r.ExitCode(t.FailOn, t.FailOnUnknown) {
 		case ExitFindings:
@@ -335,7 +340,8 @@ func (t Table) summary(r Report) string {
 	return line
 }
 
-func plural(n int, word string) string {
+// Plural is word, with an s unless n is 1.
+func Plural(n int, word string) string {
 	if n == 1 {
 		return word
 	}

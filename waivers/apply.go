@@ -2,6 +2,7 @@ package waivers
 
 import (
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/wiscan/wiscan/report"
@@ -45,12 +46,8 @@ func Apply(findings []report.Finding, controls []report.Control, ws []Waiver, no
 
 // control is the control a key names; "" for a fingerprint.
 func (w Waiver) control() string {
-	for i := range len(w.Key) {
-		if w.Key[i] == '|' {
-			return w.Key[:i]
-		}
-	}
-	return ""
+	id, _, _ := strings.Cut(w.Key, "|")
+	return id
 }
 
 // baseline tells a baseline's waiver, which has no end.

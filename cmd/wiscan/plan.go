@@ -46,7 +46,7 @@ failures without a fix get no step.`,
 			if err := w.commit(); err != nil {
 				return incomplete(err)
 			}
-			_, _ = fmt.Fprintf(a.stderr, "wiscan: %d %s for %s (%d failed without a fix, %d waived)\n", len(p.Steps), plural(len(p.Steps), "step"), report.Clean(args[0]), p.Skipped, p.Waived) // best effort: the plan is written
+			_, _ = fmt.Fprintf(a.stderr, "wiscan: %d %s for %s (%d failed without a fix, %d waived)\n", len(p.Steps), report.Plural(len(p.Steps), "step"), report.Clean(args[0]), p.Skipped, p.Waived) // best effort: the plan is written
 			return nil
 		},
 	}
@@ -79,11 +79,4 @@ func readReport(path string) (report.Report, error) {
 		return report.Report{}, fmt.Errorf("%s: not a wiscan JSON report (wiscan scan -o json=FILE)", path)
 	}
 	return r, nil
-}
-
-func plural(n int, word string) string {
-	if n == 1 {
-		return word
-	}
-	return word + "s"
 }
