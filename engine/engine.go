@@ -10,7 +10,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
 	"path/filepath"
 	"runtime"
 	"sort"
@@ -21,6 +20,7 @@ import (
 	"github.com/open-policy-agent/opa/v1/rego"
 
 	"github.com/wiscan/wiscan/clouds"
+	"github.com/wiscan/wiscan/input"
 	builtin "github.com/wiscan/wiscan/rego"
 	"github.com/wiscan/wiscan/report"
 	"github.com/wiscan/wiscan/snapshot"
@@ -64,7 +64,7 @@ func New(ctx context.Context, opts Options) (*Engine, error) {
 		return nil, err
 	}
 	for _, dir := range opts.PolicyDirs {
-		user, err := readDir(dir)
+		user, err := readDir(ctx, dir)
 		if err != nil {
 			return nil, err
 		}
@@ -108,13 +108,13 @@ func isPolicy(p string) bool {
 	return strings.HasSuffix(p, ".rego") && !strings.HasSuffix(p, "_test.rego")
 }
 
-func readDir(dir string) ([]Module, error) {
+func readDir(ctx context.Context, dir string) ([]Module, error) {
 	var out []Module
 	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() || !isPolicy(p) {
 			return err
 		}
-		b, err := os.ReadFile(p) //nolint:gosec // G304: the policy folder is the user's own (--policy)
+		b, err := input.ReadFile(ctx, p, input.Policy)
 		if err != nil {
 			return err
 		}

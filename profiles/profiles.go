@@ -4,10 +4,10 @@
 package profiles
 
 import (
+	"context"
 	"embed"
 	"errors"
 	"fmt"
-	"os"
 	"path"
 	"regexp"
 	"slices"
@@ -18,6 +18,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/wiscan/wiscan/clouds"
+	"github.com/wiscan/wiscan/input"
 	"github.com/wiscan/wiscan/snapshot"
 )
 
@@ -83,11 +84,15 @@ func Get(name string) (snapshot.Profile, error) {
 	return Parse(name+".yaml", b)
 }
 
-// LoadFile reads a user profile file.
-func LoadFile(file string) (snapshot.Profile, error) {
-	b, err := os.ReadFile(file) //nolint:gosec // G304: the profile file is the user's own (--profile-file)
+// LoadFile reads a user profile file, within input.Profile's bound and
+// until ctx ends.
+func LoadFile(ctx context.Context, file string) (snapshot.Profile, error) {
+	b, err := input.ReadFile(ctx, file, input.Profile)
 	if err != nil {
-		return snapshot.Profile{}, fmt.Errorf("read profile: %w", err)
+		if ctx.Err() != nil {
+			return snapshot.Profile{}, err
+		}
+		return snapshot.Profile{}, fmt.Errorf("%w: %w", ErrInvalid, err)
 	}
 	return Parse(file, b)
 }
@@ -193,7 +198,7 @@ func (f *File) validate() error {
 // Resolve returns the profiles named (built in) and loaded from files, in
 // that order. With neither, it returns the default profile. Names must be
 // unique.
-func Resolve(names, files []string) ([]snapshot.Profile, error) {
+func Resolve(ctx context.Context, names, files []string) ([]snapshot.Profile, error) {
 	if len(names) == 0 && len(files) == 0 {
 		names = []string{Default}
 	}
@@ -217,7 +222,7 @@ func Resolve(names, files []string) ([]snapshot.Profile, error) {
 		}
 	}
 	for _, f := range files {
-		p, err := LoadFile(f)
+		p, err := LoadFile(ctx, f)
 		if err != nil {
 			return nil, err
 		}

@@ -19,6 +19,7 @@ import (
 	"github.com/wiscan/wiscan/collectors"
 	"github.com/wiscan/wiscan/collectors/evidence"
 	"github.com/wiscan/wiscan/collectors/kube"
+	"github.com/wiscan/wiscan/collectors/secrets"
 	"github.com/wiscan/wiscan/engine"
 	"github.com/wiscan/wiscan/profiles"
 	"github.com/wiscan/wiscan/report"
@@ -91,17 +92,23 @@ type Accept struct {
 }
 
 // load reads the waivers and the baseline; now bounds the waivers' terms.
-func (a Accept) load(now time.Time) ([]waivers.Waiver, error) {
+func (a Accept) load(ctx context.Context, now time.Time) ([]waivers.Waiver, error) {
 	var ws []waivers.Waiver
 	if a.Waivers != "" {
-		w, err := waivers.Load(a.Waivers, now)
+		w, err := waivers.Load(ctx, a.Waivers, now)
+		if ctx.Err() != nil {
+			return nil, fmt.Errorf("%w: interrupted while reading the waivers: %w", ErrIncomplete, err)
+		}
 		if err != nil {
 			return nil, fmt.Errorf("%w: %w", ErrConfig, err)
 		}
 		ws = append(ws, w...)
 	}
 	if a.Baseline != "" {
-		b, err := waivers.Baseline(a.Baseline)
+		b, err := waivers.Baseline(ctx, a.Baseline)
+		if ctx.Err() != nil {
+			return nil, fmt.Errorf("%w: interrupted while reading the baseline: %w", ErrIncomplete, err)
+		}
 		if err != nil {
 			return nil, fmt.Errorf("%w: %w", ErrConfig, err)
 		}
@@ -172,7 +179,10 @@ func Collect(ctx context.Context, c Config) (*snapshot.Snapshot, error) {
 	if err := c.check(); err != nil {
 		return nil, err
 	}
-	ps, err := profiles.Resolve(c.Profiles, c.ProfileFiles)
+	ps, err := profiles.Resolve(ctx, c.Profiles, c.ProfileFiles)
+	if ctx.Err() != nil {
+		return nil, fmt.Errorf("%w: interrupted while reading the profiles: %w", ErrIncomplete, err)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrConfig, err)
 	}
@@ -204,6 +214,8 @@ func Collect(ctx context.Context, c Config) (*snapshot.Snapshot, error) {
 			return nil, err
 		}
 	}
+	// The one redaction of everything read, live or from evidence.
+	secrets.Scrub(s)
 	s.Sort()
 	return s, nil
 }
@@ -238,7 +250,7 @@ func NewEvaluator(ctx context.Context, c Config) (*Evaluator, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrConfig, err)
 	}
-	ws, err := c.Accept.load(c.now())
+	ws, err := c.Accept.load(ctx, c.now())
 	if err != nil {
 		return nil, err
 	}

@@ -1,5 +1,11 @@
 // Package snapshot defines the typed, versioned document that collectors fill
 // and the policies read as their input, with its JSON Schema and load/save.
+//
+// Every string in a snapshot is redacted by secrets.Scrub before anything
+// reads it; the `redact` tags below are its allow-list: "keep" (compared
+// verbatim: ARNs, account, region, issuer, fingerprints), "keys" (a map
+// keyed by ARN), "policy" (an IAM policy document), "text" (free text) and
+// "path" (a file path). An untagged field is judged whole.
 package snapshot
 
 import (
@@ -55,20 +61,20 @@ type Source struct {
 	// Server is the API server URL, in live mode.
 	Server string `json:"server,omitempty"`
 	// Evidence is the evidence directory, in evidence mode.
-	Evidence string `json:"evidence,omitempty"`
+	Evidence string `json:"evidence,omitempty" redact:"path"`
 }
 
 // Location points at the file and line an object was read from (evidence
 // mode only).
 type Location struct {
-	File string `json:"file,omitempty"`
+	File string `json:"file,omitempty" redact:"path"`
 	Line int    `json:"line,omitempty"`
 }
 
 // Profile is a workload profile in force, with the namespaces it targets.
 type Profile struct {
 	Name           string         `json:"name"`
-	Description    string         `json:"description,omitempty"`
+	Description    string         `json:"description,omitempty" redact:"text"`
 	Namespaces     NamespaceMatch `json:"namespaces"`
 	ServiceAccount string         `json:"serviceAccount"`
 	Workload       WorkloadMatch  `json:"workload"`
@@ -379,7 +385,7 @@ type Credential struct {
 	// Key is the Secret key or environment variable that holds it.
 	Key string `json:"key,omitempty"`
 	// Fingerprint identifies the value without revealing it.
-	Fingerprint string `json:"fingerprint"`
+	Fingerprint string `json:"fingerprint" redact:"keep"`
 }
 
 // Spaces holds the Upbound Spaces objects.
@@ -427,7 +433,7 @@ type CollectionError struct {
 	// not-provided, unrecognised, unreadable, conflict (evidence);
 	// unattributed (a pod tied to no workload); error (anything else).
 	Reason  string    `json:"reason"`
-	Message string    `json:"message"`
+	Message string    `json:"message" redact:"text"`
 	Source  *Location `json:"source,omitempty"`
 }
 
@@ -523,16 +529,16 @@ const (
 // associations. Its absence means AWS was not collected.
 type AWS struct {
 	// Account and Partition are those of the credentials the scan used.
-	Account   string `json:"account,omitempty"`
-	Partition string `json:"partition,omitempty"`
+	Account   string `json:"account,omitempty" redact:"keep"`
+	Partition string `json:"partition,omitempty" redact:"keep"`
 	// Caller is the ARN of those credentials.
-	Caller  string      `json:"caller,omitempty"`
-	Region  string      `json:"region,omitempty"`
+	Caller  string      `json:"caller,omitempty" redact:"keep"`
+	Region  string      `json:"region,omitempty" redact:"keep"`
 	Cluster *EKSCluster `json:"cluster,omitempty"`
 	// OIDCProviders are keyed by ARN.
-	OIDCProviders map[string]OIDCProvider `json:"oidcProviders"`
+	OIDCProviders map[string]OIDCProvider `json:"oidcProviders" redact:"keys"`
 	// Roles are keyed by ARN, as the workloads reference them.
-	Roles map[string]Role `json:"roles"`
+	Roles map[string]Role `json:"roles" redact:"keys"`
 	// PodIdentityAssociations are keyed by namespace and service account.
 	PodIdentityAssociations map[string]map[string]PodIdentityAssociation `json:"podIdentityAssociations"`
 	// Buckets are keyed by name.
@@ -555,26 +561,26 @@ func NewAWS() *AWS {
 // EKSCluster is the EKS cluster the scan targets.
 type EKSCluster struct {
 	Name string `json:"name"`
-	ARN  string `json:"arn,omitempty"`
+	ARN  string `json:"arn,omitempty" redact:"keep"`
 	// OIDCIssuer is the issuer URL, with its https:// scheme.
-	OIDCIssuer string    `json:"oidcIssuer,omitempty"`
+	OIDCIssuer string    `json:"oidcIssuer,omitempty" redact:"keep"`
 	Source     *Location `json:"source,omitempty"`
 }
 
 // OIDCProvider is an IAM OIDC identity provider.
 type OIDCProvider struct {
-	ARN string `json:"arn"`
+	ARN string `json:"arn" redact:"keep"`
 	// URL is the issuer without its scheme, as IAM stores it.
-	URL       string    `json:"url"`
-	ClientIDs []string  `json:"clientIds"`
+	URL       string    `json:"url" redact:"keep"`
+	ClientIDs []string  `json:"clientIds" redact:"keep"`
 	Source    *Location `json:"source,omitempty"`
 }
 
 // Role is an IAM role with its policies. A role IAM does not know has
 // Found false and nothing else.
 type Role struct {
-	ARN   string `json:"arn"`
-	Name  string `json:"name"`
+	ARN   string `json:"arn" redact:"keep"`
+	Name  string `json:"name" redact:"keep"`
 	Found bool   `json:"found"`
 	// TrustPolicy is the role's assume-role policy.
 	TrustPolicy *PolicyDocument  `json:"trustPolicy,omitempty"`
@@ -593,25 +599,25 @@ type PolicyDocument struct {
 	// Name is an inline policy's name or a managed policy's name.
 	Name string `json:"name,omitempty"`
 	// ARN is a managed policy's ARN.
-	ARN     string `json:"arn,omitempty"`
-	Version string `json:"version,omitempty"`
+	ARN     string `json:"arn,omitempty" redact:"keep"`
+	Version string `json:"version,omitempty" redact:"keep"`
 	// Document is the JSON document; null when it could not be read.
-	Document any `json:"document"`
+	Document any `json:"document" redact:"policy"`
 	// Error says why Document is missing, without quoting it.
-	Error  string    `json:"error,omitempty"`
+	Error  string    `json:"error,omitempty" redact:"text"`
 	Source *Location `json:"source,omitempty"`
 }
 
 // PodIdentityAssociation is an EKS Pod Identity association.
 type PodIdentityAssociation struct {
 	ID             string `json:"id"`
-	ARN            string `json:"arn,omitempty"`
+	ARN            string `json:"arn,omitempty" redact:"keep"`
 	Namespace      string `json:"namespace"`
 	ServiceAccount string `json:"serviceAccount"`
-	RoleARN        string `json:"roleArn"`
+	RoleARN        string `json:"roleArn" redact:"keep"`
 	// TargetRoleARN is the role in another account that the association
 	// chains to, if any.
-	TargetRoleARN string    `json:"targetRoleArn,omitempty"`
+	TargetRoleARN string    `json:"targetRoleArn,omitempty" redact:"keep"`
 	Source        *Location `json:"source,omitempty"`
 }
 

@@ -8,17 +8,18 @@ package waivers
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"regexp"
 	"strings"
 	"time"
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/wiscan/wiscan/input"
 	"github.com/wiscan/wiscan/report"
 )
 
@@ -31,9 +32,6 @@ const (
 // MaxTerm is the longest a waiver may run from the scan: a year, so that
 // every waiver is looked at again at least once a year.
 const MaxTerm = 366 * 24 * time.Hour
-
-// maxFile bounds what is read of a waivers file or a baseline.
-const maxFile = 64 << 20
 
 // ErrInvalid marks a waivers file or baseline that cannot be used.
 var ErrInvalid = errors.New("invalid waivers")
@@ -103,26 +101,21 @@ type rawFile struct {
 // Load reads a waivers file. now is the scan's time: a waiver may run at
 // most MaxTerm past it. An expired waiver loads (WI-SCAN-002 reports it);
 // anything else wrong is an error naming the file and line.
-func Load(path string, now time.Time) ([]Waiver, error) {
-	b, err := readFile(path)
+func Load(ctx context.Context, path string, now time.Time) ([]Waiver, error) {
+	b, err := readFile(ctx, path, input.Waivers)
 	if err != nil {
 		return nil, err
 	}
 	return Parse(path, b, now)
 }
 
-func readFile(path string) ([]byte, error) {
-	f, err := os.Open(path) //nolint:gosec // G304: the file the user names
+func readFile(ctx context.Context, path string, l input.Limit) ([]byte, error) {
+	b, err := input.ReadFile(ctx, path, l)
 	if err != nil {
+		if ctx.Err() != nil {
+			return nil, err
+		}
 		return nil, fmt.Errorf("%w: %w", ErrInvalid, err)
-	}
-	defer func() { _ = f.Close() }() // read only
-	b, err := io.ReadAll(io.LimitReader(f, maxFile+1))
-	if err != nil {
-		return nil, fmt.Errorf("%w: read %s: %w", ErrInvalid, path, err)
-	}
-	if len(b) > maxFile {
-		return nil, fmt.Errorf("%w: %s: larger than %d MiB", ErrInvalid, path, maxFile>>20)
 	}
 	return b, nil
 }
@@ -214,10 +207,13 @@ func yamlMessage(err error) string {
 
 // Baseline reads an earlier JSON report: each failure in it is accepted,
 // without end, as "in the baseline".
-func Baseline(path string) ([]Waiver, error) {
-	b, err := readFile(path)
+func Baseline(ctx context.Context, path string) ([]Waiver, error) {
+	b, err := readFile(ctx, path, input.Baseline)
 	if err != nil {
 		return nil, err
+	}
+	if err := input.CheckJSON(b); err != nil {
+		return nil, fmt.Errorf("%w: baseline %s: %w", ErrInvalid, path, err)
 	}
 	var r struct {
 		SchemaVersion string `json:"schemaVersion"`

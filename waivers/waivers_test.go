@@ -162,7 +162,7 @@ func TestBaseline(t *testing.T) {
 	p := write("r.json", `{"schemaVersion": "wiscan.io/report/v1alpha2", "findings": [
 		{"status": "fail", "fingerprint": "0123456789abcdef"},
 		{"status": "unknown", "fingerprint": "fedcba9876543210"}]}`)
-	ws, err := Baseline(p)
+	ws, err := Baseline(t.Context(), p)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -174,11 +174,11 @@ func TestBaseline(t *testing.T) {
 		"no report": `{"findings": []}`,
 		"not json":  `{`,
 	} {
-		if _, err := Baseline(write(name, doc)); err == nil {
+		if _, err := Baseline(t.Context(), write(name, doc)); err == nil {
 			t.Errorf("%s: accepted as a baseline", name)
 		}
 	}
-	if _, err := Baseline(filepath.Join(dir, "none.json")); err == nil {
+	if _, err := Baseline(t.Context(), filepath.Join(dir, "none.json")); err == nil {
 		t.Error("a missing baseline was accepted")
 	}
 }

@@ -1,20 +1,17 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
-	"io"
-	"os"
 	"strings"
 
 	"github.com/spf13/cobra"
 
+	"github.com/wiscan/wiscan/input"
 	"github.com/wiscan/wiscan/remediate"
 	"github.com/wiscan/wiscan/report"
 )
-
-// maxReport bounds what plan reads of a report.
-const maxReport = 256 << 20
 
 func (a *app) planCommand() *cobra.Command {
 	var out string
@@ -29,8 +26,11 @@ failures without a fix get no step.`,
 		Example: `  wiscan scan -o json=report.json
   wiscan plan report.json -o plan.sh && less plan.sh && sh plan.sh`,
 		Args: cobra.ExactArgs(1),
-		RunE: func(_ *cobra.Command, args []string) error {
-			r, err := readReport(args[0])
+		RunE: func(cmd *cobra.Command, args []string) error {
+			r, err := readReport(cmd.Context(), args[0])
+			if cmd.Context().Err() != nil {
+				return incomplete(err)
+			}
 			if err != nil {
 				return usageErr("%w", err)
 			}
@@ -54,19 +54,15 @@ failures without a fix get no step.`,
 	return cmd
 }
 
-// readReport reads a wiscan JSON report.
-func readReport(path string) (report.Report, error) {
-	f, err := os.Open(path) //nolint:gosec // G304: the report the user names
+// readReport reads a wiscan JSON report: within input.Report's bound,
+// until ctx ends, and refused when an object names a key twice.
+func readReport(ctx context.Context, path string) (report.Report, error) {
+	b, err := input.ReadFile(ctx, path, input.Report)
 	if err != nil {
 		return report.Report{}, err
 	}
-	defer func() { _ = f.Close() }() // read only
-	b, err := io.ReadAll(io.LimitReader(f, maxReport+1))
-	if err != nil {
-		return report.Report{}, fmt.Errorf("read %s: %w", path, err)
-	}
-	if len(b) > maxReport {
-		return report.Report{}, fmt.Errorf("%s: larger than %d MiB", path, maxReport>>20)
+	if err := input.CheckJSON(b); err != nil {
+		return report.Report{}, fmt.Errorf("%s: %w", path, err)
 	}
 	var r report.Report
 	if err := json.Unmarshal(b, &r); err != nil {

@@ -1,10 +1,10 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"strings"
 	"time"
 
@@ -12,7 +12,9 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/wiscan/wiscan/clouds"
+	"github.com/wiscan/wiscan/collectors/secrets"
 	"github.com/wiscan/wiscan/engine"
+	"github.com/wiscan/wiscan/input"
 	"github.com/wiscan/wiscan/profiles"
 	"github.com/wiscan/wiscan/report"
 	"github.com/wiscan/wiscan/scan"
@@ -333,15 +335,23 @@ func (a *app) evalCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			f, err := os.Open(args[0]) //nolint:gosec // G304: reading the snapshot the user names is the command's purpose
+			b, err := input.ReadFile(cmd.Context(), args[0], input.Snapshot)
+			if cmd.Context().Err() != nil {
+				return incomplete(err)
+			}
 			if err != nil {
 				return usageErr("%w", err)
 			}
-			defer func() { _ = f.Close() }() // read only: closing cannot lose data
-			s, err := snapshot.Load(f)
+			if err := input.CheckJSON(b); err != nil {
+				return usageErr("%s: %w", args[0], err)
+			}
+			s, err := snapshot.Load(bytes.NewReader(b))
 			if err != nil {
 				return usageErr("%s: %w", args[0], err)
 			}
+			// A snapshot is a file that travels: what it holds is redacted
+			// as if it had just been read.
+			secrets.Scrub(s)
 			return a.evaluate(cmd.Context(), e, s, outs, g)
 		},
 	}

@@ -7,6 +7,7 @@ package evidence
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -30,6 +31,7 @@ import (
 	awscollector "github.com/wiscan/wiscan/collectors/aws"
 	"github.com/wiscan/wiscan/collectors/kube"
 	"github.com/wiscan/wiscan/collectors/secrets"
+	"github.com/wiscan/wiscan/input"
 	"github.com/wiscan/wiscan/profiles"
 	"github.com/wiscan/wiscan/snapshot"
 )
@@ -292,6 +294,9 @@ func (r *reader) whole(_ string, text io.Reader, fs *fileSink) error {
 	if err := yaml.Unmarshal(b, &doc); err != nil {
 		return fmt.Errorf("line %d: %s", yamlLine(err), yamlReason(err))
 	}
+	if err := input.CheckNode(&doc); err != nil {
+		return err
+	}
 	fs.node(&doc)
 	return nil
 }
@@ -324,6 +329,43 @@ func (f *fileSink) malformed(line int, msg string) {
 	f.r.malformed(f.file, line, msg)
 }
 
+// unusable reports an object of a kind the controls read that could not
+// be converted: the gap names its kind and namespace, so that every
+// control reading that kind there is unknown, not passed on the objects
+// that remain.
+func (f *fileSink) unusable(line int, u *unstructured.Unstructured, msg string) {
+	f.reported = true
+	r := f.r
+	msg = secrets.Redact(msg)
+	r.log.Warn("evidence object not read", "file", f.file, "line", line, "kind", u.GetKind())
+	r.s.AddError(snapshot.CollectionError{
+		Collector: Name, Reason: "malformed",
+		Kind: u.GetKind(), Namespace: u.GetNamespace(), Name: secrets.Value("", u.GetName()),
+		Message: fmt.Sprintf("%s:%d: %s", f.file, line, msg),
+		Source:  &snapshot.Location{File: f.file, Line: line},
+	})
+}
+
+// duplicate reports an object in which some object names a key twice:
+// decoders disagree on which value counts (a second, empty data of a
+// Secret would hide its keys), so the object is not read, and the gap
+// names its kind and namespace, like an object that cannot be converted.
+func (f *fileSink) duplicate(line int, m map[string]any, err error) {
+	at, msg := splitLine(err.Error())
+	u := &unstructured.Unstructured{Object: m}
+	gvk := u.GroupVersionKind()
+	switch {
+	case gvk.Kind == "" || u.GetAPIVersion() == "":
+		f.malformed(at, msg)
+	case !kube.Supported(gvk):
+		f.objects++
+		f.r.seen["other"]++
+	default:
+		f.objects++
+		f.unusable(at, u, msg)
+	}
+}
+
 func (f *fileSink) node(doc *yaml.Node) {
 	if len(doc.Content) == 0 {
 		return
@@ -354,24 +396,54 @@ func (f *fileSink) document(n *yaml.Node) {
 		f.malformed(n.Line, f.r.notEvidence())
 		return
 	}
-	var m map[string]any
-	if err := n.Decode(&m); err != nil {
-		f.malformed(n.Line, yamlReason(err))
-		return
-	}
 	if items := field(n, "items"); items != nil && strings.HasSuffix(kind, "List") {
 		f.list()
 		for _, it := range items.Content {
 			var im map[string]any
-			if it.Kind != yaml.MappingNode || it.Decode(&im) != nil {
+			if it.Kind != yaml.MappingNode {
 				f.malformed(it.Line, "a list item is not an object")
+				continue
+			}
+			if err := it.Decode(&im); err != nil {
+				f.undecodable(it, apiVersion, strings.TrimSuffix(kind, "List"), err)
 				continue
 			}
 			f.value(it.Line, im, apiVersion, strings.TrimSuffix(kind, "List"))
 		}
 		return
 	}
+	var m map[string]any
+	if err := n.Decode(&m); err != nil {
+		f.undecodable(n, "", "", err)
+		return
+	}
 	f.value(n.Line, m, "", "")
+}
+
+// undecodable reports an object whose YAML cannot be decoded (a key given
+// twice, a value of the wrong type): by its kind and namespace when it
+// names them, so that the controls reading them there are unknown.
+func (f *fileSink) undecodable(n *yaml.Node, apiVersion, kind string, err error) {
+	u := &unstructured.Unstructured{Object: map[string]any{}}
+	u.SetAPIVersion(cmp.Or(scalar(n, "apiVersion"), apiVersion))
+	u.SetKind(cmp.Or(scalar(n, "kind"), kind))
+	if meta := field(n, "metadata"); meta != nil {
+		u.SetNamespace(scalar(meta, "namespace"))
+		u.SetName(scalar(meta, "name"))
+	}
+	line, msg := yamlLine(err), yamlReason(err)
+	if dup := input.CheckNode(n); dup != nil {
+		line, msg = splitLine(dup.Error())
+	}
+	if line == 0 {
+		line = n.Line
+	}
+	if u.GetKind() == "" || !kube.Supported(u.GroupVersionKind()) {
+		f.malformed(line, msg)
+		return
+	}
+	f.objects++
+	f.unusable(line, u, msg)
 }
 
 // value stores one object; apiVersion and kind fill in what list items of
@@ -400,7 +472,7 @@ func (f *fileSink) value(line int, m map[string]any, apiVersion, kind string) {
 	}
 	loc := &snapshot.Location{File: f.file, Line: line}
 	if err := f.r.add(u, loc); err != nil {
-		f.malformed(line, err.Error())
+		f.unusable(line, u, err.Error())
 		return
 	}
 	f.r.seen[gvk.Kind]++

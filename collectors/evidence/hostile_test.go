@@ -204,3 +204,61 @@ func TestPodAttribution(t *testing.T) {
 		t.Errorf("no gap for the pod that cannot be attributed: %+v", s.Errors)
 	}
 }
+
+// A key given twice is a gap naming the file, the line of the second
+// occurrence and the key, in every syntax the evidence comes in; the object
+// is not read, and the gap names its kind and namespace, so that the
+// controls reading that kind there are unknown instead of passing on the
+// object with its data emptied (a second, empty data hides a Secret's keys).
+func TestDuplicateKeys(t *testing.T) {
+	secretJSON := "{\"apiVersion\": \"v1\", \"kind\": \"List\", \"items\": [\n" +
+		"{\"apiVersion\": \"v1\", \"kind\": \"Secret\", \"metadata\": {\"name\": \"s\", \"namespace\": \"" + ns + "\"},\n" +
+		" \"data\": {\"aws_secret_access_key\": \"eA==\"},\n" +
+		" \"data\": {}}\n]}\n"
+	cases := []struct {
+		file, body, kind, key string
+		line                  int
+	}{
+		{"list.json", secretJSON, "Secret", `"data"`, 4},
+		{"single.json", "{\"apiVersion\": \"v1\", \"kind\": \"Pod\",\n \"metadata\": {\"name\": \"p\", \"namespace\": \"" + ns + "\",\n \"labels\": {\"a\": \"1\",\n \"a\": \"2\"}}}\n", "Pod", `"a"`, 4},
+		{"top.json", "{\"apiVersion\": \"v1\", \"kind\": \"ServiceAccount\",\n \"metadata\": {\"name\": \"x\", \"namespace\": \"" + ns + "\"},\n \"metadata\": {\"name\": \"y\", \"namespace\": \"" + ns + "\"}}\n", "ServiceAccount", `"metadata"`, 3},
+		{"secret.yaml", "apiVersion: v1\nkind: Secret\nmetadata: {name: t, namespace: " + ns + "}\ndata:\n  k: eA==\ndata: {}\n", "Secret", `"data"`, 6},
+		{"aws.json", "{\"Role\": {\"RoleName\": \"a\",\n \"RoleName\": \"b\"}}\n", "", `"RoleName"`, 2},
+	}
+	files := map[string]string{"sa.yaml": saYAML}
+	for _, c := range cases {
+		files[c.file] = c.body
+	}
+	s := collectDir(t, files)
+	for _, c := range cases {
+		g := gapFor(s, c.file)
+		if g == nil {
+			t.Errorf("%s: no gap; gaps %+v", c.file, s.Errors)
+			continue
+		}
+		if g.Reason != "malformed" || g.Source.Line != c.line || g.Kind != c.kind || !strings.Contains(g.Message, c.key+" twice") {
+			t.Errorf("%s: gap %+v, want malformed at line %d naming %s, kind %q", c.file, *g, c.line, c.key, c.kind)
+		}
+		if c.kind != "" && g.Namespace != ns {
+			t.Errorf("%s: gap in namespace %q, want %s", c.file, g.Namespace, ns)
+		}
+	}
+	if _, ok := s.Kubernetes.Secrets[ns]["s"]; ok {
+		t.Error("the Secret given with two data keys was read")
+	}
+	if _, ok := s.Kubernetes.Pods[ns]["p"]; ok {
+		t.Error("the pod given with two labels of one key was read")
+	}
+}
+
+// An object of a kind the controls read that cannot be converted (a pod
+// whose token expiry is not a number) is a gap for its kind and
+// namespace, not a file gap that leaves the namespace's controls to pass.
+func TestUnconvertibleObjectNamesItsKind(t *testing.T) {
+	pod := "apiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: " + ns + "}\nspec:\n  containers: []\n  volumes:\n  - name: tok\n    projected:\n      sources:\n      - serviceAccountToken: {audience: sts.amazonaws.com, path: token, expirationSeconds: soon}\n"
+	s := collectDir(t, map[string]string{"sa.yaml": saYAML, "pod.yaml": pod})
+	g := gapFor(s, "pod.yaml")
+	if g == nil || g.Kind != "Pod" || g.Namespace != ns || g.Name != "p" || g.Reason != "malformed" || g.Source.Line != 1 {
+		t.Fatalf("gap %+v, want a malformed Pod %s/p at line 1", g, ns)
+	}
+}

@@ -14,6 +14,8 @@ import (
 	"go.yaml.in/yaml/v3"
 	"golang.org/x/text/encoding/unicode"
 	"golang.org/x/text/transform"
+
+	"github.com/wiscan/wiscan/input"
 )
 
 // The readers below stream a file: a kind: List (YAML or JSON) or a JSON
@@ -89,6 +91,9 @@ type sink interface {
 	// output).
 	node(n *yaml.Node)
 	malformed(line int, msg string)
+	// duplicate takes an object in which some object names a key twice,
+	// as decoded (the last value kept) for what names it.
+	duplicate(line int, m map[string]any, err error)
 	// list says a kind: List was read, whatever its number of items: an
 	// empty one is an export of a kind with no objects, not a bad file.
 	list()
@@ -176,17 +181,30 @@ type pendingItem struct {
 func streamObject(dec *json.Decoder, lr *lineReader, out sink) error {
 	start := lr.line
 	head := map[string]any{}
+	var dup error
 	var pending []pendingItem
 	for dec.More() {
+		keyLine := lr.lineAt(dec.InputOffset())
 		tok, err := dec.Token()
 		if err != nil {
 			return jsonErr(lr, dec, err)
 		}
 		key, _ := tok.(string)
 		kind, _ := head["kind"].(string)
+		if _, again := head[key]; again && dup == nil {
+			dup = &input.DuplicateKeyError{Line: keyLine, Key: key}
+		}
 		if key != "items" || (kind != "" && !strings.HasSuffix(kind, "List")) {
+			line := lr.lineAt(dec.InputOffset())
+			var raw json.RawMessage
+			if err := dec.Decode(&raw); err != nil {
+				return jsonErr(lr, dec, err)
+			}
+			if err := nested(raw, line, key); err != nil && dup == nil {
+				dup = err
+			}
 			var v any
-			if err := dec.Decode(&v); err != nil {
+			if err := json.Unmarshal(raw, &v); err != nil {
 				return jsonErr(lr, dec, err)
 			}
 			head[key] = v
@@ -224,9 +242,12 @@ func streamObject(dec *json.Decoder, lr *lineReader, out sink) error {
 			item(out, p.line, p.raw, version, strings.TrimSuffix(kind, "List"))
 		}
 	}
-	if !strings.HasSuffix(kind, "List") {
+	switch {
+	case dup != nil:
+		out.duplicate(start, head, dup)
+	case !strings.HasSuffix(kind, "List"):
 		out.value(start, head, "", "")
-	} else {
+	default:
 		out.list()
 	}
 	return nil
@@ -246,7 +267,34 @@ func item(out sink, line int, raw json.RawMessage, version, kind string) {
 		out.malformed(line, "a list item is not an object")
 		return
 	}
+	if err := nested(raw, line, ""); err != nil {
+		if m["kind"] == nil && kind != "" {
+			m["kind"], m["apiVersion"] = kind, version
+		}
+		out.duplicate(line, m, err)
+		return
+	}
 	out.value(line, m, version, kind)
+}
+
+// nested checks a value that starts at line, under key of its parent
+// ("" for a list item), for an object that names a key twice; the error
+// gives the line in the file and the path from the item.
+func nested(raw json.RawMessage, line int, key string) error {
+	var d *input.DuplicateKeyError
+	if !errors.As(input.CheckJSON(raw), &d) {
+		return nil
+	}
+	d.Line += line - 1
+	d.First += line - 1
+	switch {
+	case key == "":
+	case d.Path == "":
+		d.Path = key
+	default:
+		d.Path = key + "." + d.Path
+	}
+	return d
 }
 
 func jsonErr(lr *lineReader, dec *json.Decoder, err error) error {

@@ -18,6 +18,7 @@ import (
 var (
 	awsKeyID      = regexp.MustCompile(`\b((?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16})\b`)
 	awsSecretLine = regexp.MustCompile(`(?im)^\s*aws_secret_access_key\s*=\s*(\S+)`)
+	awsKeyIDField = regexp.MustCompile(`(?i)aws_access_key_id["']?\s*[=:]`)
 	awsSecretName = regexp.MustCompile(`(?i)(aws.?)?secret.?access.?key|aws.?secret.?key`)
 	azSecretName  = regexp.MustCompile(`(?i)client.?secret`)
 	azKeyName     = regexp.MustCompile(`(?i)(storage|account).?(access.?)?key`)
@@ -48,7 +49,7 @@ func Classify(name string, value []byte) []snapshot.Credential {
 		return out
 	}
 	switch {
-	case strings.Contains(strings.ToLower(v), "aws_access_key_id") || awsSecretLine.MatchString(v):
+	case awsKeyIDField.MatchString(v) || awsSecretLine.MatchString(v):
 		fp := Hash(v)
 		if m := awsKeyID.FindStringSubmatch(v); m != nil {
 			fp = Identifier(m[1])

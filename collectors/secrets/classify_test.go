@@ -27,6 +27,7 @@ func TestClassify(t *testing.T) {
 		{"access key id", "AWS_ACCESS_KEY_ID", keyID, "aws-access-key", "AKIA…MPLE"},
 		{"secret access key by name", "aws_secret_access_key", secret, "aws-secret-key", Hash(secret)},
 		{"shared credentials file", "credentials", "[default]\naws_access_key_id = " + keyID + "\naws_secret_access_key = " + secret + "\n", "aws-shared-credentials", "AKIA…MPLE"},
+		{"shared credentials as JSON", "creds.json", `{"aws_access_key_id": "` + keyID + `"}`, "aws-shared-credentials", "AKIA…MPLE"},
 		{"gcp key file", "key.json", gcpKey, "gcp-service-account-key", "0123…4567 (backup@my-project.iam.gserviceaccount.com)"},
 		{"azure connection string", "conn", "DefaultEndpointsProtocol=https;AccountName=example;AccountKey=" + storageKey + ";EndpointSuffix=core.windows.net", "azure-connection-string", ""},
 		{"azure sas", "sas", "sv=2022-11-02&ss=b&srt=co&sp=rwdlac&se=2026-12-01T00:00:00Z&sig=example", "azure-sas-token", ""},
@@ -37,6 +38,10 @@ func TestClassify(t *testing.T) {
 		{"random 40 chars under an unrelated name", "token", secret, "", ""},
 		{"role arn", "AWS_ROLE_ARN", "arn:aws:iam::123456789012:role/backup", "", ""},
 		{"empty", "AWS_ACCESS_KEY_ID", "", "", ""},
+		// A key or variable name is a name: every string a scan reads
+		// passes this classifier (Scrub), names among them.
+		{"the name of the key id variable", "", "AWS_ACCESS_KEY_ID", "", ""},
+		{"the name of the key id field", "", "aws_access_key_id in the default profile", "", ""},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

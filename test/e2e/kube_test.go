@@ -25,7 +25,7 @@ import (
 
 func collect(t *testing.T, cfg *rest.Config, opts kube.Options) *snapshot.Snapshot {
 	t.Helper()
-	ps, err := profiles.Resolve(nil, nil)
+	ps, err := profiles.Resolve(context.Background(), nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
