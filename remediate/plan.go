@@ -44,8 +44,18 @@ type Plan struct {
 }
 
 // New plans the fixes of a report's failures. Findings with the same step
-// share it; waived findings and unknowns get none.
-func New(r report.Report) Plan {
+// share it; waived findings and unknowns get none. A report holding a name
+// that Validate refuses gets no plan at all.
+func New(r report.Report) (Plan, error) {
+	if err := Validate(r); err != nil {
+		return Plan{}, err
+	}
+	return build(r), nil
+}
+
+// build plans a report's fixes without checking its names; quoting alone
+// keeps them inert in the script.
+func build(r report.Report) Plan {
 	var p Plan
 	index := map[string]int{}
 	for _, f := range r.Findings {
@@ -153,7 +163,7 @@ func renameKey(f report.Fix) ([]string, string) {
 		return nil, fmt.Sprintf("rename %q to %q in the %s of %s", f.From, f.Key, f.In, object(f))
 	}
 	patch, _ := json.Marshal([]map[string]string{{"op": "move", "from": path + "/" + pointer(f.From), "path": path + "/" + pointer(f.Key)}})
-	return []string{"kubectl", "patch", res, f.Name, "--namespace", f.Namespace, "--type", "json", "--patch", string(patch)}, ""
+	return []string{"kubectl", "patch", "--namespace=" + f.Namespace, "--type=json", "--patch=" + string(patch), "--", res, f.Name}, ""
 }
 
 // setKey sets an annotation or label on the object itself.
@@ -162,7 +172,7 @@ func setKey(f report.Fix) ([]string, string) {
 	if !known || f.Namespace == "" || f.Value == "" {
 		return nil, fmt.Sprintf("set %s %q on %s to its value", f.Action, f.Key, object(f))
 	}
-	return []string{"kubectl", string(f.Action), res, f.Name, "--namespace", f.Namespace, "--overwrite", f.Key + "=" + f.Value}, ""
+	return []string{"kubectl", string(f.Action), "--namespace=" + f.Namespace, "--overwrite", "--", res, f.Name, f.Key + "=" + f.Value}, ""
 }
 
 // restart starts new pods: a rollout for the kinds that have one, a Job
@@ -170,9 +180,12 @@ func setKey(f report.Fix) ([]string, string) {
 func restart(f report.Fix) ([]string, string) {
 	switch f.Kind {
 	case "Deployment", "StatefulSet", "DaemonSet":
-		return []string{"kubectl", "rollout", "restart", resource[f.Kind], f.Name, "--namespace", f.Namespace}, ""
+		return []string{"kubectl", "rollout", "restart", "--namespace=" + f.Namespace, "--", resource[f.Kind], f.Name}, ""
 	case "CronJob":
-		return []string{"kubectl", "create", "job", "--from=cronjob/" + f.Name, jobName(f.Name), "--namespace", f.Namespace}, ""
+		// kubectl create job reads what follows -- as the Job's command,
+		// so its one positional argument, a name built from a validated
+		// one, stands before the options.
+		return []string{"kubectl", "create", "job", jobName(f.Name), "--from=cronjob/" + f.Name, "--namespace=" + f.Namespace}, ""
 	}
 	return nil, fmt.Sprintf("recreate the pods of %s so that they start with the binding", object(f))
 }
@@ -191,7 +204,7 @@ func associate(f report.Fix) ([]string, string) {
 	if f.Role == "" {
 		return nil, fmt.Sprintf("create an EKS Pod Identity association in cluster %s for service account %s in namespace %s, to the role the workload should use", f.Cluster, f.Name, f.Namespace)
 	}
-	return []string{"aws", "eks", "create-pod-identity-association", "--cluster-name", f.Cluster, "--namespace", f.Namespace, "--service-account", f.Name, "--role-arn", f.Role}, ""
+	return []string{"aws", "eks", "create-pod-identity-association", "--cluster-name=" + f.Cluster, "--namespace=" + f.Namespace, "--service-account=" + f.Name, "--role-arn=" + f.Role}, ""
 }
 
 // GrantPolicyName begins the name of the inline policy a grant writes; a
@@ -214,7 +227,7 @@ func grant(f report.Fix) ([]string, string) {
 		"Version":   "2012-10-17",
 		"Statement": []map[string]any{{"Effect": "Allow", "Action": f.Actions, "Resource": f.Resources}},
 	})
-	return []string{"aws", "iam", "put-role-policy", "--role-name", role, "--policy-name", grantPolicyName(f.Resources), "--policy-document", string(doc)}, ""
+	return []string{"aws", "iam", "put-role-policy", "--role-name=" + role, "--policy-name=" + grantPolicyName(f.Resources), "--policy-document=" + string(doc)}, ""
 }
 
 // roleName is the name in a role ARN (arn:aws:iam::<account>:role/<path/>name).

@@ -25,11 +25,11 @@ func TestSteps(t *testing.T) {
 	}{
 		"rename on a service account": {
 			fix:  report.Fix{Action: report.RenameKey, Kind: "ServiceAccount", Namespace: "ns", Name: "sa", From: "eks.amazon.aws/role-arn", Key: "eks.amazonaws.com/role-arn", In: "annotations"},
-			args: []string{"kubectl", "patch", "serviceaccount", "sa", "--namespace", "ns", "--type", "json", "--patch", `[{"from":"/metadata/annotations/eks.amazon.aws~1role-arn","op":"move","path":"/metadata/annotations/eks.amazonaws.com~1role-arn"}]`},
+			args: []string{"kubectl", "patch", "--namespace=ns", "--type=json", `--patch=[{"from":"/metadata/annotations/eks.amazon.aws~1role-arn","op":"move","path":"/metadata/annotations/eks.amazonaws.com~1role-arn"}]`, "--", "serviceaccount", "sa"},
 		},
 		"rename in a cronjob's pod template": {
 			fix:  report.Fix{Action: report.RenameKey, Kind: "CronJob", Namespace: "ns", Name: "c", From: "azure.workload.identity/usee", Key: "azure.workload.identity/use", In: "template.labels"},
-			args: []string{"kubectl", "patch", "cronjob", "c", "--namespace", "ns", "--type", "json", "--patch", `[{"from":"/spec/jobTemplate/spec/template/metadata/labels/azure.workload.identity~1usee","op":"move","path":"/spec/jobTemplate/spec/template/metadata/labels/azure.workload.identity~1use"}]`},
+			args: []string{"kubectl", "patch", "--namespace=ns", "--type=json", `--patch=[{"from":"/spec/jobTemplate/spec/template/metadata/labels/azure.workload.identity~1usee","op":"move","path":"/spec/jobTemplate/spec/template/metadata/labels/azure.workload.identity~1use"}]`, "--", "cronjob", "c"},
 		},
 		"rename in a job's template, which cannot change": {
 			fix:    report.Fix{Action: report.RenameKey, Kind: "Job", Namespace: "ns", Name: "j", From: "a~b", Key: "c", In: "template.labels"},
@@ -37,30 +37,30 @@ func TestSteps(t *testing.T) {
 		},
 		"annotate": {
 			fix:  report.Fix{Action: report.Annotate, Kind: "ServiceAccount", Namespace: "ns", Name: "sa", Key: "eks.amazonaws.com/role-arn", Value: role},
-			args: []string{"kubectl", "annotate", "serviceaccount", "sa", "--namespace", "ns", "--overwrite", "eks.amazonaws.com/role-arn=" + role},
+			args: []string{"kubectl", "annotate", "--namespace=ns", "--overwrite", "--", "serviceaccount", "sa", "eks.amazonaws.com/role-arn=" + role},
 		},
 		"annotate without a value": {
 			fix:    report.Fix{Action: report.Annotate, Kind: "ServiceAccount", Namespace: "ns", Name: "sa", Key: "k"},
 			byHand: `set annotate "k" on ServiceAccount/ns/sa to its value`,
 		},
-		"restart a deployment":  {fix: report.Fix{Action: report.Restart, Kind: "Deployment", Namespace: "ns", Name: "d"}, args: []string{"kubectl", "rollout", "restart", "deployment", "d", "--namespace", "ns"}},
-		"restart a statefulset": {fix: report.Fix{Action: report.Restart, Kind: "StatefulSet", Namespace: "ns", Name: "s"}, args: []string{"kubectl", "rollout", "restart", "statefulset", "s", "--namespace", "ns"}},
+		"restart a deployment":  {fix: report.Fix{Action: report.Restart, Kind: "Deployment", Namespace: "ns", Name: "d"}, args: []string{"kubectl", "rollout", "restart", "--namespace=ns", "--", "deployment", "d"}},
+		"restart a statefulset": {fix: report.Fix{Action: report.Restart, Kind: "StatefulSet", Namespace: "ns", Name: "s"}, args: []string{"kubectl", "rollout", "restart", "--namespace=ns", "--", "statefulset", "s"}},
 		"restart a cronjob": {
 			fix:  report.Fix{Action: report.Restart, Kind: "CronJob", Namespace: "ns", Name: strings.Repeat("c", 60)},
-			args: []string{"kubectl", "create", "job", "--from=cronjob/" + strings.Repeat("c", 60), strings.Repeat("c", 55) + "-rebound", "--namespace", "ns"},
+			args: []string{"kubectl", "create", "job", strings.Repeat("c", 55) + "-rebound", "--from=cronjob/" + strings.Repeat("c", 60), "--namespace=ns"},
 		},
 		"restart a cronjob whose job name just fits": {
 			fix:  report.Fix{Action: report.Restart, Kind: "CronJob", Namespace: "ns", Name: strings.Repeat("c", 55)},
-			args: []string{"kubectl", "create", "job", "--from=cronjob/" + strings.Repeat("c", 55), strings.Repeat("c", 55) + "-rebound", "--namespace", "ns"},
+			args: []string{"kubectl", "create", "job", strings.Repeat("c", 55) + "-rebound", "--from=cronjob/" + strings.Repeat("c", 55), "--namespace=ns"},
 		},
 		"grant named by the finding's object": {
 			fix:  report.Fix{Action: report.Grant, Kind: "IAMRole", Name: role, Actions: []string{"s3:GetObject"}, Resources: []string{"arn:aws:s3:::b/*"}},
-			args: []string{"aws", "iam", "put-role-policy", "--role-name", "backup-restore-role", "--policy-name", grantPolicyName([]string{"arn:aws:s3:::b/*"}), "--policy-document", `{"Statement":[{"Action":["s3:GetObject"],"Effect":"Allow","Resource":["arn:aws:s3:::b/*"]}],"Version":"2012-10-17"}`},
+			args: []string{"aws", "iam", "put-role-policy", "--role-name=backup-restore-role", "--policy-name=" + grantPolicyName([]string{"arn:aws:s3:::b/*"}), `--policy-document={"Statement":[{"Action":["s3:GetObject"],"Effect":"Allow","Resource":["arn:aws:s3:::b/*"]}],"Version":"2012-10-17"}`},
 		},
 		"restart a job": {fix: report.Fix{Action: report.Restart, Kind: "Job", Namespace: "ns", Name: "j"}, byHand: "recreate the pods of Job/ns/j so that they start with the binding"},
 		"associate": {
 			fix:  report.Fix{Action: report.Associate, Kind: "ServiceAccount", Namespace: "ns", Name: "sa", Cluster: "spaces", Role: role},
-			args: []string{"aws", "eks", "create-pod-identity-association", "--cluster-name", "spaces", "--namespace", "ns", "--service-account", "sa", "--role-arn", role},
+			args: []string{"aws", "eks", "create-pod-identity-association", "--cluster-name=spaces", "--namespace=ns", "--service-account=sa", "--role-arn=" + role},
 		},
 		"associate to an unknown role": {
 			fix:    report.Fix{Action: report.Associate, Kind: "ServiceAccount", Namespace: "ns", Name: "sa", Cluster: "spaces"},
@@ -68,7 +68,7 @@ func TestSteps(t *testing.T) {
 		},
 		"grant": {
 			fix:  report.Fix{Action: report.Grant, Kind: "IAMRole", Name: role, Role: role, Actions: []string{"s3:ListBucket"}, Resources: []string{"arn:aws:s3:::b"}},
-			args: []string{"aws", "iam", "put-role-policy", "--role-name", "backup-restore-role", "--policy-name", grantPolicyName([]string{"arn:aws:s3:::b"}), "--policy-document", `{"Statement":[{"Action":["s3:ListBucket"],"Effect":"Allow","Resource":["arn:aws:s3:::b"]}],"Version":"2012-10-17"}`},
+			args: []string{"aws", "iam", "put-role-policy", "--role-name=backup-restore-role", "--policy-name=" + grantPolicyName([]string{"arn:aws:s3:::b"}), `--policy-document={"Statement":[{"Action":["s3:ListBucket"],"Effect":"Allow","Resource":["arn:aws:s3:::b"]}],"Version":"2012-10-17"}`},
 		},
 		"trust subjects": {
 			fix:    report.Fix{Action: report.TrustSubject, Kind: "IAMRole", Name: role, Role: role, Subjects: []string{"system:serviceaccount:ns:sa"}},
@@ -107,7 +107,10 @@ func TestNew(t *testing.T) {
 		{ControlID: "WI-AWS-001", Status: report.Unknown, Fix: restart},
 		{ControlID: "WI-AWS-011", Status: report.Fail, Fix: restart, Waiver: &report.Waiver{Reason: "r"}},
 	}}
-	p := New(r)
+	p, err := New(r)
+	if err != nil {
+		t.Fatal(err)
+	}
 	if len(p.Steps) != 2 || p.Steps[0].Action != report.RenameKey || p.Steps[1].Action != report.Restart {
 		t.Fatalf("steps %+v", p.Steps)
 	}
@@ -120,7 +123,9 @@ func TestNew(t *testing.T) {
 }
 
 // hostile is a plan whose names and messages try to run commands, break
-// out of quotes and comments, and carry terminal escapes.
+// out of quotes and comments, and carry terminal escapes. New refuses
+// such a report (TestRefusesUntrusted); the plan is built past that check
+// to show that quoting alone keeps the names inert.
 func hostile(canary string) Plan {
 	evil := "x'; touch " + canary + "; echo '$(touch " + canary + ")`touch " + canary + "`"
 	r := report.Report{Findings: []report.Finding{
@@ -129,7 +134,7 @@ func hostile(canary string) Plan {
 		fail("WI-AWS-006", "subjects\n"+canary, &report.Fix{Action: report.TrustSubject, Kind: "IAMRole", Name: role, Role: role, Subjects: []string{"system:serviceaccount:ns:sa\ntouch " + canary}}),
 		fail("WI-K8S-005", "stale", &report.Fix{Action: report.Restart, Kind: "Deployment", Namespace: "ns", Name: "d\td"}),
 	}}
-	return New(r)
+	return build(r)
 }
 
 // The script, run by sh with stand-in kubectl and aws that record their

@@ -70,7 +70,7 @@ func (j JUnit) Write(_ context.Context, r Report) error {
 		suite.Timestamp = r.GeneratedAt.UTC().Format("2006-01-02T15:04:05")
 	}
 	for _, c := range r.allControls() {
-		tc := junitCase{Name: c.ID + " " + c.Title, Classname: "wiscan." + area(c.ID), Time: "0"}
+		tc := junitCase{Name: Clean(c.ID + " " + c.Title), Classname: "wiscan." + area(c.ID), Time: "0"}
 		fs := byControl[c.ID]
 		switch {
 		case c.Failed > 0:
@@ -81,7 +81,7 @@ func (j JUnit) Write(_ context.Context, r Report) error {
 			tc.Error = &junitProblem{Message: fmt.Sprintf("%d %s unknown for want of data", c.Unknown, Plural(c.Unknown, "result")), Type: "unknown", Text: findingLines(fs, func(f Finding) bool { return f.Waiver == nil && f.Status == Unknown })}
 			suite.Errors++
 		case c.Status == NotApplicable:
-			tc.Skipped = &junitSkipped{Message: "not applicable: " + c.Reason}
+			tc.Skipped = &junitSkipped{Message: Clean("not applicable: " + c.Reason)}
 			suite.Skipped++
 		case c.Waived > 0:
 			tc.Skipped = &junitSkipped{Message: fmt.Sprintf("%d %s waived", c.Waived, Plural(c.Waived, "finding"))}
@@ -132,7 +132,9 @@ func findingLines(fs []Finding, keep func(Finding) bool) string {
 		if w := f.Waiver; w != nil {
 			line += " (" + strings.TrimSpace(w.Reason+" "+w.Expires) + ", " + w.Source + ")"
 		}
-		b.WriteString(line)
+		// Escaped like the table: a direction override or an invisible
+		// format character cannot reorder or hide what a CI page shows.
+		b.WriteString(Clean(line))
 		b.WriteString("\n")
 	}
 	return b.String()

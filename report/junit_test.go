@@ -93,3 +93,22 @@ func TestJUnitWellFormed(t *testing.T) {
 		t.Errorf("xmllint: %v\n%s", err, out)
 	}
 }
+
+// Direction overrides and invisible format characters in a finding's text
+// are escaped, as the table escapes them: a CI page cannot show a name
+// reordered or a word hidden.
+func TestJUnitEscapesFormatCharacters(t *testing.T) {
+	r := hostileReport()
+	for i := range r.Findings {
+		if r.Findings[i].ControlID == "WI-K8S-013" {
+			r.Findings[i].Message = "value gpj.\u202eexe and a zero\u200bwidth space"
+		}
+	}
+	out := string(writeJUnit(t, r))
+	if strings.ContainsAny(out, "\u202e\u200b") {
+		t.Fatalf("a format character reached the report:\n%s", out)
+	}
+	if !strings.Contains(out, `value gpj.\u202eexe and a zero\u200bwidth space`) {
+		t.Errorf("the escaped text is missing:\n%s", out)
+	}
+}

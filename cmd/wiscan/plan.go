@@ -34,7 +34,10 @@ failures without a fix get no step.`,
 			if err != nil {
 				return usageErr("%w", err)
 			}
-			p := remediate.New(r)
+			p, err := remediate.New(r)
+			if err != nil {
+				return usageErr("%s: %w", report.Clean(args[0]), err)
+			}
 			w, err := a.create(out)
 			if err != nil {
 				return incomplete(err)

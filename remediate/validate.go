@@ -1,0 +1,113 @@
+package remediate
+
+import (
+	"errors"
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+
+	"k8s.io/apimachinery/pkg/util/validation"
+
+	"github.com/wiscan/wiscan/report"
+)
+
+// ErrUntrusted marks a report that holds a name its platform would not
+// accept: a report is a file that travels (CI artifacts, tickets), and a
+// name that begins with "-" or holds a space would steer the commands a
+// plan writes (an option of kubectl or aws instead of a name). Such a
+// report is refused whole.
+var ErrUntrusted = errors.New("the report holds names no cluster or cloud accepts")
+
+// The shapes the cloud accepts.
+var (
+	// An IAM role ARN: partition, account, optional path, name.
+	roleARN = regexp.MustCompile(`^arn:aws(-[a-z]+)*:iam::[0-9]{12}:role/([\w+=,.@-]+/)*[\w+=,.@-]{1,64}$`)
+	// An IAM OIDC provider ARN: the issuer's host and path.
+	providerARN = regexp.MustCompile(`^arn:aws(-[a-z]+)*:iam::[0-9]{12}:oidc-provider/[A-Za-z0-9.-]+(/[A-Za-z0-9._~-]+)*$`)
+	// An EKS cluster name.
+	clusterName = regexp.MustCompile(`^[0-9A-Za-z][A-Za-z0-9_-]{0,99}$`)
+	// An IAM action: service prefix and action name, with wildcards.
+	iamAction = regexp.MustCompile(`^[a-z0-9-]+:[A-Za-z0-9*?]+$`)
+	// A resource ARN: no space, quote or control character anywhere.
+	resourceARN = regexp.MustCompile(`^arn:aws(-[a-z]+)*:[a-z0-9-]+:[a-z0-9-]*:([0-9]{12})?:[!-~]+$`)
+	// A service account subject of a trust policy.
+	saSubject = regexp.MustCompile(`^system:serviceaccount:([^:]+):([^:]+)$`)
+)
+
+// kubeKinds are the Kubernetes kinds a fix may change; cloudKinds the
+// cloud ones, named by ARN.
+var (
+	kubeKinds  = []string{"ServiceAccount", "Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob", "Pod"}
+	cloudKinds = []string{"IAMRole"}
+	keyMaps    = []string{"annotations", "labels", "template.annotations", "template.labels"}
+)
+
+// Validate checks every name that a plan of r would hold, in each
+// failure's fix, against what its platform accepts: Kubernetes namespaces
+// as DNS labels and names as DNS subdomains, annotation and label keys by
+// their syntax, label values, IAM ARNs, EKS cluster names, IAM actions and
+// trust-policy subjects. The error names each finding's key and field,
+// never the value.
+func Validate(r report.Report) error {
+	var errs []error
+	for _, f := range r.Findings {
+		if f.Status != report.Fail || f.Waiver != nil || f.Fix == nil {
+			continue
+		}
+		for _, field := range invalidFields(*f.Fix) {
+			errs = append(errs, fmt.Errorf("finding %s: fix.%s", report.Clean(f.Key), field))
+		}
+	}
+	if len(errs) == 0 {
+		return nil
+	}
+	return fmt.Errorf("%w:\n%w", ErrUntrusted, errors.Join(errs...))
+}
+
+// invalidFields names each field of a fix that its platform would refuse,
+// with the shape it must have.
+func invalidFields(f report.Fix) []string {
+	var bad []string
+	check := func(ok bool, field, want string) {
+		if !ok {
+			bad = append(bad, field+": not "+want)
+		}
+	}
+	kube := slices.Contains(kubeKinds, f.Kind)
+	check(kube || slices.Contains(cloudKinds, f.Kind), "kind", "a kind a fix changes ("+strings.Join(append(slices.Clone(kubeKinds), cloudKinds...), ", ")+")")
+	if kube {
+		check(f.Namespace == "" || len(validation.IsDNS1123Label(f.Namespace)) == 0, "namespace", "a namespace name (a DNS-1123 label)")
+		check(len(validation.IsDNS1123Subdomain(f.Name)) == 0, "name", "an object name (a DNS-1123 subdomain)")
+	} else {
+		check(f.Namespace == "", "namespace", "empty for a cloud object")
+		check(roleARN.MatchString(f.Name), "name", "an IAM role ARN")
+	}
+	check(f.Key == "" || len(validation.IsQualifiedName(f.Key)) == 0, "key", "an annotation or label key")
+	check(f.From == "" || len(validation.IsQualifiedName(f.From)) == 0, "from", "an annotation or label key")
+	check(f.In == "" || slices.Contains(keyMaps, f.In), "in", "one of "+strings.Join(keyMaps, ", "))
+	check(f.Action != report.Label || len(validation.IsValidLabelValue(f.Value)) == 0, "value", "a label value")
+	check(printable(f.Value), "value", "printable text")
+	check(f.Role == "" || roleARN.MatchString(f.Role), "role", "an IAM role ARN")
+	check(f.Provider == "" || providerARN.MatchString(f.Provider), "provider", "an IAM OIDC provider ARN")
+	check(f.Cluster == "" || clusterName.MatchString(f.Cluster), "cluster", "an EKS cluster name")
+	for i, s := range f.Subjects {
+		check(subject(s), fmt.Sprintf("subjects[%d]", i), "system:serviceaccount:<namespace>:<name>")
+	}
+	for i, a := range f.Actions {
+		check(iamAction.MatchString(a), fmt.Sprintf("actions[%d]", i), "an IAM action (service:Action)")
+	}
+	for i, r := range f.Resources {
+		check(resourceARN.MatchString(r), fmt.Sprintf("resources[%d]", i), "a resource ARN")
+	}
+	return bad
+}
+
+func subject(s string) bool {
+	m := saSubject.FindStringSubmatch(s)
+	return m != nil && len(validation.IsDNS1123Label(m[1])) == 0 && len(validation.IsDNS1123Subdomain(m[2])) == 0
+}
+
+// printable holds for text without control or invisible format
+// characters (a NUL, a line break, a direction override).
+func printable(s string) bool { return report.Clean(s) == s }

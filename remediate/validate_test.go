@@ -1,0 +1,113 @@
+package remediate
+
+import (
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/wiscan/wiscan/report"
+)
+
+// Each field a plan turns into an argument is checked against what its
+// platform accepts. A value that would be read as an option, a value that
+// holds a space or a control character, and a value of the wrong shape
+// are refused, and the error names the finding's key and the field, never
+// the value. The documented, valid names pass.
+func TestValidate(t *testing.T) {
+	const canary = "--kubeconfig=/tmp/evil"
+	sa := func(mod func(*report.Fix)) report.Fix {
+		f := report.Fix{Action: report.Annotate, Kind: "ServiceAccount", Namespace: "mxp-1-system", Name: "mxp-controller", Key: "eks.amazonaws.com/role-arn", Value: role}
+		mod(&f)
+		return f
+	}
+	iam := func(mod func(*report.Fix)) report.Fix {
+		f := report.Fix{Action: report.Grant, Kind: "IAMRole", Name: role, Role: role, Actions: []string{"s3:GetObject", "s3:*"}, Resources: []string{"arn:aws:s3:::backups/*", "arn:aws-us-gov:s3:::b"}}
+		mod(&f)
+		return f
+	}
+	cases := []struct {
+		name  string
+		fix   report.Fix
+		field string // "" when valid
+	}{
+		{"documented service account", sa(func(*report.Fix) {}), ""},
+		{"documented grant", iam(func(*report.Fix) {}), ""},
+		{"rename between qualified keys", sa(func(f *report.Fix) {
+			f.Action, f.From, f.Key, f.In, f.Value = report.RenameKey, "eks.amazon.aws/role-arn", "eks.amazonaws.com/role-arn", "template.annotations", ""
+		}), ""},
+		{"label with its value", sa(func(f *report.Fix) { f.Action, f.Key, f.Value = report.Label, "azure.workload.identity/use", "true" }), ""},
+		{"trust subjects", iam(func(f *report.Fix) {
+			f.Action, f.Actions, f.Resources = report.TrustSubject, nil, nil
+			f.Subjects = []string{"system:serviceaccount:mxp-1-system:mxp-controller"}
+		}), ""},
+		{"pod identity association", sa(func(f *report.Fix) { f.Action, f.Key, f.Value, f.Cluster, f.Role = report.Associate, "", "", "spaces_prod-1", role }), ""},
+		{"oidc provider", iam(func(f *report.Fix) {
+			f.Action, f.Provider = report.TrustProvider, "arn:aws:iam::123456789012:oidc-provider/oidc.eks.us-east-1.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE"
+		}), ""},
+
+		{"namespace that is an option", sa(func(f *report.Fix) { f.Namespace = canary }), "namespace"},
+		{"name that is an option", sa(func(f *report.Fix) { f.Name = "--all" }), "name"},
+		{"name with a space", sa(func(f *report.Fix) { f.Name = "a b" }), "name"},
+		{"namespace too long for a label", sa(func(f *report.Fix) { f.Namespace = strings.Repeat("a", 64) }), "namespace"},
+		{"kind no fix changes", sa(func(f *report.Fix) { f.Kind = "ClusterRoleBinding" }), "kind"},
+		{"key that is an option", sa(func(f *report.Fix) { f.Key = "--server" }), "key"},
+		{"from with a slash too many", sa(func(f *report.Fix) { f.Action, f.From, f.In = report.RenameKey, "a/b/c", "annotations" }), "from"},
+		{"unknown map", sa(func(f *report.Fix) { f.Action, f.From, f.In = report.RenameKey, "a", "spec" }), "in"},
+		{"label value too long", sa(func(f *report.Fix) { f.Action, f.Key, f.Value = report.Label, "app", strings.Repeat("v", 64) }), "value"},
+		{"annotation value with a direction override", sa(func(f *report.Fix) { f.Value = role + "\u202e" }), "value"},
+		{"annotation value with a line break", sa(func(f *report.Fix) { f.Value = role + "\ntouch x" }), "value"},
+		{"cluster that is an option", sa(func(f *report.Fix) { f.Action, f.Cluster = report.Associate, "--endpoint-url=http://x" }), "cluster"},
+		{"role that is not an ARN", sa(func(f *report.Fix) { f.Action, f.Role = report.Associate, "--role-arn" }), "role"},
+		{"role ARN with a space", iam(func(f *report.Fix) { f.Role = role + " --debug" }), "role"},
+		{"IAM object named by something else", iam(func(f *report.Fix) { f.Name = "backup" }), "name"},
+		{"namespace on a cloud object", iam(func(f *report.Fix) { f.Namespace = "ns" }), "namespace"},
+		{"action that is an option", iam(func(f *report.Fix) { f.Actions = []string{"s3:GetObject", "--query"} }), "actions[1]"},
+		{"resource with a space", iam(func(f *report.Fix) { f.Resources = []string{"arn:aws:s3:::b/*", "arn:aws:s3:::b c"} }), "resources[1]"},
+		{"resource that is not an ARN", iam(func(f *report.Fix) { f.Resources = []string{"*"} }), "resources[0]"},
+		{"subject in an invalid namespace", iam(func(f *report.Fix) {
+			f.Action, f.Subjects = report.TrustSubject, []string{"system:serviceaccount:--all:sa"}
+		}), "subjects[0]"},
+		{"provider with a query", iam(func(f *report.Fix) {
+			f.Action, f.Provider = report.TrustProvider, "arn:aws:iam::123456789012:oidc-provider/x?y"
+		}), "provider"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			r := report.Report{Findings: []report.Finding{{Key: "WI-X|k", ControlID: "WI-X", Status: report.Fail, Fix: &c.fix}}}
+			err := Validate(r)
+			if c.field == "" {
+				if err != nil {
+					t.Fatalf("refused: %v", err)
+				}
+				return
+			}
+			if !errors.Is(err, ErrUntrusted) || !strings.Contains(err.Error(), "finding WI-X|k: fix."+c.field+": not ") {
+				t.Fatalf("got %v, want fix.%s named", err, c.field)
+			}
+			if strings.Contains(err.Error(), canary) || strings.Contains(err.Error(), "touch x") {
+				t.Errorf("the error quotes the value: %v", err)
+			}
+			if _, err := New(r); !errors.Is(err, ErrUntrusted) {
+				t.Errorf("New planned a report Validate refuses: %v", err)
+			}
+		})
+	}
+}
+
+// Unknowns, waived findings and failures without a fix become no
+// argument, so their names are not judged.
+func TestValidateOnlyWhatIsPlanned(t *testing.T) {
+	bad := &report.Fix{Action: report.Restart, Kind: "Deployment", Namespace: "--all", Name: "d"}
+	r := report.Report{Findings: []report.Finding{
+		{Key: "a", Status: report.Unknown, Fix: bad},
+		{Key: "b", Status: report.Fail, Fix: bad, Waiver: &report.Waiver{Reason: "r"}},
+	}}
+	if err := Validate(r); err != nil {
+		t.Errorf("refused: %v", err)
+	}
+	r.Findings = append(r.Findings, report.Finding{Key: "c", Status: report.Fail, Fix: bad}, report.Finding{Key: "d", Status: report.Fail, Fix: bad})
+	err := Validate(r)
+	if err == nil || !strings.Contains(err.Error(), "finding c: fix.namespace") || !strings.Contains(err.Error(), "finding d: fix.namespace") {
+		t.Errorf("every refused finding must be named: %v", err)
+	}
+}
