@@ -31,7 +31,7 @@ var (
 	Baseline = Limit{"a baseline report", 64 << 20}
 	Report   = Limit{"a report", 256 << 20}
 	Policy   = Limit{"a policy file", 4 << 20}
-	Snapshot = Limit{"a snapshot", 1 << 30}
+	Snapshot = Limit{"a snapshot", 512 << 20}
 )
 
 func (l Limit) String() string {
@@ -58,6 +58,10 @@ func ReadFile(ctx context.Context, path string, limit Limit) ([]byte, error) {
 			_ = f.Close() // read only: closing cannot lose data
 		}
 	}()
+	// A regular file says its size: one over the bound is not read.
+	if info, err := f.Stat(); err == nil && info.Mode().IsRegular() && info.Size() > limit.Bytes {
+		return nil, tooLarge(path, limit)
+	}
 	b, err := io.ReadAll(io.LimitReader(f, limit.Bytes+1))
 	if ctx.Err() != nil {
 		return nil, fmt.Errorf("read %s: %w", path, context.Cause(ctx))
@@ -66,9 +70,13 @@ func ReadFile(ctx context.Context, path string, limit Limit) ([]byte, error) {
 		return nil, fmt.Errorf("read %s: %w", path, err)
 	}
 	if int64(len(b)) > limit.Bytes {
-		return nil, fmt.Errorf("%s: %w: larger than %s, the limit for %s", path, ErrTooLarge, limit, limit.What)
+		return nil, tooLarge(path, limit)
 	}
 	return b, nil
+}
+
+func tooLarge(path string, limit Limit) error {
+	return fmt.Errorf("%s: %w: larger than %s, the limit for %s", path, ErrTooLarge, limit, limit.What)
 }
 
 // open opens path for reading. Opening a FIFO blocks until a writer

@@ -62,7 +62,11 @@ func Validate(r report.Report) error {
 	if len(errs) == 0 {
 		return nil
 	}
-	return fmt.Errorf("%w:\n%w", ErrUntrusted, errors.Join(errs...))
+	msgs := make([]string, len(errs))
+	for i, e := range errs {
+		msgs[i] = e.Error()
+	}
+	return fmt.Errorf("%w: %s", ErrUntrusted, strings.Join(msgs, "; "))
 }
 
 // invalidFields names each field of a fix that its platform would refuse,

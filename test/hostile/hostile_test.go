@@ -10,6 +10,7 @@ import (
 	"encoding/base64"
 	"encoding/binary"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"os"
 	"os/exec"
@@ -83,6 +84,10 @@ type expect struct {
 	exit  string
 	want  []string
 	utf16 string
+	// base is a shipped evidence bundle the case's files are laid over.
+	base string
+	// unknown are "CONTROL NAMESPACE": results that must be unknown.
+	unknown []string
 }
 
 func readCase(t *testing.T, dir string) expect {
@@ -101,6 +106,10 @@ func readCase(t *testing.T, dir string) expect {
 			e.want = append(e.want, v)
 		case "utf16":
 			e.utf16 = v
+		case "base":
+			e.base = v
+		case "unknown":
+			e.unknown = append(e.unknown, v)
 		default:
 			t.Fatalf("case.txt: unknown key %q", k)
 		}
@@ -113,6 +122,17 @@ func readCase(t *testing.T, dir string) expect {
 func materialise(t *testing.T, src string, r *strings.Replacer, e expect) string {
 	t.Helper()
 	dst := t.TempDir()
+	if e.base != "" {
+		copyTree(t, filepath.Join("..", "..", "testdata", "evidence", e.base), dst, r, "")
+	}
+	copyTree(t, src, dst, r, e.utf16)
+	return dst
+}
+
+// copyTree copies src into dst, the markers replaced in names and
+// contents.
+func copyTree(t *testing.T, src, dst string, r *strings.Replacer, utf16 string) {
+	t.Helper()
 	err := filepath.WalkDir(src, func(p string, d os.DirEntry, err error) error {
 		if err != nil || d.IsDir() || d.Name() == "case.txt" {
 			return err
@@ -123,7 +143,7 @@ func materialise(t *testing.T, src string, r *strings.Replacer, e expect) string
 			return err
 		}
 		body := r.Replace(string(b))
-		if rel == e.utf16 {
+		if rel == utf16 {
 			body = toUTF16(body)
 		}
 		out := filepath.Join(dst, r.Replace(rel))
@@ -135,7 +155,6 @@ func materialise(t *testing.T, src string, r *strings.Replacer, e expect) string
 	if err != nil {
 		t.Fatal(err)
 	}
-	return dst
 }
 
 func toUTF16(s string) string {
@@ -175,22 +194,37 @@ func TestHostileInput(t *testing.T) {
 			out := t.TempDir()
 			report, snap := filepath.Join(out, "report.json"), filepath.Join(out, "snapshot.json")
 			var seen strings.Builder
+			files := []string{"report.json", "report.sarif", "junit.xml", "summary.md", "metrics.prom"}
 			for _, format := range []string{"text", "json"} {
 				code, text := run(t, "scan", "--evidence", dir, "--skip-cloud", "--log-level", "debug", "--log-format", format,
-					"--format", "table", "--format", "json="+report)
+					"--format", "table", "--format", "json="+report, "-o", "sarif="+filepath.Join(out, files[1]),
+					"-o", "junit="+filepath.Join(out, files[2]), "-o", "markdown="+filepath.Join(out, files[3]),
+					"-o", "prometheus="+filepath.Join(out, files[4]))
 				seen.WriteString(text)
 				if got := itoa(code); got != e.exit {
 					t.Errorf("scan exit %s, want %s; output:\n%s", got, e.exit, text)
 				}
-				b, _ := os.ReadFile(report) //nolint:gosec // G304: a file the test itself wrote or ships
-				seen.Write(b)
+				for _, f := range files {
+					b, _ := os.ReadFile(filepath.Join(out, f)) //nolint:gosec // G304: a file the test itself wrote or ships
+					seen.Write(b)
+				}
 			}
-			code, text := run(t, "collect", "--evidence", dir, "--log-level", "debug", "-o", snap)
+			checkUnknown(t, report, e.unknown)
+			// The plan of the report: its script and what plan says.
+			plan := filepath.Join(out, "plan.sh")
+			code, text := run(t, "plan", report, "-o", plan)
+			if code != 0 {
+				t.Errorf("plan exit %d: %s", code, text)
+			}
+			seen.WriteString(text)
+			b, _ := os.ReadFile(plan) //nolint:gosec // G304: a file the test itself wrote or ships
+			seen.Write(b)
+			code, text = run(t, "collect", "--evidence", dir, "--log-level", "debug", "-o", snap)
 			if code != 0 {
 				t.Errorf("collect exit %d: %s", code, text)
 			}
 			seen.WriteString(text)
-			b, _ := os.ReadFile(snap) //nolint:gosec // G304: a file the test itself wrote or ships
+			b, _ = os.ReadFile(snap) //nolint:gosec // G304: a file the test itself wrote or ships
 			seen.Write(b)
 			if err := snapshot.Validate(b); err != nil {
 				t.Errorf("the snapshot breaks its schema: %v", err)
@@ -215,3 +249,38 @@ func TestHostileInput(t *testing.T) {
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
+
+// checkUnknown asserts that each "CONTROL NAMESPACE" of want is an unknown
+// finding of the JSON report: a gap never turns into a pass.
+func checkUnknown(t *testing.T, report string, want []string) {
+	t.Helper()
+	if len(want) == 0 {
+		return
+	}
+	b, err := os.ReadFile(report) //nolint:gosec // G304: a file the test itself wrote
+	if err != nil {
+		t.Fatal(err)
+	}
+	var r struct {
+		Findings []struct {
+			ControlID string `json:"controlId"`
+			Status    string `json:"status"`
+			Resource  struct {
+				Namespace string `json:"namespace"`
+			} `json:"resource"`
+		} `json:"findings"`
+	}
+	if err := json.Unmarshal(b, &r); err != nil {
+		t.Fatal(err)
+	}
+	for _, w := range want {
+		control, ns, _ := strings.Cut(w, " ")
+		found := false
+		for _, f := range r.Findings {
+			found = found || (f.ControlID == control && f.Status == "unknown" && f.Resource.Namespace == ns)
+		}
+		if !found {
+			t.Errorf("%s is not unknown in %s", control, ns)
+		}
+	}
+}
