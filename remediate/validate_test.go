@@ -40,7 +40,9 @@ func TestValidate(t *testing.T) {
 			f.Action, f.Actions, f.Resources = report.TrustSubject, nil, nil
 			f.Subjects = []string{"system:serviceaccount:mxp-1-system:mxp-controller"}
 		}), ""},
-		{"pod identity association", sa(func(f *report.Fix) { f.Action, f.Key, f.Value, f.Cluster, f.Role = report.Associate, "", "", "spaces_prod-1", role }), ""},
+		{"pod identity association", sa(func(f *report.Fix) {
+			f.Action, f.Key, f.Value, f.Cluster, f.Role = report.Associate, "", "", "spaces_prod-1", role
+		}), ""},
 		{"oidc provider", iam(func(f *report.Fix) {
 			f.Action, f.Provider = report.TrustProvider, "arn:aws:iam::123456789012:oidc-provider/oidc.eks.us-east-1.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE"
 		}), ""},
