@@ -19,6 +19,7 @@ import (
 	"github.com/open-policy-agent/opa/v1/ast"
 	"github.com/open-policy-agent/opa/v1/rego"
 
+	"github.com/wiscan/wiscan/analysis"
 	"github.com/wiscan/wiscan/clouds"
 	"github.com/wiscan/wiscan/input"
 	builtin "github.com/wiscan/wiscan/rego"
@@ -142,8 +143,8 @@ func Capabilities() *ast.Capabilities {
 		kept = append(kept, b)
 	}
 	caps.Builtins = kept
-	for _, b := range builtins {
-		caps.Builtins = append(caps.Builtins, b.decl)
+	for _, b := range analysis.Builtins() {
+		caps.Builtins = append(caps.Builtins, b.Decl)
 	}
 	caps.AllowNet = []string{}
 	return caps
@@ -203,7 +204,7 @@ func compile(ctx context.Context, mods []Module, caps *ast.Capabilities) (*Engin
 	if len(query) == 0 {
 		return nil, fmt.Errorf("%w: no controls", ErrPolicy)
 	}
-	opts := append([]func(*rego.Rego){rego.Compiler(compiler), rego.Query(strings.Join(query, "; "))}, customBuiltins()...)
+	opts := append([]func(*rego.Rego){rego.Compiler(compiler), rego.Query(strings.Join(query, "; "))}, analysis.Impls()...)
 	pq, err := rego.New(opts...).PrepareForEval(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("%w: prepare query: %w", ErrPolicy, err)

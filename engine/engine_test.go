@@ -18,6 +18,7 @@ import (
 	"github.com/open-policy-agent/opa/v1/rego"
 	"github.com/open-policy-agent/opa/v1/tester"
 
+	"github.com/wiscan/wiscan/analysis"
 	builtin "github.com/wiscan/wiscan/rego"
 	"github.com/wiscan/wiscan/report"
 	"github.com/wiscan/wiscan/snapshot"
@@ -96,7 +97,7 @@ func failures(_ *testing.T, modules map[string]*ast.Module, pkg string) string {
 	if c.Compile(modules); c.Failed() {
 		return c.Errors.Error()
 	}
-	opts := append([]func(*rego.Rego){rego.Compiler(c), rego.Query(pkg + ".failures")}, customBuiltins()...)
+	opts := append([]func(*rego.Rego){rego.Compiler(c), rego.Query(pkg + ".failures")}, analysis.Impls()...)
 	rs, err := rego.New(opts...).Eval(context.Background())
 	if err != nil || len(rs) == 0 {
 		return fmt.Sprintf("(no failures set: %v)", err)
@@ -231,9 +232,10 @@ func inputSchema(t testing.TB) *ast.SchemaSet {
 // regoTestBuiltins returns wiscan's built-ins in the form OPA's test runner
 // takes, so that policy tests run with the same functions as scans.
 func regoTestBuiltins() []*tester.Builtin {
-	out := make([]*tester.Builtin, len(builtins))
-	for i, b := range builtins {
-		out[i] = &tester.Builtin{Decl: b.decl, Func: b.impl}
+	bs := analysis.Builtins()
+	out := make([]*tester.Builtin, len(bs))
+	for i, b := range bs {
+		out[i] = &tester.Builtin{Decl: b.Decl, Func: b.Impl}
 	}
 	return out
 }

@@ -9,6 +9,8 @@ import (
 
 	"github.com/open-policy-agent/opa/v1/ast"
 	"github.com/open-policy-agent/opa/v1/rego"
+
+	"github.com/wiscan/wiscan/analysis"
 )
 
 // Errors for an evaluation stopped at a limit; the error names the policy.
@@ -86,7 +88,7 @@ func (e *Engine) culprit(ctx context.Context, input ast.Value, limit error) erro
 			break
 		}
 		c := e.controls[i]
-		q, err := rego.New(append([]func(*rego.Rego){rego.Compiler(e.compiler), rego.Query("data." + c.Package)}, customBuiltins()...)...).PrepareForEval(ctx)
+		q, err := rego.New(append([]func(*rego.Rego){rego.Compiler(e.compiler), rego.Query("data." + c.Package)}, analysis.Impls()...)...).PrepareForEval(ctx)
 		if err != nil {
 			continue
 		}

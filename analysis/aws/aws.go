@@ -1,4 +1,8 @@
-package engine
+// Package aws is IAM's evaluation logic as a Rego built-in:
+// wiscan.aws.analyze_role decides, for one role, who may assume it (IRSA
+// and EKS Pod Identity) and what it may do to the workload's buckets,
+// exactly, over every request (iampolicy).
+package aws
 
 import (
 	"encoding/json"
@@ -27,26 +31,10 @@ var analyzeRoleDecl = &ast.Builtin{
 	Decl:        types.NewFunction(types.Args(types.A, types.A), types.A),
 }
 
-// customBuiltin is one of wiscan's own Rego built-ins: its declaration
-// and its implementation.
-type customBuiltin struct {
-	decl *ast.Builtin
-	impl func(*rego.Rego)
-}
-
-// builtins is the one list of wiscan's own built-ins: the capabilities,
-// the engine's queries and the Rego test runner all read it.
-var builtins = []customBuiltin{
-	{analyzeRoleDecl, rego.Function2(&rego.Function{Name: AnalyzeRoleName, Decl: analyzeRoleDecl.Decl, Memoize: true}, analyzeRoleBuiltin)},
-}
-
-// customBuiltins are the implementations, as options of a query.
-func customBuiltins() []func(*rego.Rego) {
-	out := make([]func(*rego.Rego), len(builtins))
-	for i, b := range builtins {
-		out[i] = b.impl
-	}
-	return out
+// Builtin is wiscan.aws.analyze_role: its declaration and its
+// implementation, for the one list of built-ins (analysis.Builtins).
+func Builtin() (*ast.Builtin, func(*rego.Rego)) {
+	return analyzeRoleDecl, rego.Function2(&rego.Function{Name: AnalyzeRoleName, Decl: analyzeRoleDecl.Decl, Memoize: true}, analyzeRoleBuiltin)
 }
 
 // RoleContext is the second argument of wiscan.aws.analyze_role.
