@@ -350,7 +350,7 @@ func (f *fileSink) unusable(line int, u *unstructured.Unstructured, msg string) 
 // decoders disagree on which value counts (a second, empty data of a
 // Secret would hide its keys), so the object is not read, and the gap
 // names its kind and namespace, like an object that cannot be converted.
-func (f *fileSink) duplicate(line int, m map[string]any, err error) {
+func (f *fileSink) duplicate(_ int, m map[string]any, err error) {
 	at, msg := splitLine(err.Error())
 	u := &unstructured.Unstructured{Object: m}
 	gvk := u.GroupVersionKind()

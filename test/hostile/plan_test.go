@@ -97,7 +97,7 @@ func TestPlanRefusesDuplicateKeys(t *testing.T) {
 	}
 	doc := strings.Replace(string(b), `"schemaVersion":`, "\"findings\": [],\n  \"schemaVersion\":", 1)
 	p := filepath.Join(t.TempDir(), "dup.json")
-	if err := os.WriteFile(p, []byte(doc), 0o600); err != nil {
+	if err := os.WriteFile(p, []byte(doc), 0o600); err != nil { //nolint:gosec // G703: a path under the test's temporary folder
 		t.Fatal(err)
 	}
 	code, out := run(t, "plan", p)
