@@ -17,7 +17,7 @@ import (
 // SchemaVersion names the snapshot format. It changes with any change of
 // its fields, added ones included: the schema admits no field it does not
 // name, so a snapshot is read only by a wiscan that knows its version.
-const SchemaVersion = "wiscan.io/snapshot/v1alpha2"
+const SchemaVersion = "wiscan.io/snapshot/v1alpha3"
 
 // Snapshot is everything a scan knows about the cluster and the clouds. It is
 // the input of every policy.
@@ -33,6 +33,8 @@ type Snapshot struct {
 	Kubernetes Kubernetes `json:"kubernetes"`
 	// AWS is nil when AWS was not collected.
 	AWS *AWS `json:"aws,omitempty"`
+	// Azure is nil when Azure was not collected.
+	Azure *Azure `json:"azure,omitempty"`
 	// Errors are the gaps: what a collector could not read. Policies turn a
 	// gap into an unknown result, never a pass.
 	Errors []CollectionError `json:"errors"`
@@ -626,4 +628,134 @@ type Bucket struct {
 	Name string `json:"name"`
 	// Policy is nil when the bucket has no policy.
 	Policy *PolicyDocument `json:"policy,omitempty"`
+}
+
+// Azure holds what the Azure collector read: the AKS cluster, the
+// user-assigned managed identities the service accounts name with their
+// federated credentials, the role assignments, role definitions and deny
+// assignments that apply to them, and the storage accounts. Its absence
+// means Azure was not collected.
+type Azure struct {
+	// Subscriptions are the subscriptions in scope: those wiscan was
+	// given or could list.
+	Subscriptions []string `json:"subscriptions" redact:"keep"`
+	// IdentitiesListed are the subscriptions whose user-assigned
+	// identities were listed in full: a client ID that none of them has
+	// is proven absent there, and only there.
+	IdentitiesListed []string    `json:"identitiesListed" redact:"keep"`
+	Cluster          *AKSCluster `json:"cluster,omitempty"`
+	// Identities are keyed by client ID, in lower case.
+	Identities map[string]ManagedIdentity `json:"identities" redact:"keys"`
+	// RoleAssignments apply to the identities' principals: assigned to
+	// them, or to a group, at any scope.
+	RoleAssignments []RoleAssignment `json:"roleAssignments"`
+	// RoleDefinitions are keyed by the definition's GUID, in lower case.
+	RoleDefinitions map[string]RoleDefinition `json:"roleDefinitions" redact:"keys"`
+	DenyAssignments []DenyAssignment          `json:"denyAssignments"`
+	// StorageAccounts are keyed by name.
+	StorageAccounts map[string]StorageAccount `json:"storageAccounts"`
+}
+
+// NewAzure returns an Azure section with every map and list allocated.
+func NewAzure() *Azure {
+	return &Azure{
+		Subscriptions: []string{}, IdentitiesListed: []string{},
+		Identities: map[string]ManagedIdentity{}, RoleAssignments: []RoleAssignment{},
+		RoleDefinitions: map[string]RoleDefinition{}, DenyAssignments: []DenyAssignment{},
+		StorageAccounts: map[string]StorageAccount{},
+	}
+}
+
+// AKSCluster is the AKS cluster the scan targets. The enabled flags are
+// nil when the cluster's answer left them out.
+type AKSCluster struct {
+	ID                      string    `json:"id" redact:"keep"`
+	Name                    string    `json:"name"`
+	OIDCIssuerEnabled       *bool     `json:"oidcIssuerEnabled"`
+	OIDCIssuer              string    `json:"oidcIssuer,omitempty" redact:"keep"`
+	WorkloadIdentityEnabled *bool     `json:"workloadIdentityEnabled"`
+	Source                  *Location `json:"source,omitempty"`
+}
+
+// ManagedIdentity is a user-assigned managed identity. One the service
+// accounts name that Azure does not know has Found false and its client
+// ID only.
+type ManagedIdentity struct {
+	ID          string `json:"id,omitempty" redact:"keep"`
+	Name        string `json:"name,omitempty"`
+	ClientID    string `json:"clientId" redact:"keep"`
+	PrincipalID string `json:"principalId,omitempty" redact:"keep"`
+	TenantID    string `json:"tenantId,omitempty" redact:"keep"`
+	Found       bool   `json:"found"`
+	// FederatedCredentials is nil when they could not be read.
+	FederatedCredentials []FederatedCredential `json:"federatedCredentials"`
+	// Assignments says the role assignments of the principal were read
+	// with its groups' (assignedTo), and DenyAssignments its deny
+	// assignments: only then is a missing grant proven missing.
+	Assignments     bool      `json:"assignments"`
+	DenyAssignments bool      `json:"denyAssignments"`
+	Source          *Location `json:"source,omitempty"`
+}
+
+// FederatedCredential is a federated identity credential of a managed
+// identity.
+type FederatedCredential struct {
+	Name      string    `json:"name"`
+	Issuer    string    `json:"issuer" redact:"keep"`
+	Subject   string    `json:"subject"`
+	Audiences []string  `json:"audiences" redact:"keep"`
+	Source    *Location `json:"source,omitempty"`
+}
+
+// RoleAssignment grants a role definition to a principal at a scope,
+// narrowed by a condition when one is set.
+type RoleAssignment struct {
+	ID               string `json:"id" redact:"keep"`
+	Scope            string `json:"scope" redact:"keep"`
+	RoleDefinitionID string `json:"roleDefinitionId" redact:"keep"`
+	PrincipalID      string `json:"principalId" redact:"keep"`
+	// PrincipalType is User, Group, ServicePrincipal, ...
+	PrincipalType    string    `json:"principalType,omitempty"`
+	Condition        string    `json:"condition,omitempty" redact:"keep"`
+	ConditionVersion string    `json:"conditionVersion,omitempty"`
+	Source           *Location `json:"source,omitempty"`
+}
+
+// RoleDefinition is a built-in or custom role.
+type RoleDefinition struct {
+	ID          string           `json:"id" redact:"keep"`
+	Name        string           `json:"name"`
+	Type        string           `json:"type,omitempty"`
+	Permissions []RolePermission `json:"permissions"`
+	Source      *Location        `json:"source,omitempty"`
+}
+
+// RolePermission is one permission block of a role or deny assignment.
+type RolePermission struct {
+	Actions        []string `json:"actions" redact:"keep"`
+	NotActions     []string `json:"notActions" redact:"keep"`
+	DataActions    []string `json:"dataActions" redact:"keep"`
+	NotDataActions []string `json:"notDataActions" redact:"keep"`
+}
+
+// DenyAssignment denies its permissions to its principals at its scope
+// (and below, unless DoNotApplyToChildScopes), except to the excluded.
+type DenyAssignment struct {
+	ID                      string           `json:"id" redact:"keep"`
+	Name                    string           `json:"name,omitempty"`
+	Scope                   string           `json:"scope" redact:"keep"`
+	Permissions             []RolePermission `json:"permissions"`
+	Principals              []string         `json:"principals" redact:"keep"`
+	ExcludePrincipals       []string         `json:"excludePrincipals" redact:"keep"`
+	DoNotApplyToChildScopes bool             `json:"doNotApplyToChildScopes,omitempty"`
+	Source                  *Location        `json:"source,omitempty"`
+}
+
+// StorageAccount is a storage account's ID and whether it accepts
+// shared-key (static key) requests; nil is Azure's default, allowed.
+type StorageAccount struct {
+	ID                   string    `json:"id" redact:"keep"`
+	Name                 string    `json:"name"`
+	AllowSharedKeyAccess *bool     `json:"allowSharedKeyAccess"`
+	Source               *Location `json:"source,omitempty"`
 }

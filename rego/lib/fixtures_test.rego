@@ -98,7 +98,7 @@ backup_config(o) := {
 # space builds a snapshot input; o overrides parts by name (sa_annotations,
 # template_env, pod_volumes, secrets, errors, ...).
 space(o) := {
-	"schemaVersion": "wiscan.io/snapshot/v1alpha2",
+	"schemaVersion": "wiscan.io/snapshot/v1alpha3",
 	"collectedAt": "2026-11-29T12:00:00Z",
 	"profiles": [object.union(profile, object.get(o, "profile", {}))],
 	"targets": object.get(o, "targets", [target(o)]),
