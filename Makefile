@@ -41,6 +41,15 @@ fuzz: ## Fuzz the IAM policy parser and the evidence loader, a minute each
 	$(GO) test $(FUZZ) -fuzz FuzzParse ./iampolicy/
 	$(GO) test $(FUZZ) -fuzz FuzzLoad ./collectors/evidence/
 
+# Azure's built-in role definitions, as the iam-dataset repository keeps
+# the output of az role definition list; the Storage operations list
+# (analysis/azure/data/operations.txt) names its own source.
+AZURE_ROLES_URL := https://raw.githubusercontent.com/iann0036/iam-dataset/main/azure/built-in-roles-raw.json
+
+azure-data: ## Refresh the Azure built-in role definitions analysis/azure embeds (needs the network)
+	curl -fsSL $(AZURE_ROLES_URL) | $(GO) run ./hack/azuredata -source "$(AZURE_ROLES_URL)" -date $$(date -u +%F) > analysis/azure/data/builtin-roles.json.new
+	mv analysis/azure/data/builtin-roles.json.new analysis/azure/data/builtin-roles.json
+
 # golangci-lint, built from its module at a pinned version into a
 # git-ignored folder keyed by it.
 GOLANGCI_VERSION := v2.15.0
@@ -69,4 +78,4 @@ lint: $(GOLANGCI) ## gofmt, go vet, golangci-lint (.golangci.yml), and OPA's str
 	$(GOLANGCI) run ./...
 	$(GO) test -count=1 -run 'TestRegoStrictAndFormatted|TestBuiltinPoliciesCompileStrict' ./engine/
 
-.PHONY: help build demo harness tools test bench fuzz lint mutate
+.PHONY: help build demo harness tools test bench fuzz lint mutate azure-data

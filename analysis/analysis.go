@@ -10,6 +10,7 @@ import (
 	"github.com/open-policy-agent/opa/v1/rego"
 
 	"github.com/wiscan/wiscan/analysis/aws"
+	"github.com/wiscan/wiscan/analysis/azure"
 )
 
 // Builtin is one of wiscan's own built-ins: its declaration and its
@@ -22,7 +23,7 @@ type Builtin struct {
 // Builtins lists every cloud's built-ins.
 func Builtins() []Builtin {
 	var out []Builtin
-	for _, b := range []func() (*ast.Builtin, func(*rego.Rego)){aws.Builtin} {
+	for _, b := range []func() (*ast.Builtin, func(*rego.Rego)){aws.Builtin, azure.Builtin} {
 		decl, impl := b()
 		out = append(out, Builtin{decl, impl})
 	}
