@@ -105,7 +105,7 @@ func builtin(_ rego.BuiltinContext, identTerm, ctxTerm *ast.Term) (*ast.Term, er
 	if err := fromTerm(ctxTerm, &ctx); err != nil {
 		return nil, fmt.Errorf("%s: context: %w", AnalyzeIdentityName, err)
 	}
-	v, err := ast.InterfaceToValue(toJSON(Analyze(ident, ctx)))
+	v, err := ast.InterfaceToValue(Analyze(ident, ctx))
 	if err != nil {
 		return nil, err
 	}
@@ -113,18 +113,15 @@ func builtin(_ rego.BuiltinContext, identTerm, ctxTerm *ast.Term) (*ast.Term, er
 }
 
 func fromTerm(t *ast.Term, dst any) error {
-	b, err := json.Marshal(t)
+	v, err := ast.JSON(t.Value)
+	if err != nil {
+		return err
+	}
+	b, err := json.Marshal(v)
 	if err != nil {
 		return err
 	}
 	return json.Unmarshal(b, dst)
-}
-
-func toJSON(a Analysis) any {
-	b, _ := json.Marshal(a)
-	var out any
-	_ = json.Unmarshal(b, &out)
-	return out
 }
 
 // assignment is a role assignment as the analysis sees it.

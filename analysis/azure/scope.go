@@ -91,7 +91,7 @@ func (s Scope) Contains(t Scope) bool {
 
 // Above reports whether s contains t and is not t.
 func (s Scope) Above(t Scope) bool {
-	return s.Contains(t) && !(s.Kind == t.Kind && equal(s.segments, t.segments))
+	return s.Contains(t) && (s.Kind != t.Kind || !equal(s.segments, t.segments))
 }
 
 func equal(a, b []string) bool {

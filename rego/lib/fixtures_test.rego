@@ -276,3 +276,83 @@ pod_identity := {
 
 # with replaces one override (object.union would merge nested objects).
 replace(o, k, v) := object.union(object.remove(o, [k]), {k: v})
+
+# The Azure side of the documented setup: AKS with its OIDC issuer and
+# workload identity on, a user-assigned identity with one federated
+# credential for the control plane, Storage Blob Data Contributor on the
+# storage account, and shared-key access off.
+az_sub := "00000000-1111-2222-3333-444444444444"
+
+az_rg := sprintf("/subscriptions/%s/resourceGroups/spaces", [az_sub])
+
+az_client := "8a0d2c4e-5f6b-4a7c-9d8e-1f2a3b4c5d6e"
+
+az_principal := "11111111-2222-3333-4444-555555555555"
+
+az_identity_id := sprintf("%s/providers/Microsoft.ManagedIdentity/userAssignedIdentities/backup-restore-identity", [az_rg])
+
+az_account := sprintf("%s/providers/Microsoft.Storage/storageAccounts/spacesbackups", [az_rg])
+
+az_issuer := "https://eastus.oic.prod-aks.azure.com/00000000-aaaa-bbbb-cccc-000000000000/11111111-aaaa-bbbb-cccc-111111111111/"
+
+az_sbdc := sprintf("/subscriptions/%s/providers/Microsoft.Authorization/roleDefinitions/ba92f5b4-2d11-453d-a403-e96b0029c9fe", [az_sub])
+
+az_credential(name, subject) := {"name": name, "issuer": az_issuer, "subject": subject, "audiences": ["api://AzureADTokenExchange"]}
+
+az_assignment(id, scope, role) := {"id": id, "scope": scope, "roleDefinitionId": role, "principalId": az_principal, "principalType": "ServicePrincipal"}
+
+azure_env := [
+	{"name": "AZURE_CLIENT_ID", "value": az_client, "hasValue": true},
+	{"name": "AZURE_FEDERATED_TOKEN_FILE", "value": "/var/run/secrets/azure/tokens/azure-identity-token", "hasValue": true},
+]
+
+azure_volumes := [{"name": "azure-identity-token", "projected": [{"serviceAccountToken": {"audience": "api://AzureADTokenExchange", "path": "azure-identity-token"}}]}]
+
+azure_mounts := [{"volume": "azure-identity-token", "path": "/var/run/secrets/azure/tokens"}]
+
+azure_labels := {"app": "mxp-controller", "azure.workload.identity/use": "true"}
+
+# azure_k8s is the Kubernetes side of the Azure setup, under o.
+azure_k8s(o) := object.union(
+	{
+		"profile": {"cloud": "azure"},
+		"sa_annotations": {"azure.workload.identity/client-id": az_client},
+		"template_env": azure_env, "pod_env": azure_env,
+		"template_volumes": azure_volumes, "pod_volumes": azure_volumes,
+		"template_mounts": azure_mounts, "pod_mounts": azure_mounts,
+		"template_labels": azure_labels, "pod_labels": azure_labels,
+		"bc_provider": "Azure", "bc_bucket": "backups", "bc_config": {"storage_account": "spacesbackups"},
+	},
+	o,
+)
+
+azure(o) := {
+	"subscriptions": [az_sub],
+	"identitiesListed": [az_sub],
+	"cluster": object.get(o, "az_cluster", {
+		"id": sprintf("%s/providers/Microsoft.ContainerService/managedClusters/spaces", [az_rg]), "name": "spaces",
+		"oidcIssuerEnabled": true, "oidcIssuer": az_issuer, "workloadIdentityEnabled": true,
+	}),
+	"identities": object.get(o, "az_identities", {az_client: object.union(
+		{
+			"id": az_identity_id, "name": "backup-restore-identity", "clientId": az_client, "principalId": az_principal,
+			"found": true, "assignments": true, "denyAssignments": true,
+			"federatedCredentials": [az_credential("backup-restore-federated-identity", subject)],
+		},
+		object.get(o, "az_identity", {}),
+	)}),
+	"roleAssignments": object.get(o, "az_assignments", [az_assignment("a1", az_account, az_sbdc)]),
+	"roleDefinitions": object.get(o, "az_definitions", {}),
+	"denyAssignments": object.get(o, "az_deny", []),
+	"storageAccounts": object.get(o, "az_accounts", {"spacesbackups": {"id": az_account, "name": "spacesbackups", "allowSharedKeyAccess": false}}),
+}
+
+# space_azure is the documented Azure setup; o overrides parts by name
+# (the Kubernetes ones as for space, the Azure ones az_*).
+space_azure(o) := object.union(space(azure_k8s(o)), {"azure": azure(o)})
+
+az_identity_key := sprintf("ManagedIdentity /%s", [az_identity_id])
+
+az_cluster_key := sprintf("AKSCluster /%s/providers/Microsoft.ContainerService/managedClusters/spaces", [az_rg])
+
+az_account_key := sprintf("StorageAccount /%s", [az_account])
