@@ -58,7 +58,7 @@ func TestPlanFixesTheSpace(t *testing.T) {
 
 	ns1, ns3 := cpNamespace(1), cpNamespace(3)
 	first := plan(scanCLI(t, env, nil, "--skip-cloud"), "first")
-	if !strings.Contains(first, "kubectl patch serviceaccount mxp-controller --namespace "+ns1) {
+	if !strings.Contains(first, "kubectl patch '--namespace="+ns1+"' '--type=json'") {
 		t.Fatalf("the plan does not move ns1's misspelt annotation:\n%s", first)
 	}
 	cmd := exec.CommandContext(ctx, "sh", filepath.Join(dir, "first.sh")) //nolint:gosec // G204: the test's own plan
@@ -73,7 +73,7 @@ func TestPlanFixesTheSpace(t *testing.T) {
 		t.Errorf("ns1's service account annotations after the plan: %v", sa.Annotations)
 	}
 	for _, ns := range []string{ns1, ns3} {
-		if !strings.Contains(first, "kubectl rollout restart deployment mxp-controller --namespace "+ns) {
+		if !strings.Contains(first, "kubectl rollout restart '--namespace="+ns+"' -- deployment mxp-controller") {
 			continue
 		}
 		d, err := c.cs.AppsV1().Deployments(ns).Get(ctx, "mxp-controller", metav1.GetOptions{})
@@ -92,7 +92,7 @@ func TestPlanFixesTheSpace(t *testing.T) {
 	// No controller runs here, so the pod is the one from before: its
 	// service account now declares a role it lacks, and the next plan
 	// restarts its workload.
-	if second := plan(r, "second"); !strings.Contains(second, "kubectl rollout restart deployment mxp-controller --namespace "+ns1) {
+	if second := plan(r, "second"); !strings.Contains(second, "kubectl rollout restart '--namespace="+ns1+"' -- deployment mxp-controller") {
 		t.Errorf("the second plan does not restart ns1's workload:\n%s", second)
 	}
 }
