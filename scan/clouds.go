@@ -5,6 +5,7 @@ import (
 	"errors"
 
 	awscollector "github.com/wiscan/wiscan/collectors/aws"
+	azurecollector "github.com/wiscan/wiscan/collectors/azure"
 	"github.com/wiscan/wiscan/snapshot"
 )
 
@@ -35,6 +36,7 @@ type source struct {
 func (c Config) cloudSources() []source {
 	return []source{
 		{cloud: awscollector.Cloud, check: checkAWS, collect: collectAWS},
+		{cloud: azurecollector.Cloud, check: func(Config) error { return nil }, collect: collectAzure},
 	}
 }
 
@@ -67,3 +69,8 @@ func collectAWS(ctx context.Context, c Config, s *snapshot.Snapshot) error {
 		TrustPolicyQuota: a.TrustPolicyQuota, Progress: c.Progress, Log: c.log(),
 	}), s)
 }
+
+// collectAzure: from evidence, the evidence reader has read the az exports
+// already. A live scan does not read Azure yet: the Azure controls say
+// so and are unknown, and the README shows the export.
+func collectAzure(context.Context, Config, *snapshot.Snapshot) error { return nil }

@@ -1,0 +1,64 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// azureBundle is a Space of three control planes on AKS, exported with
+// kubectl and az (testdata/evidence/azure-space.md says what is broken).
+const azureBundle = "../../testdata/evidence/azure-space"
+
+// The Azure Space gives exactly the findings its README lists, each on its
+// object: the second control plane's credential replaced through the
+// documented name and its missing pod label, the grant at resource-group
+// scope, and the storage account's shared-key access.
+func TestScanAzureEvidenceGolden(t *testing.T) {
+	code, table, stderr := wiscan(t, "scan", "--evidence", azureBundle)
+	if code != exitFindings {
+		t.Fatalf("exit %d, want %d; stderr: %s", code, exitFindings, stderr)
+	}
+	golden(t, "azure-space.table.txt", table)
+	out := filepath.Join(t.TempDir(), "report.json")
+	if code, _, stderr = wiscan(t, "scan", "--evidence", azureBundle, "-o", "json="+out, "--fail-on", "none"); code != exitOK {
+		t.Fatalf("exit %d; stderr: %s", code, stderr)
+	}
+	b, err := os.ReadFile(out) //nolint:gosec // G304: a file the test itself wrote
+	if err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "azure-space.report.json", string(b))
+	var r struct {
+		Findings []struct {
+			ControlID string `json:"controlId"`
+			Status    string `json:"status"`
+			Resource  struct {
+				Kind, Namespace, Name string
+			} `json:"resource"`
+		} `json:"findings"`
+	}
+	if err := json.Unmarshal(b, &r); err != nil {
+		t.Fatal(err)
+	}
+	const cp2 = "mxp-2e3f4a5b-6c7d-4e8f-9a0b-1c2d3e4f5a6b-system"
+	var got []string
+	for _, f := range r.Findings {
+		got = append(got, f.Status+" "+f.ControlID+" "+f.Resource.Kind+" "+f.Resource.Namespace+" "+f.Resource.Name[strings.LastIndex(f.Resource.Name, "/")+1:])
+	}
+	slices.Sort(got)
+	want := []string{
+		"fail WI-AZ-004 ServiceAccount " + cp2 + " mxp-controller",
+		"fail WI-AZ-006 ManagedIdentity  backup-restore-identity",
+		"fail WI-AZ-007 StorageAccount  spacesbackups",
+		"fail WI-K8S-005 Pod " + cp2 + " mxp-controller-6d7e8f9a0b-q8r2t",
+		"fail WI-K8S-006 Deployment " + cp2 + " mxp-controller",
+		"fail WI-K8S-006 Pod " + cp2 + " mxp-controller-6d7e8f9a0b-q8r2t",
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("findings:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}

@@ -1,0 +1,210 @@
+// Package export runs the evidence export scripts against stand-in CLIs
+// that record every call and answer as the real ones print, and checks
+// what the scripts write: the bundle a scan reads, and nothing a hostile
+// name could steer.
+package export
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"sigs.k8s.io/yaml"
+)
+
+const bundle = "../../testdata/evidence/azure-space"
+
+// standIn is an az that records its argument vector (NUL-separated, one
+// call a line) and prints the shipped bundle's file for each read call,
+// as the real az prints it with the script's --query.
+const standIn = `#!/bin/sh
+printf '%s\0' "$@" >> "$AZ_LOG"; printf '\n' >> "$AZ_LOG"
+b="$AZ_BUNDLE/az"
+case "$1 $2" in
+"account show") echo "0b1f6471-1bf0-4dda-aec3-111122223333" ;;
+"aks show") cat "$b/aks.json" ;;
+"identity list") cat "$b/identities-0b1f6471-1bf0-4dda-aec3-111122223333.json" ;;
+"identity federated-credential") cat "$b/identities/backup-restore-identity/federated-credentials.json" ;;
+"role assignment") cat "$b/identities/backup-restore-identity/role-assignments.json" ;;
+"role definition") cat "$b/role-definitions/ba92f5b4-2d11-453d-a403-e96b0029c9fe.json" ;;
+"rest --method") cat "$b/identities/backup-restore-identity/deny-assignments.json" ;;
+"storage account") cat "$b/storage-accounts/spacesbackups.json" ;;
+*) echo "stand-in az: unexpected call: $*" >&2; exit 1 ;;
+esac
+`
+
+// setup writes the stand-in and an OUT_DIR holding the bundle's
+// Kubernetes exports as export-evidence.sh writes them (JSON).
+func setup(t *testing.T, annotate func(string) string) (out, log, bin string) {
+	t.Helper()
+	dir := t.TempDir()
+	bin = filepath.Join(dir, "bin")
+	out = filepath.Join(dir, "out")
+	log = filepath.Join(dir, "calls")
+	for _, d := range []string{bin, out} {
+		if err := os.MkdirAll(d, 0o750); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.WriteFile(filepath.Join(bin, "az"), []byte(standIn), 0o700); err != nil { //nolint:gosec // G306: a stand-in the test runs
+		t.Fatal(err)
+	}
+	for src, dst := range map[string]string{
+		"serviceaccounts.yaml": "serviceaccounts.json", "sharedbackupconfig.yaml": "sharedbackupconfigs.json",
+		"namespaces.yaml": "namespaces.json", "deployments.yaml": "deployments.json", "pods.yaml": "pods.json", "secrets.yaml": "secrets.json",
+	} {
+		b, err := os.ReadFile(filepath.Join(bundle, src)) //nolint:gosec // G304: the shipped bundle
+		if err != nil {
+			t.Fatal(err)
+		}
+		var docs []any
+		for _, part := range strings.Split(string(b), "\n---\n") {
+			var v any
+			if err := yaml.Unmarshal([]byte(part), &v); err != nil {
+				t.Fatal(err)
+			}
+			docs = append(docs, v)
+		}
+		var v any = docs[0]
+		if len(docs) > 1 {
+			v = map[string]any{"apiVersion": "v1", "kind": "List", "items": docs}
+		}
+		j, _ := json.Marshal(v)
+		if src == "serviceaccounts.yaml" && annotate != nil {
+			j = []byte(annotate(string(j)))
+		}
+		if err := os.WriteFile(filepath.Join(out, dst), j, 0o600); err != nil { //nolint:gosec // G703: under the test's folder
+			t.Fatal(err)
+		}
+	}
+	return out, log, bin
+}
+
+func runScript(t *testing.T, out, log, bin string, args ...string) (int, string) {
+	t.Helper()
+	cmd := exec.CommandContext(context.Background(), "bash", append([]string{"../../scripts/export-azure-evidence.sh", out}, args...)...) //nolint:gosec // G204: the shipped script
+	abs, _ := filepath.Abs(bundle)
+	cmd.Env = append(os.Environ(), "PATH="+bin+":"+os.Getenv("PATH"), "AZ_LOG="+log, "AZ_BUNDLE="+abs)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	err := cmd.Run()
+	code := 0
+	if ee := (*exec.ExitError)(nil); errors.As(err, &ee) {
+		code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	return code, stderr.String()
+}
+
+func calls(t *testing.T, log string) [][]string {
+	t.Helper()
+	b, err := os.ReadFile(log) //nolint:gosec // G304: the test's own log
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out [][]string
+	for _, l := range strings.Split(strings.TrimSuffix(string(b), "\x00\n"), "\x00\n") {
+		out = append(out, strings.Split(l, "\x00"))
+	}
+	return out
+}
+
+// The script makes exactly the read-only calls the README lists, with
+// the --query wrappers wiscan reads, and writes a bundle that a scan
+// reads as the shipped one: the same findings.
+func TestAzureExport(t *testing.T) {
+	out, log, bin := setup(t, nil)
+	if code, stderr := runScript(t, out, log, bin, "--resource-group", "spaces", "--cluster", "spaces"); code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	var verbs []string
+	for _, c := range calls(t, log) {
+		verbs = append(verbs, strings.Join(c[:3], " "))
+		for _, a := range c {
+			if slices.Contains([]string{"create", "delete", "update", "put", "patch", "--method=put"}, a) {
+				t.Errorf("a call that writes: %q", c)
+			}
+		}
+		if c[0] == "rest" && !slices.Equal(c[1:3], []string{"--method", "get"}) {
+			t.Errorf("az rest not a GET: %q", c)
+		}
+	}
+	want := []string{"aks show --resource-group", "account show --query", "identity list --subscription", "identity federated-credential list",
+		"role assignment list", "role definition list", "rest --method get", "storage account show"}
+	if !slices.Equal(verbs, want) {
+		t.Errorf("calls:\n%s\nwant:\n%s", strings.Join(verbs, "\n"), strings.Join(want, "\n"))
+	}
+	for _, f := range []string{"az/aks.json", "az/identities-0b1f6471-1bf0-4dda-aec3-111122223333.json",
+		"az/identities/backup-restore-identity/federated-credentials.json", "az/identities/backup-restore-identity/role-assignments.json",
+		"az/identities/backup-restore-identity/deny-assignments.json", "az/role-definitions/ba92f5b4-2d11-453d-a403-e96b0029c9fe.json",
+		"az/storage-accounts/spacesbackups.json"} {
+		if _, err := os.Stat(filepath.Join(out, f)); err != nil {
+			t.Errorf("not written: %s", f)
+		}
+	}
+	if got, want := findings(t, out), findings(t, bundle); got != want {
+		t.Errorf("the exported bundle's findings:\n%s\nthe shipped bundle's:\n%s", got, want)
+	}
+}
+
+// A client ID that is no Azure ID never reaches a call, a query or a
+// path: the script refuses it, says so and exits 1; the canary file its
+// command substitution would create is never made.
+func TestAzureExportRefusesHostileNames(t *testing.T) {
+	canary := filepath.Join(t.TempDir(), "pwned")
+	hostile := "x'$(touch " + canary + ")"
+	out, log, bin := setup(t, func(j string) string {
+		return strings.Replace(j, "8a0d2c4e-5f6b-4a7c-9d8e-1f2a3b4c5d6e", strings.ReplaceAll(hostile, "'", `\u0027`), 1)
+	})
+	code, stderr := runScript(t, out, log, bin, "--resource-group", "spaces", "--cluster", "spaces")
+	if code != 1 || !strings.Contains(stderr, "refusing client ID: not an Azure name or ID") {
+		t.Errorf("exit %d: %s", code, stderr)
+	}
+	if _, err := os.Stat(canary); err == nil {
+		t.Fatal("a name ran a command")
+	}
+	for _, c := range calls(t, log) {
+		if strings.Contains(strings.Join(c, " "), "touch") {
+			t.Errorf("a hostile name reached az: %q", c)
+		}
+	}
+	if code, _ := runScript(t, out, log, bin, "--cluster", "spaces"); code != 2 {
+		t.Errorf("without --resource-group: exit %d, want 2", code)
+	}
+}
+
+// findings scans a bundle and lists its findings, one a line.
+func findings(t *testing.T, dir string) string {
+	t.Helper()
+	report := filepath.Join(t.TempDir(), "r.json")
+	cmd := exec.CommandContext(context.Background(), "go", "run", "../../cmd/wiscan", "scan", "--evidence", dir, "-o", "json="+report, "--fail-on", "none") //nolint:gosec // G204: the project's own command
+	if b, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("scan %s: %v\n%s", dir, err, b)
+	}
+	b, err := os.ReadFile(report) //nolint:gosec // G304: the test's own report
+	if err != nil {
+		t.Fatal(err)
+	}
+	var r struct {
+		Findings []struct {
+			Key, Status string
+		} `json:"findings"`
+	}
+	if err := json.Unmarshal(b, &r); err != nil {
+		t.Fatal(err)
+	}
+	var lines []string
+	for _, f := range r.Findings {
+		lines = append(lines, f.Status+" "+f.Key)
+	}
+	slices.Sort(lines)
+	return strings.Join(lines, "\n")
+}
