@@ -33,7 +33,7 @@ set -euo pipefail
 usage='usage: export-azure-evidence.sh OUT_DIR --resource-group GROUP --cluster NAME [--subscription ID]... [--storage-account NAME]... [az flags...]'
 out=${1:?$usage}
 shift
-group= cluster=
+group='' cluster=''
 subs=() accounts=() az_args=()
 while (($#)); do
   case $1 in
@@ -113,7 +113,7 @@ for client in $clients; do
   rg=$(jq -r .resourceGroup <<<"$found")
   principal=$(jq -r .principalId <<<"$found")
   sub=$(cut -d/ -f3 <<<"$id")
-  safe "$name" "identity name" && safe "$rg" "resource group" && safe "$principal" "principal ID" && safe "$sub" "subscription" || continue
+  if ! { safe "$name" "identity name" && safe "$rg" "resource group" && safe "$principal" "principal ID" && safe "$sub" "subscription"; }; then continue; fi
   idir="$dir/identities/$name"
   call "$idir/federated-credentials.json" identity federated-credential list --identity-name "$name" --resource-group "$rg" --subscription "$sub" \
     --query "{identity: '$id', federatedCredentials: @}" || true

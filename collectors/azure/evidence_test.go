@@ -96,9 +96,9 @@ func gap(s *snapshot.Snapshot, reason, text string) *snapshot.CollectionError {
 func TestContradictions(t *testing.T) {
 	other := strings.ReplaceAll(read(t, "az/identities-0b1f6471-1bf0-4dda-aec3-111122223333.json"), "backup-restore-identity", "other-identity")
 	s := collect(t, map[string]string{
-		"az/aks2.json":        strings.ReplaceAll(read(t, "az/aks.json"), "managedClusters/spaces", "managedClusters/other"),
-		"az/identities-other.json": other,
-		"az/storage-accounts/other.json":    strings.ReplaceAll(read(t, "az/storage-accounts/spacesbackups.json"), "resourceGroups/spaces/", "resourceGroups/other/"),
+		"az/aks2.json":                   strings.ReplaceAll(read(t, "az/aks.json"), "managedClusters/spaces", "managedClusters/other"),
+		"az/identities-other.json":       other,
+		"az/storage-accounts/other.json": strings.ReplaceAll(read(t, "az/storage-accounts/spacesbackups.json"), "resourceGroups/spaces/", "resourceGroups/other/"),
 	})
 	for _, want := range []string{"the evidence holds 2 AKS clusters", "is given by two identities", "storage account spacesbackups is given twice with different IDs"} {
 		g := gap(s, "conflict", want)
@@ -149,11 +149,12 @@ func TestAbsenceProof(t *testing.T) {
 // A bare federated-credential list marks credentials read only for the
 // identities it holds; the wrapper proves an empty list.
 func TestCredentialsRead(t *testing.T) {
-	s := collect(t, map[string]string{"az/identities/backup-restore-identity/federated-credentials.json": `{"identity": "/subscriptions/0b1f6471-1bf0-4dda-aec3-111122223333/resourceGroups/spaces/providers/Microsoft.ManagedIdentity/userAssignedIdentities/backup-restore-identity", "federatedCredentials": []}`})
+	const creds = "az/identities/backup-restore-identity/federated-credentials.json"
+	s := collect(t, map[string]string{creds: `{"identity": "/subscriptions/0b1f6471-1bf0-4dda-aec3-111122223333/resourceGroups/spaces/providers/Microsoft.ManagedIdentity/userAssignedIdentities/backup-restore-identity", "federatedCredentials": []}`}) //nolint:gosec // G101: a file name, not a credential
 	if c := s.Azure.Identities[client].FederatedCredentials; c == nil || len(c) != 0 {
 		t.Errorf("credentials %v, want read and empty", c)
 	}
-	s = collect(t, map[string]string{"az/identities/backup-restore-identity/federated-credentials.json": `{"other": 1}`})
+	s = collect(t, map[string]string{creds: `{"other": 1}`}) //nolint:gosec // G101: a file name, not a credential
 	if c := s.Azure.Identities[client].FederatedCredentials; c != nil {
 		t.Errorf("credentials %v, want unread", c)
 	}

@@ -72,7 +72,7 @@ func setup(t *testing.T, annotate func(string) string) (out, log, bin string) {
 			}
 			docs = append(docs, v)
 		}
-		var v any = docs[0]
+		v := docs[0]
 		if len(docs) > 1 {
 			v = map[string]any{"apiVersion": "v1", "kind": "List", "items": docs}
 		}
@@ -207,4 +207,19 @@ func findings(t *testing.T, dir string) string {
 	}
 	slices.Sort(lines)
 	return strings.Join(lines, "\n")
+}
+
+// Debian's shellcheck finds nothing to warn about in the export scripts.
+func TestShellcheck(t *testing.T) {
+	sc, err := exec.LookPath("shellcheck")
+	if err != nil {
+		t.Fatalf("shellcheck is not installed (Debian's shellcheck; .ci/run installs it): %v", err)
+	}
+	scripts, _ := filepath.Glob("../../scripts/*.sh")
+	if len(scripts) < 3 {
+		t.Fatalf("scripts: %v", scripts)
+	}
+	if out, err := exec.CommandContext(context.Background(), sc, append([]string{"--severity=warning"}, scripts...)...).CombinedOutput(); err != nil { //nolint:gosec // G204: Debian's shellcheck on the shipped scripts
+		t.Errorf("shellcheck: %v\n%s", err, out)
+	}
 }
