@@ -36,7 +36,7 @@ type source struct {
 func (c Config) cloudSources() []source {
 	return []source{
 		{cloud: awscollector.Cloud, check: checkAWS, collect: collectAWS},
-		{cloud: azurecollector.Cloud, check: func(Config) error { return nil }, collect: collectAzure},
+		{cloud: azurecollector.Cloud, check: checkAzure, collect: collectAzure},
 	}
 }
 
@@ -70,7 +70,38 @@ func collectAWS(ctx context.Context, c Config, s *snapshot.Snapshot) error {
 	}), s)
 }
 
-// collectAzure: from evidence, the evidence reader has read the az exports
-// already. A live scan does not read Azure yet: the Azure controls say
-// so and are unknown, and the README shows the export.
-func collectAzure(context.Context, Config, *snapshot.Snapshot) error { return nil }
+// Azure configures the Azure source.
+type Azure struct {
+	// Skip leaves Azure unread; its controls are then unknown.
+	Skip bool
+	// Subscriptions are those in scope, the AKS cluster's first.
+	Subscriptions []string
+	// ResourceGroup and Cluster name the AKS cluster.
+	ResourceGroup, Cluster string
+	// StorageAccounts are the backup storage accounts (default: those
+	// the backup configurations name).
+	StorageAccounts []string
+	// Asked says an Azure setting was given: Azure is read even when no
+	// target resolves to it.
+	Asked bool
+}
+
+func checkAzure(c Config) error {
+	if c.Evidence != "" && c.Azure.Asked {
+		return errors.New("evidence is read from files; it does not take Azure subscriptions, a cluster or storage accounts")
+	}
+	return nil
+}
+
+// collectAzure reads Azure live when a target uses it or an Azure setting
+// asks for it; from evidence, the evidence reader has read the az exports.
+func collectAzure(ctx context.Context, c Config, s *snapshot.Snapshot) error {
+	a := c.Azure
+	if c.Evidence != "" || a.Skip || (!a.Asked && !azurecollector.Needed(s)) {
+		return nil
+	}
+	return c.run(ctx, azurecollector.New(azurecollector.Options{
+		Subscriptions: a.Subscriptions, ResourceGroup: a.ResourceGroup, Cluster: a.Cluster, StorageAccounts: a.StorageAccounts,
+		Timeout: c.Kube.Timeout, Progress: c.Progress, Log: c.log(),
+	}), s)
+}

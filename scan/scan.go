@@ -50,8 +50,9 @@ type Config struct {
 	// live cluster through Kube.
 	Evidence string
 	Kube     Kube
-	// AWS configures the AWS source.
+	// AWS and Azure configure the clouds' sources.
 	AWS      AWS
+	Azure    Azure
 	Policies Policies
 	// Accept names the waivers and the baseline that accept findings.
 	Accept Accept

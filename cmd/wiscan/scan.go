@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"strings"
 	"time"
 
@@ -34,6 +35,19 @@ type collectFlags struct {
 	region       string
 	clusterName  string
 	trustQuota   int
+	azure        azureFlags
+}
+
+// azureFlags name what the Azure collector reads.
+type azureFlags struct {
+	subscriptions   []string
+	resourceGroup   string
+	cluster         string
+	storageAccounts []string
+}
+
+func (f azureFlags) set() bool {
+	return len(f.subscriptions) > 0 || f.resourceGroup != "" || f.cluster != "" || len(f.storageAccounts) > 0
 }
 
 func (f *collectFlags) register(cmd *cobra.Command) {
@@ -48,6 +62,10 @@ func (f *collectFlags) register(cmd *cobra.Command) {
 	fl.BoolVar(&f.skipCloud, "skip-cloud", false, "do not read the cloud's IAM state (its controls are then unknown)")
 	fl.StringVar(&f.region, "region", "", "AWS region (default: the SDK's, else the region in an EKS context's ARN)")
 	fl.StringVar(&f.clusterName, "cluster-name", "", "EKS cluster name (default: from a kubeconfig context named after the cluster's ARN)")
+	fl.StringArrayVar(&f.azure.subscriptions, "azure-subscription", nil, "Azure subscription in scope, repeatable: the AKS cluster's first; a client ID is proven absent only in these (default: AZURE_SUBSCRIPTION_ID)")
+	fl.StringVar(&f.azure.resourceGroup, "azure-resource-group", "", "resource group of the AKS cluster")
+	fl.StringVar(&f.azure.cluster, "azure-cluster", "", "AKS cluster name")
+	fl.StringArrayVar(&f.azure.storageAccounts, "azure-storage-account", nil, "backup storage account, repeatable (default: those the backup configurations name)")
 	fl.IntVar(&f.trustQuota, "aws-trust-policy-quota", 0, "the account's role trust policy length quota, if raised from IAM's default of 2048 (0 or more; 0 means the default)")
 }
 
@@ -185,8 +203,10 @@ func (f *evalFlags) pushOutput() (*output, error) {
 func (a *app) config(cf collectFlags, ef evalFlags) scan.Config {
 	return scan.Config{
 		Profiles: cf.profiles, ProfileFiles: cf.profileFiles, Cloud: cf.cloud, Evidence: cf.evidence,
-		Kube:     scan.Kube{Kubeconfig: cf.kubeconfig, Context: cf.context, Timeout: cf.timeout},
-		AWS:      scan.AWS{Skip: cf.skipCloud, Region: cf.region, ClusterName: cf.clusterName, TrustPolicyQuota: cf.trustQuota},
+		Kube: scan.Kube{Kubeconfig: cf.kubeconfig, Context: cf.context, Timeout: cf.timeout},
+		AWS:  scan.AWS{Skip: cf.skipCloud, Region: cf.region, ClusterName: cf.clusterName, TrustPolicyQuota: cf.trustQuota},
+		Azure: scan.Azure{Skip: cf.skipCloud, Subscriptions: azureSubscriptions(cf.azure.subscriptions), ResourceGroup: cf.azure.resourceGroup,
+			Cluster: cf.azure.cluster, StorageAccounts: cf.azure.storageAccounts, Asked: cf.azure.set()},
 		Policies: scan.Policies{Dirs: ef.policies, EvalTimeout: ef.evalTimeout, MaxMemory: ef.evalMemory << 20},
 		Accept:   scan.Accept{Waivers: ef.waivers, Baseline: ef.baseline},
 		Version:  currentVersion(), Log: a.log, Progress: a.progress(), ProgressDone: a.endProgress, Now: a.now,
@@ -221,8 +241,8 @@ func (a *app) collect(ctx context.Context, f collectFlags) (*snapshot.Snapshot, 
 	if err := f.check(); err != nil {
 		return nil, err
 	}
-	if f.evidence != "" && (f.kubeconfig != "" || f.context != "" || f.region != "" || f.clusterName != "") {
-		return nil, usageErr("--evidence reads files; it does not take --kubeconfig, --context, --region or --cluster-name")
+	if f.evidence != "" && (f.kubeconfig != "" || f.context != "" || f.region != "" || f.clusterName != "" || f.azure.set()) {
+		return nil, usageErr("--evidence reads files; it does not take --kubeconfig, --context, --region, --cluster-name or --azure-* flags")
 	}
 	if _, ok := clouds.Get(f.cloud); f.cloud != "" && !ok {
 		return nil, usageErr("--cloud %q: want one of %s", f.cloud, strings.Join(clouds.Names(), ", "))
@@ -357,4 +377,15 @@ func (a *app) evalCommand() *cobra.Command {
 	}
 	ef.register(cmd)
 	return cmd
+}
+
+// azureSubscriptions are the flags', else AZURE_SUBSCRIPTION_ID.
+func azureSubscriptions(flags []string) []string {
+	if len(flags) > 0 {
+		return flags
+	}
+	if s := strings.TrimSpace(os.Getenv("AZURE_SUBSCRIPTION_ID")); s != "" {
+		return []string{s}
+	}
+	return nil
 }

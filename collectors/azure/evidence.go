@@ -216,8 +216,8 @@ func (a *Recognizer) Finish(s *snapshot.Snapshot, gaps collectors.EvidenceGaps) 
 	az.IdentitiesListed = sortedKeys(a.listed)
 	a.cluster(az, gaps)
 	a.identitiesInto(az, gaps)
-	az.RoleAssignments = a.assignments
-	az.DenyAssignments = a.denies
+	az.RoleAssignments = append(az.RoleAssignments, a.assignments...)
+	az.DenyAssignments = append(az.DenyAssignments, a.denies...)
 	az.RoleDefinitions = a.definitions
 	for _, acc := range a.accounts {
 		if prev, dup := az.StorageAccounts[acc.Name]; dup && !strings.EqualFold(prev.ID, acc.ID) {

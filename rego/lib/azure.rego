@@ -68,7 +68,7 @@ collected if input.azure
 
 not_collected_msg := "the evidence holds no az exports: add them (see the Azure evidence export in the README)" if {
 	object.get(object.get(input, "source", {}), "mode", "") == "evidence"
-} else := "a live scan does not read Azure yet: export it with scripts/export-azure-evidence.sh and scan the exports with --evidence (see the README)"
+} else := "Azure was not read: scan without --skip-cloud, with Azure credentials and --azure-subscription (pass --cloud azure if nothing in the cluster names Azure)"
 
 # gap_messages are the Azure collection errors for kind and name (an
 # error without a name concerns every object of its kind).
