@@ -10,6 +10,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"regexp"
 	"slices"
 	"strings"
 
@@ -111,6 +112,13 @@ func step(f report.Fix) Step {
 	case report.TrustSubject:
 		s.ByHand = fmt.Sprintf("add to the trust policy of role %s, in the <issuer>:sub condition of its sts:AssumeRoleWithWebIdentity statement, the subjects %s (aws iam get-role --role-name %s --query Role.AssumeRolePolicyDocument, edit, then aws iam update-assume-role-policy)",
 			f.Role, strings.Join(f.Subjects, ", "), roleName(f.Role))
+	case report.Federate:
+		s.Args, s.ByHand = federate(f)
+	case report.AssignRole:
+		s.Args = []string{"az", "role", "assignment", "create", "--assignee-object-id=" + f.Principal, "--assignee-principal-type=ServicePrincipal",
+			"--role=" + f.Role, "--scope=" + f.Scope}
+	case report.Unassign:
+		s.ByHand = fmt.Sprintf("once the identity holds the role it needs on the storage account, remove role assignment %s (az role assignment delete --ids %s)", f.Assignment, f.Assignment)
 	case report.TrustProvider:
 		s.ByHand = fmt.Sprintf("let role %s be assumed by the cluster's OIDC provider %s with sts:AssumeRoleWithWebIdentity (aws iam update-assume-role-policy --role-name %s)", f.Role, f.Provider, roleName(f.Role))
 	default:
@@ -237,4 +245,52 @@ func roleName(arn string) string {
 		return ""
 	}
 	return rest[strings.LastIndex(rest, "/")+1:]
+}
+
+// federate creates one control plane's federated credential under a name
+// of its own: a create with an existing name replaces that credential, so
+// the documented fixed name would take the credential of another control
+// plane.
+func federate(f report.Fix) ([]string, string) {
+	sub, rg, name, ok := identityParts(f.Identity)
+	ns, sa, okSubject := subjectParts(f.Subjects[0])
+	if !ok || !okSubject {
+		return nil, fmt.Sprintf("create a federated credential on identity %s for issuer %s, subject %s, audience %s", f.Identity, f.Issuer, f.Subjects[0], f.Audience)
+	}
+	return []string{"az", "identity", "federated-credential", "create", "--name=" + CredentialName(ns, sa), "--identity-name=" + name,
+		"--resource-group=" + rg, "--subscription=" + sub, "--issuer=" + f.Issuer, "--subject=" + f.Subjects[0], "--audiences=" + f.Audience}, ""
+}
+
+// CredentialName is the federated credential name wiscan gives a control
+// plane: its namespace and service account, in the characters Azure
+// accepts (letters, digits, - and _), at most 120 of them (a hash of the
+// whole ends a name that would be longer).
+func CredentialName(namespace, serviceAccount string) string {
+	name := credentialChars.ReplaceAllString(namespace+"-"+serviceAccount, "-")
+	if len(name) <= 120 {
+		return name
+	}
+	sum := sha256.Sum256([]byte(name))
+	return name[:111] + "-" + hex.EncodeToString(sum[:4])
+}
+
+var credentialChars = regexp.MustCompile(`[^A-Za-z0-9_-]`)
+
+// identityParts splits a user-assigned identity's resource ID.
+func identityParts(id string) (sub, rg, name string, ok bool) {
+	p := strings.Split(id, "/")
+	if len(p) != 9 || !strings.EqualFold(p[1], "subscriptions") || !strings.EqualFold(p[3], "resourceGroups") ||
+		!strings.EqualFold(p[6], "Microsoft.ManagedIdentity") || !strings.EqualFold(p[7], "userAssignedIdentities") {
+		return "", "", "", false
+	}
+	return p[2], p[4], p[8], true
+}
+
+// subjectParts splits system:serviceaccount:<namespace>:<name>.
+func subjectParts(s string) (string, string, bool) {
+	p := strings.Split(s, ":")
+	if len(p) != 4 || p[0] != "system" || p[1] != "serviceaccount" {
+		return "", "", false
+	}
+	return p[2], p[3], true
 }

@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -14,6 +15,32 @@ import (
 )
 
 const role = "arn:aws:iam::123456789012:role/backup/backup-restore-role"
+
+// An Azure Space's identity, issuer and storage account.
+const (
+	azIdentity = "/subscriptions/0b1f6471-1bf0-4dda-aec3-111122223333/resourceGroups/spaces/providers/Microsoft.ManagedIdentity/userAssignedIdentities/backup-restore-identity"
+	azIssuer   = "https://eastus.oic.prod-aks.azure.com/72f988bf-86f1-41af-91ab-2d7cd011db47/3c4d5e6f-7a8b-4c9d-8e0f-1a2b3c4d5e6f/"
+	azAccount  = "/subscriptions/0b1f6471-1bf0-4dda-aec3-111122223333/resourceGroups/spaces/providers/Microsoft.Storage/storageAccounts/spacesbackups"
+)
+
+// Each control plane gets a credential name of its own, valid for Azure
+// (3 to 120 letters, digits, - and _): the documented fixed name would
+// replace another control plane's credential.
+func TestCredentialName(t *testing.T) {
+	long := strings.Repeat("a", 63)
+	for _, c := range []struct{ ns, sa, want string }{
+		{"mxp-1-system", "mxp-controller", "mxp-1-system-mxp-controller"},
+		{"ns", "sa.with.dots", "ns-sa-with-dots"},
+	} {
+		if got := CredentialName(c.ns, c.sa); got != c.want {
+			t.Errorf("%s %s: %s, want %s", c.ns, c.sa, got, c.want)
+		}
+	}
+	a, b := CredentialName(long, strings.Repeat("b", 100)), CredentialName(long, strings.Repeat("b", 99)+"c")
+	if len(a) != 120 || a == b || !regexp.MustCompile(`^[A-Za-z0-9_-]{3,120}$`).MatchString(a) {
+		t.Errorf("long names %q %q", a, b)
+	}
+}
 
 // What each fix becomes: its command, argument by argument, or what to do
 // by hand when the report does not hold enough to write one.
@@ -58,6 +85,23 @@ func TestSteps(t *testing.T) {
 			args: []string{"aws", "iam", "put-role-policy", "--role-name=backup-restore-role", "--policy-name=" + grantPolicyName([]string{"arn:aws:s3:::b/*"}), `--policy-document={"Statement":[{"Action":["s3:GetObject"],"Effect":"Allow","Resource":["arn:aws:s3:::b/*"]}],"Version":"2012-10-17"}`},
 		},
 		"restart a job": {fix: report.Fix{Action: report.Restart, Kind: "Job", Namespace: "ns", Name: "j"}, byHand: "recreate the pods of Job/ns/j so that they start with the binding"},
+		"federated credential under the control plane's own name": {
+			fix: report.Fix{Action: report.Federate, Kind: "ManagedIdentity", Name: azIdentity, Identity: azIdentity, Issuer: azIssuer,
+				Subjects: []string{"system:serviceaccount:mxp-1-system:mxp-controller"}, Audience: "api://AzureADTokenExchange"},
+			args: []string{"az", "identity", "federated-credential", "create", "--name=mxp-1-system-mxp-controller", "--identity-name=backup-restore-identity",
+				"--resource-group=spaces", "--subscription=0b1f6471-1bf0-4dda-aec3-111122223333", "--issuer=" + azIssuer,
+				"--subject=system:serviceaccount:mxp-1-system:mxp-controller", "--audiences=api://AzureADTokenExchange"},
+		},
+		"role at the storage account": {
+			fix: report.Fix{Action: report.AssignRole, Kind: "ManagedIdentity", Name: azIdentity, Principal: "6f1c2d3e-4a5b-4c6d-8e7f-9a0b1c2d3e4f",
+				Role: "ba92f5b4-2d11-453d-a403-e96b0029c9fe", Scope: azAccount},
+			args: []string{"az", "role", "assignment", "create", "--assignee-object-id=6f1c2d3e-4a5b-4c6d-8e7f-9a0b1c2d3e4f", "--assignee-principal-type=ServicePrincipal",
+				"--role=ba92f5b4-2d11-453d-a403-e96b0029c9fe", "--scope=" + azAccount},
+		},
+		"broad assignment removed by hand": {
+			fix:    report.Fix{Action: report.Unassign, Kind: "ManagedIdentity", Name: azIdentity, Assignment: "/x/providers/Microsoft.Authorization/roleAssignments/4e1b5c2d-6f7a-4b8c-9d0e-1f2a3b4c5d6e"},
+			byHand: "once the identity holds the role it needs on the storage account, remove role assignment /x/providers/Microsoft.Authorization/roleAssignments/4e1b5c2d-6f7a-4b8c-9d0e-1f2a3b4c5d6e (az role assignment delete --ids /x/providers/Microsoft.Authorization/roleAssignments/4e1b5c2d-6f7a-4b8c-9d0e-1f2a3b4c5d6e)",
+		},
 		"associate": {
 			fix:  report.Fix{Action: report.Associate, Kind: "ServiceAccount", Namespace: "ns", Name: "sa", Cluster: "spaces", Role: role},
 			args: []string{"aws", "eks", "create-pod-identity-association", "--cluster-name=spaces", "--namespace=ns", "--service-account=sa", "--role-arn=" + role},
@@ -133,6 +177,11 @@ func hostile(canary string) Plan {
 		fail("WI-AWS-009", "no association", &report.Fix{Action: report.Associate, Kind: "ServiceAccount", Namespace: "ns $(id)", Name: "sa", Cluster: "c\\\"", Role: role}),
 		fail("WI-AWS-006", "subjects\n"+canary, &report.Fix{Action: report.TrustSubject, Kind: "IAMRole", Name: role, Role: role, Subjects: []string{"system:serviceaccount:ns:sa\ntouch " + canary}}),
 		fail("WI-K8S-005", "stale", &report.Fix{Action: report.Restart, Kind: "Deployment", Namespace: "ns", Name: "d\td"}),
+		fail("WI-AZ-004", "no credential", &report.Fix{Action: report.Federate, Kind: "ManagedIdentity", Name: "i",
+			// A name without a slash, so that the command is written: the
+			// canary is relative to the folder the script runs in.
+			Identity: "/subscriptions/s/resourceGroups/g/providers/Microsoft.ManagedIdentity/userAssignedIdentities/x';touch pwned-az;'$(touch pwned-az)", Issuer: "https://x/$(touch " + canary + ")",
+			Subjects: []string{"system:serviceaccount:ns:`touch " + canary + "`"}, Audience: "a'b"}),
 	}}
 	return build(r)
 }
@@ -160,18 +209,21 @@ func TestScriptRunsExactly(t *testing.T) {
 	// Each call is its tool's name and arguments, NUL-terminated, then a
 	// newline.
 	stub := "#!/bin/sh\nprintf '%s\\0' \"$(basename \"$0\")\" \"$@\" >> " + quote(log) + "\nprintf '\\n' >> " + quote(log) + "\n"
-	for _, tool := range []string{"kubectl", "aws"} {
+	for _, tool := range []string{"kubectl", "aws", "az"} {
 		if err := os.WriteFile(filepath.Join(bin, tool), []byte(stub), 0o700); err != nil { //nolint:gosec // G306: a stand-in the test runs
 			t.Fatal(err)
 		}
 	}
 	cmd := exec.CommandContext(context.Background(), "sh", script) //nolint:gosec // G204: the test's own plan
 	cmd.Env = append(os.Environ(), "PATH="+bin+":/usr/bin:/bin")
+	cmd.Dir = dir
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("sh plan.sh: %v\n%s\n%s", err, out, b.String())
 	}
-	if _, err := os.Stat(canary); err == nil {
-		t.Fatalf("a name ran a command:\n%s", b.String())
+	for _, c := range []string{canary, filepath.Join(dir, "pwned-az")} {
+		if _, err := os.Stat(c); err == nil {
+			t.Fatalf("a name ran a command:\n%s", b.String())
+		}
 	}
 	calls, err := os.ReadFile(log) //nolint:gosec // G304: the test's own file
 	if err != nil {
@@ -192,12 +244,12 @@ func TestScriptRunsExactly(t *testing.T) {
 			t.Errorf("call %d:\n got %q\nwant %q", i+1, args, want[i])
 		}
 	}
-	for _, want := range []string{"# Step 1: rename-key ServiceAccount/ns/", "# Step 3, by hand: trust-subject IAMRole/", "# Step 4: restart Deployment/ns/d"} {
+	for _, want := range []string{"# Step 1: rename-key ServiceAccount/ns/", "# Step 3, by hand: trust-subject IAMRole/", "# Step 4: federate ManagedIdentity/i", "# Step 5: restart Deployment/ns/d"} {
 		if !strings.Contains(b.String(), want) {
 			t.Errorf("the plan lacks %q:\n%s", want, b.String())
 		}
 	}
-	if !strings.Contains(b.String(), "# 4 steps, 1 of them by hand (comments only); 0 failed findings without a fix; 0 waived.") {
+	if !strings.Contains(b.String(), "# 5 steps, 1 of them by hand (comments only); 0 failed findings without a fix; 0 waived.") {
 		t.Errorf("the header does not count the steps:\n%s", b.String())
 	}
 }

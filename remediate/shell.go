@@ -50,7 +50,7 @@ func WriteShell(w io.Writer, p Plan, from string) error {
 	b.WriteString("#!/bin/sh\n")
 	b.WriteString(comment("wiscan remediation plan for " + from))
 	b.WriteString("\n# Read every step before running it: it changes the cluster (kubectl, the\n")
-	b.WriteString("# current context) and the cloud (the aws CLI, the current credentials).\n")
+	b.WriteString("# current context) and the cloud (the aws or az CLI, the current credentials).\n")
 	fmt.Fprintf(&b, "# %d %s, %d of them by hand (comments only); %d failed %s without a fix; %d waived.\n",
 		len(p.Steps), report.Plural(len(p.Steps), "step"), byHand, p.Skipped, report.Plural(p.Skipped, "finding"), p.Waived)
 	b.WriteString("set -eux\n")

@@ -9,6 +9,7 @@ import (
 
 	"k8s.io/apimachinery/pkg/util/validation"
 
+	"github.com/wiscan/wiscan/analysis/azure"
 	"github.com/wiscan/wiscan/report"
 )
 
@@ -33,13 +34,19 @@ var (
 	resourceARN = regexp.MustCompile(`^arn:aws(-[a-z]+)*:[a-z0-9-]+:[a-z0-9-]*:([0-9]{12})?:[!-~]+$`)
 	// A service account subject of a trust policy.
 	saSubject = regexp.MustCompile(`^system:serviceaccount:([^:]+):([^:]+)$`)
+	// Azure: a GUID, an HTTPS issuer URL, an audience, a role
+	// assignment's ID.
+	azureGUID    = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
+	issuerURL    = regexp.MustCompile(`^https://[A-Za-z0-9.-]+(:[0-9]+)?(/[A-Za-z0-9._~%-]*)*$`)
+	audienceText = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9:/._-]*$`)
+	assignmentID = regexp.MustCompile(`^(/[A-Za-z0-9._()-]+)+/providers/Microsoft\.Authorization/roleAssignments/[0-9a-fA-F-]{36}$`)
 )
 
 // kubeKinds are the Kubernetes kinds a fix may change; cloudKinds the
 // cloud ones, named by ARN.
 var (
 	kubeKinds  = []string{"ServiceAccount", "Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob", "Pod"}
-	cloudKinds = []string{"IAMRole"}
+	cloudKinds = []string{"IAMRole", "ManagedIdentity"}
 	keyMaps    = []string{"annotations", "labels", "template.annotations", "template.labels"}
 )
 
@@ -85,14 +92,28 @@ func invalidFields(f report.Fix) []string {
 		check(len(validation.IsDNS1123Subdomain(f.Name)) == 0, "name", "an object name (a DNS-1123 subdomain)")
 	} else {
 		check(f.Namespace == "", "namespace", "empty for a cloud object")
-		check(roleARN.MatchString(f.Name), "name", "an IAM role ARN")
+		if f.Kind == "ManagedIdentity" {
+			check(identityID(f.Name), "name", "a user-assigned identity's resource ID")
+		} else {
+			check(roleARN.MatchString(f.Name), "name", "an IAM role ARN")
+		}
 	}
 	check(f.Key == "" || len(validation.IsQualifiedName(f.Key)) == 0, "key", "an annotation or label key")
 	check(f.From == "" || len(validation.IsQualifiedName(f.From)) == 0, "from", "an annotation or label key")
 	check(f.In == "" || slices.Contains(keyMaps, f.In), "in", "one of "+strings.Join(keyMaps, ", "))
 	check(f.Action != report.Label || len(validation.IsValidLabelValue(f.Value)) == 0, "value", "a label value")
 	check(printable(f.Value), "value", "printable text")
-	check(f.Role == "" || roleARN.MatchString(f.Role), "role", "an IAM role ARN")
+	if f.Action == report.AssignRole {
+		check(azureGUID.MatchString(f.Role), "role", "a role definition's GUID")
+	} else {
+		check(f.Role == "" || roleARN.MatchString(f.Role), "role", "an IAM role ARN")
+	}
+	check(f.Identity == "" || identityID(f.Identity), "identity", "a user-assigned identity's resource ID")
+	check(f.Issuer == "" || issuerURL.MatchString(f.Issuer), "issuer", "an HTTPS issuer URL")
+	check(f.Audience == "" || audienceText.MatchString(f.Audience), "audience", "an audience (letters, digits, : / . _ -)")
+	check(f.Principal == "" || azureGUID.MatchString(f.Principal), "principal", "a principal (object) ID")
+	check(f.Scope == "" || resourceScope(f.Scope), "scope", "a resource's ID")
+	check(f.Assignment == "" || assignmentID.MatchString(f.Assignment), "assignment", "a role assignment's ID")
 	check(f.Provider == "" || providerARN.MatchString(f.Provider), "provider", "an IAM OIDC provider ARN")
 	check(f.Cluster == "" || clusterName.MatchString(f.Cluster), "cluster", "an EKS cluster name")
 	for i, s := range f.Subjects {
@@ -115,3 +136,29 @@ func subject(s string) bool {
 // printable holds for text without control or invisible format
 // characters (a NUL, a line break, a direction override).
 func printable(s string) bool { return report.Clean(s) == s }
+
+// identityID holds for a user-assigned identity's resource ID whose parts
+// are Azure names.
+func identityID(id string) bool {
+	_, rg, name, ok := identityParts(id)
+	s, err := azure.ParseScope(id)
+	return ok && err == nil && s.Kind == azure.Resource && azureName.MatchString(rg) && azureName.MatchString(name)
+}
+
+// resourceScope holds for a resource's ID (a storage account), parsed
+// strictly, whose parts are Azure names.
+func resourceScope(id string) bool {
+	s, err := azure.ParseScope(id)
+	if err != nil || s.Kind != azure.Resource {
+		return false
+	}
+	for _, p := range strings.Split(id[1:], "/") {
+		if !azureName.MatchString(p) {
+			return false
+		}
+	}
+	return true
+}
+
+// azureName is what Azure accepts in resource names and types.
+var azureName = regexp.MustCompile(`^[A-Za-z0-9._()-]+$`)

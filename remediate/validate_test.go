@@ -25,6 +25,12 @@ func TestValidate(t *testing.T) {
 		mod(&f)
 		return f
 	}
+	az := func(mod func(*report.Fix)) report.Fix {
+		f := report.Fix{Action: report.Federate, Kind: "ManagedIdentity", Name: azIdentity, Identity: azIdentity, Issuer: azIssuer,
+			Subjects: []string{"system:serviceaccount:mxp-1-system:mxp-controller"}, Audience: "api://AzureADTokenExchange"}
+		mod(&f)
+		return f
+	}
 	cases := []struct {
 		name  string
 		fix   report.Fix
@@ -69,6 +75,17 @@ func TestValidate(t *testing.T) {
 		{"subject in an invalid namespace", iam(func(f *report.Fix) {
 			f.Action, f.Subjects = report.TrustSubject, []string{"system:serviceaccount:--all:sa"}
 		}), "subjects[0]"},
+		{"federated credential", az(func(*report.Fix) {}), ""},
+		{"role assignment", report.Fix{Action: report.AssignRole, Kind: "ManagedIdentity", Name: azIdentity, Principal: "6f1c2d3e-4a5b-4c6d-8e7f-9a0b1c2d3e4f", Role: "ba92f5b4-2d11-453d-a403-e96b0029c9fe", Scope: azAccount}, ""},
+		{"identity that is not a resource ID", az(func(f *report.Fix) { f.Identity = "--subscription=x" }), "identity"},
+		{"identity name with a space", az(func(f *report.Fix) { f.Name = strings.Replace(azIdentity, "backup-restore-identity", "a b", 1) }), "name"},
+		{"issuer that is an option", az(func(f *report.Fix) { f.Issuer = "--debug" }), "issuer"},
+		{"issuer over plain HTTP", az(func(f *report.Fix) { f.Issuer = "http://issuer.example/" }), "issuer"},
+		{"audience with a space", az(func(f *report.Fix) { f.Audience = "api://x --only-show-errors" }), "audience"},
+		{"principal that is not a GUID", report.Fix{Action: report.AssignRole, Kind: "ManagedIdentity", Name: azIdentity, Principal: "--assignee=everyone", Role: "ba92f5b4-2d11-453d-a403-e96b0029c9fe", Scope: azAccount}, "principal"},
+		{"role by display name", report.Fix{Action: report.AssignRole, Kind: "ManagedIdentity", Name: azIdentity, Principal: "6f1c2d3e-4a5b-4c6d-8e7f-9a0b1c2d3e4f", Role: "Owner", Scope: azAccount}, "role"},
+		{"scope at a subscription", report.Fix{Action: report.AssignRole, Kind: "ManagedIdentity", Name: azIdentity, Principal: "6f1c2d3e-4a5b-4c6d-8e7f-9a0b1c2d3e4f", Role: "ba92f5b4-2d11-453d-a403-e96b0029c9fe", Scope: "/subscriptions/0b1f6471-1bf0-4dda-aec3-111122223333"}, "scope"},
+		{"assignment that is not one", report.Fix{Action: report.Unassign, Kind: "ManagedIdentity", Name: azIdentity, Assignment: "a1; rm -rf /"}, "assignment"},
 		{"provider with a query", iam(func(f *report.Fix) {
 			f.Action, f.Provider = report.TrustProvider, "arn:aws:iam::123456789012:oidc-provider/x?y"
 		}), "provider"},

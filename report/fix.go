@@ -33,11 +33,20 @@ const (
 	Associate FixAction = "associate"
 	// Grant grants Actions on Resources to the identity.
 	Grant FixAction = "grant"
+	// Federate creates a federated identity credential on the managed
+	// Identity for Issuer, the one subject in Subjects and Audience.
+	Federate FixAction = "federate"
+	// AssignRole assigns Role (a role definition's GUID) to Principal
+	// at Scope.
+	AssignRole FixAction = "assign-role"
+	// Unassign removes the role assignment named by Assignment, once a
+	// narrower one is in place: a step by hand.
+	Unassign FixAction = "unassign"
 )
 
 // FixActions lists every action.
 func FixActions() []FixAction {
-	return []FixAction{Annotate, Label, RenameKey, Restart, TrustSubject, TrustProvider, Associate, Grant}
+	return []FixAction{Annotate, Label, RenameKey, Restart, TrustSubject, TrustProvider, Associate, Grant, Federate, AssignRole, Unassign}
 }
 
 // Fix is what would repair a finding: one action on one object, with its
@@ -61,6 +70,15 @@ type Fix struct {
 	Cluster   string   `json:"cluster,omitempty"`
 	Actions   []string `json:"actions,omitempty"`
 	Resources []string `json:"resources,omitempty"`
+	// Azure: the managed identity's resource ID, the issuer and audience
+	// of a federated credential, the principal (object) ID, the scope of
+	// a role assignment, and the ID of an assignment.
+	Identity   string `json:"identity,omitempty"`
+	Issuer     string `json:"issuer,omitempty"`
+	Audience   string `json:"audience,omitempty"`
+	Principal  string `json:"principal,omitempty"`
+	Scope      string `json:"scope,omitempty"`
+	Assignment string `json:"assignment,omitempty"`
 	// Command is the one command that applies the fix by hand, if any.
 	Command string `json:"command,omitempty"`
 }
@@ -95,6 +113,17 @@ func (f Fix) Check() error {
 	case Grant:
 		need(len(f.Actions) > 0, "actions")
 		need(len(f.Resources) > 0, "resources")
+	case Federate:
+		need(f.Identity != "", "identity")
+		need(f.Issuer != "", "issuer")
+		need(len(f.Subjects) == 1, "subjects (one)")
+		need(f.Audience != "", "audience")
+	case AssignRole:
+		need(f.Principal != "", "principal")
+		need(f.Role != "", "role")
+		need(f.Scope != "", "scope")
+	case Unassign:
+		need(f.Assignment != "", "assignment")
 	}
 	if len(missing) > 0 {
 		return fmt.Errorf("fix %s: needs %s", f.Action, strings.Join(missing, ", "))

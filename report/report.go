@@ -14,7 +14,7 @@ import (
 )
 
 // SchemaVersion names the JSON report format.
-const SchemaVersion = "wiscan.io/report/v1alpha3"
+const SchemaVersion = "wiscan.io/report/v1alpha4"
 
 // Severity is a finding's weight.
 type Severity string

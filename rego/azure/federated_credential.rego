@@ -40,6 +40,7 @@ deny contains f if {
 		"key": "federated-credential",
 		"evidence": {"identity": i.id, "issuer": issuer, "subject": sub, "audience": azure.audience, "closest": closest(creds, issuer, sub), "credentials": count(creds)},
 		"profile": t.profile.name,
+		"fix": {"action": "federate", "kind": "ManagedIdentity", "name": i.id, "identity": i.id, "issuer": issuer, "subjects": [sub], "audience": azure.audience},
 	}
 }
 

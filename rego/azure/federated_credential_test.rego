@@ -55,3 +55,10 @@ test_closest_is_fewest_differences if {
 	m := msg(with_creds([far, object.union(fx.az_credential("b-near", fx.subject), {"audiences": ["x"]})]))
 	contains(m, "the closest, b-near, its audiences are [x]")
 }
+
+# The fix creates this control plane's credential with the exact issuer,
+# subject and audience.
+test_fix if {
+	[f] := [f | some f in control.deny] with input as fx.space_azure(with_creds([fx.az_credential("backup-restore-federated-identity", other_subject)]))
+	f.fix == {"action": "federate", "kind": "ManagedIdentity", "name": fx.az_identity_id, "identity": fx.az_identity_id, "issuer": fx.az_issuer, "subjects": [fx.subject], "audience": "api://AzureADTokenExchange"}
+}

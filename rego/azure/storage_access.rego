@@ -29,13 +29,24 @@ deny contains f if {
 	a := azure.analysis(client, s)
 	bad := [n | some n in a.needs; n.status in {"missing", "denied"}]
 	count(bad) > 0
-	f := {
+	base := {
 		"msg": sprintf("identity %s cannot %s on container %s of storage account %s: %s; used by %s", [i.name, verbs(bad), s.container, s.account, concat("; ", [explain(n) | some n in bad]), azure.summary(azure.namespaces(client))]),
 		"resource": azure.identity_resource(client),
 		"key": sprintf("%s/%s", [s.account, s.container]),
 		"evidence": {"identity": i.id, "principalId": i.principalId, "account": azure.account_id(s.account), "container": s.container, "needs": a.needs},
 	}
+	f := object.union(base, fix(i, s, bad))
 }
+
+# fix assigns Storage Blob Data Contributor on the account when nothing
+# grants what is missing; a denied action needs the deny removed, by hand.
+fix(i, s, bad) := {"fix": {
+	"action": "assign-role", "kind": "ManagedIdentity", "name": i.id,
+	"principal": i.principalId, "role": azure.sbdc, "scope": azure.account_id(s.account),
+}} if {
+	count([n | some n in bad; n.status == "denied"]) == 0
+	azure.account_id(s.account) != ""
+} else := {}
 
 verbs(ns) := concat(", ", sort({verb(n.action) | some n in ns}))
 

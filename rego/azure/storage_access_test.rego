@@ -43,3 +43,12 @@ test_denied_names_deny if {
 	[f] := [f | some f in control.deny] with input as fx.space_azure({"az_deny": [{"id": "d1", "scope": fx.az_rg, "principals": [fx.az_principal], "excludePrincipals": [], "permissions": [{"actions": [], "notActions": [], "dataActions": ["*"], "notDataActions": []}]}]})
 	contains(f.msg, "is granted by a1 but denied by deny assignment d1")
 }
+
+# A missing grant is fixed by Storage Blob Data Contributor on the
+# account; a denied one only by hand (no fix).
+test_fix if {
+	[f] := [f | some f in control.deny] with input as fx.space_azure({"az_assignments": []})
+	f.fix == {"action": "assign-role", "kind": "ManagedIdentity", "name": fx.az_identity_id, "principal": fx.az_principal, "role": "ba92f5b4-2d11-453d-a403-e96b0029c9fe", "scope": fx.az_account}
+	[d] := [d | some d in control.deny] with input as fx.space_azure({"az_deny": [{"id": "d1", "scope": fx.az_rg, "principals": [fx.az_principal], "excludePrincipals": [], "permissions": [{"actions": [], "notActions": [], "dataActions": ["*"], "notDataActions": []}]}]})
+	not d.fix
+}

@@ -33,6 +33,7 @@ deny contains f if {
 		"resource": azure.identity_resource(client),
 		"key": sprintf("%s|%s", [e.assignment, account]),
 		"evidence": {"identity": i.id, "assignment": e.assignment, "role": e.role, "scope": e.scope, "scopeKind": e.scopeKind, "witness": object.get(e, "witness", ""), "via": object.get(e, "via", "")},
+		"fix": {"action": "unassign", "kind": "ManagedIdentity", "name": i.id, "assignment": e.assignment},
 	}
 }
 

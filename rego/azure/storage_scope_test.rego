@@ -49,3 +49,9 @@ test_witness_named if {
 	contains(msg(assigned(fx.az_account, contributor)), "which allows Microsoft.Storage/storageAccounts/listkeys/action beyond Storage Blob Data Contributor")
 	contains(msg(assigned(fx.az_account, sbdo)), "which allows Microsoft.Storage/storageAccounts/blobServices/containers/blobs/deleteBlobVersion/action beyond")
 }
+
+# The broad assignment is removed by hand, named by its ID.
+test_fix if {
+	[f] := [f | some f in control.deny] with input as fx.space_azure(assigned(fx.az_rg, fx.az_sbdc))
+	f.fix == {"action": "unassign", "kind": "ManagedIdentity", "name": fx.az_identity_id, "assignment": "a1"}
+}

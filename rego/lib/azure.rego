@@ -9,6 +9,9 @@ client_key := "azure.workload.identity/client-id"
 # audience is the token audience Azure exchanges.
 audience := "api://AzureADTokenExchange"
 
+# sbdc is Storage Blob Data Contributor's role definition GUID.
+sbdc := "ba92f5b4-2d11-453d-a403-e96b0029c9fe"
+
 # documented_credential is the federated credential name the documented
 # steps use for every control plane.
 documented_credential := "backup-restore-federated-identity"
