@@ -22,7 +22,9 @@ func full() map[string]any {
 	return map[string]any{
 		"scan": map[string]any{
 			"cloud": "aws", "skipCloud": true, "failOn": "high",
-			"aws":            map[string]any{"clusterName": "spaces", "region": "us-east-1"},
+			"aws": map[string]any{"clusterName": "spaces", "region": "us-east-1"},
+			"azure": map[string]any{"subscriptions": []any{"0b1f6471-1bf0-4dda-aec3-111122223333"}, "resourceGroup": "spaces", "cluster": "spaces",
+				"storageAccounts": []any{"spacesbackups"}, "clientId": "8a0d2c4e-5f6b-4a7c-9d8e-1f2a3b4c5d6e"},
 			"customProfiles": map[string]any{"billing-copy": map[string]any{"name": "billing-copy", "serviceAccount": "vector"}},
 			"extraArgs":      []any{"--allow-empty"},
 		},
@@ -136,6 +138,7 @@ func TestEveryOption(t *testing.T) {
 	want := []string{
 		"scan", "--profile=spaces-backup", "--profile-file=/etc/wiscan/profiles/billing-copy.yaml",
 		"--cloud=aws", "--skip-cloud", "--cluster-name=spaces", "--region=us-east-1",
+		"--azure-subscription=0b1f6471-1bf0-4dda-aec3-111122223333", "--azure-resource-group=spaces", "--azure-cluster=spaces", "--azure-storage-account=spacesbackups",
 		"--fail-on=high", "--timeout=30s", "--log-level=warn", "--output=table",
 		"--pushgateway=http://pushgateway.monitoring:9091", "--pushgateway-job=wiscan", "--pushgateway-label=cluster=prod",
 		"--allow-empty",
@@ -147,8 +150,13 @@ func TestEveryOption(t *testing.T) {
 		t.Errorf("image %s", img)
 	}
 	sa := r.Find("ServiceAccount", "wiscan")
-	if sa.GetAnnotations()["eks.amazonaws.com/role-arn"] == "" {
-		t.Error("the service account lacks its annotation")
+	if sa.GetAnnotations()["eks.amazonaws.com/role-arn"] == "" || sa.GetAnnotations()["azure.workload.identity/client-id"] != "8a0d2c4e-5f6b-4a7c-9d8e-1f2a3b4c5d6e" {
+		t.Errorf("the service account lacks its annotations: %v", sa.GetAnnotations())
+	}
+	// AKS injects wiscan's own identity only into pods with the label.
+	labels, _, _ := unstructured.NestedStringMap(r.Find("CronJob", "wiscan").Object, "spec", "jobTemplate", "spec", "template", "metadata", "labels")
+	if labels["azure.workload.identity/use"] != "true" {
+		t.Errorf("pod labels %v", labels)
 	}
 	cm := r.Find("ConfigMap", "wiscan-profiles")
 	if cm == nil {
@@ -253,6 +261,9 @@ func TestValuesSchema(t *testing.T) {
 		"tag not a string":     {"image": map[string]any{"tag": 1.2}},
 		"negative deadline":    {"activeDeadlineSeconds": 0},
 		"timeout without unit": {"scan": map[string]any{"timeout": "30"}},
+		"azure subscription":   {"scan": map[string]any{"azure": map[string]any{"subscriptions": []any{"--all"}}}},
+		"azure client id":      {"scan": map[string]any{"azure": map[string]any{"clientId": "principal"}}},
+		"azure account":        {"scan": map[string]any{"azure": map[string]any{"storageAccounts": []any{"Has-Dashes"}}}},
 	} {
 		if _, err := Render("wiscan", "wiscan-system", values); err == nil {
 			t.Errorf("%s: the values were accepted", name)

@@ -67,6 +67,18 @@ helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" }}
 {{- with .Values.scan.aws.region }}
 - --region={{ . }}
 {{- end }}
+{{- range .Values.scan.azure.subscriptions }}
+- --azure-subscription={{ . }}
+{{- end }}
+{{- with .Values.scan.azure.resourceGroup }}
+- --azure-resource-group={{ . }}
+{{- end }}
+{{- with .Values.scan.azure.cluster }}
+- --azure-cluster={{ . }}
+{{- end }}
+{{- range .Values.scan.azure.storageAccounts }}
+- --azure-storage-account={{ . }}
+{{- end }}
 - --fail-on={{ .Values.scan.failOn }}
 - --timeout={{ .Values.scan.timeout }}
 - --log-level={{ .Values.scan.logLevel }}
