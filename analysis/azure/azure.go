@@ -94,6 +94,11 @@ type Analysis struct {
 	Needs     []Need      `json:"needs"`
 	Excess    []Excess    `json:"excess"`
 	Undecided []Undecided `json:"undecided"`
+	// Elsewhere are the storage scopes (accounts or containers) that do
+	// not hold the backup container but where the identity is granted
+	// every data action it needs: a backup configuration naming another
+	// container or account than the one granted.
+	Elsewhere []string `json:"elsewhere"`
 }
 
 func builtin(_ rego.BuiltinContext, identTerm, ctxTerm *ast.Term) (*ast.Term, error) {
@@ -139,7 +144,7 @@ type assignment struct {
 
 // Analyze judges one identity's storage access.
 func Analyze(ident snapshot.ManagedIdentity, ctx Context) Analysis {
-	a := Analysis{Needs: []Need{}, Excess: []Excess{}, Undecided: []Undecided{}}
+	a := Analysis{Needs: []Need{}, Excess: []Excess{}, Undecided: []Undecided{}, Elsewhere: []string{}}
 	az := ctx.Azure
 	if az == nil {
 		az = snapshot.NewAzure()
@@ -156,8 +161,35 @@ func Analyze(ident snapshot.ManagedIdentity, ctx Context) Analysis {
 	}
 	if accountErr == nil {
 		a.Excess, a.Undecided = excess(mine, account, a.Undecided)
+		if ctx.Container != "" {
+			a.Elsewhere = elsewhere(mine, account.Child("blobServices", "default").Child("containers", ctx.Container), ctx.Needs)
+		}
 	}
 	return a
+}
+
+// elsewhere lists the storage scopes, other than the backup container's
+// and those above it, where the identity holds every needed data action.
+func elsewhere(mine []assignment, target Scope, needs []string) []string {
+	out := []string{}
+	for _, as := range mine {
+		if as.err != "" || as.unproven || as.scope.Kind != Resource || as.scope.Contains(target) || !storageScope(as.Scope) {
+			continue
+		}
+		all := len(needs) > 0
+		for _, n := range needs {
+			all = all && roleGrants(as.role, n, true)
+		}
+		if all && strings.TrimSpace(as.Condition) == "" && !slices.Contains(out, as.Scope) {
+			out = append(out, as.Scope)
+		}
+	}
+	return out
+}
+
+// storageScope holds for a storage account or anything under one.
+func storageScope(id string) bool {
+	return strings.Contains(strings.ToLower(id), "/providers/microsoft.storage/storageaccounts/")
 }
 
 // assignments are the role assignments that reach the identity: its own,

@@ -289,3 +289,20 @@ func TestShippedData(t *testing.T) {
 		}
 	}
 }
+
+// Granted every needed action on another container or account, and
+// nothing on the backup one: the grants elsewhere are named, for the
+// backup configuration's check (WI-K8S-013).
+func TestElsewhere(t *testing.T) {
+	az := snapshot.NewAzure()
+	other := account + "/blobServices/default/containers/other"
+	az.RoleAssignments = []snapshot.RoleAssignment{ra("a1", other, sbdcID), ra("a2", rg+"/providers/Microsoft.Storage/storageAccounts/elsewhere", readerDataID)}
+	a := Analyze(ident(), Context{Account: account, Container: "backups", Needs: needs, Azure: az})
+	if status(a) != "missing,missing,missing" || len(a.Elsewhere) != 1 || a.Elsewhere[0] != other {
+		t.Errorf("needs %s, elsewhere %v", status(a), a.Elsewhere)
+	}
+	az.RoleAssignments = []snapshot.RoleAssignment{ra("a1", account, sbdcID)}
+	if a := Analyze(ident(), Context{Account: account, Container: "backups", Needs: needs, Azure: az}); len(a.Elsewhere) != 0 {
+		t.Errorf("a grant that holds the container counted as elsewhere: %v", a.Elsewhere)
+	}
+}

@@ -92,10 +92,10 @@ deny contains f if {
 	e.bucket == bucket
 	f := k8s.with_cloud(
 		{
-			"msg": sprintf("%s %s names bucket %q, but role %s is granted %s", [kind, b.name, bucket, e.identity, concat(", ", e.granted)]),
+			"msg": sprintf("%s %s names bucket %q, but identity %s is granted %s", [kind, b.name, bucket, e.identity, concat(", ", e.granted)]),
 			"resource": k8s.resource(kind, b),
 			"key": sprintf("bucket-not-granted:%s", [e.identity]),
-			"evidence": {"bucket": bucket, "role": e.identity, "grantedBuckets": e.granted},
+			"evidence": {"bucket": bucket, "identity": e.identity, "granted": e.granted},
 			"profile": p.name,
 		},
 		k8s.provider_cloud(b),

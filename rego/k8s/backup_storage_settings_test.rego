@@ -24,11 +24,22 @@ cases := {
 	"role grants another bucket": {"o": {"bc_bucket": "other-bucket"}, "aws": true, "want": {"deny": {"SharedBackupConfig default/default"}, "unknown": set()}},
 	"role grants the configured bucket": {"o": {}, "aws": true, "want": {"deny": set(), "unknown": set()}},
 	"kind not looked for": {"o": {"sharedBackupConfigs": [], "spaces_kinds": {}}, "want": {"deny": set(), "unknown": {"SharedBackupConfig /*"}}},
+	# The Azure cloud half: the identity holds Storage Blob Data
+	# Contributor on container "backups", the configuration names another.
+	"azure identity granted another container": {"o": {"bc_bucket": "other", "az_assignments": [fx.az_assignment("a1", sprintf("%s/blobServices/default/containers/backups", [fx.az_account]), fx.az_sbdc)]}, "azure": true, "want": {"deny": {"SharedBackupConfig default/default"}, "unknown": set()}},
+	"azure identity granted the configured container": {"o": {"az_assignments": [fx.az_assignment("a1", sprintf("%s/blobServices/default/containers/backups", [fx.az_account]), fx.az_sbdc)]}, "azure": true, "want": {"deny": set(), "unknown": set()}},
 }
 
 build(c) := fx.space_aws(c.o) if c.aws
 
+else := fx.space_azure(c.o) if c.azure
+
 else := fx.space(c.o)
+
+test_azure_message if {
+	[f] := [f | some f in control.deny] with input as fx.space_azure({"bc_bucket": "other", "az_assignments": [fx.az_assignment("a1", sprintf("%s/blobServices/default/containers/backups", [fx.az_account]), fx.az_sbdc)]})
+	f.msg == sprintf("SharedBackupConfig default names bucket \"other\", but identity backup-restore-identity is granted %s/blobServices/default/containers/backups", [fx.az_account])
+}
 
 # Without a profile that reads a backup configuration the control has
 # nothing to check, and says so; with one it applies.
