@@ -4,6 +4,9 @@ import (
 	"context"
 	"errors"
 
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
+
 	awscollector "github.com/wiscan/wiscan/collectors/aws"
 	azurecollector "github.com/wiscan/wiscan/collectors/azure"
 	"github.com/wiscan/wiscan/snapshot"
@@ -84,6 +87,11 @@ type Azure struct {
 	// Asked says an Azure setting was given: Azure is read even when no
 	// target resolves to it.
 	Asked bool
+	// Credential and Transport replace azidentity's default chain and
+	// the SDK's HTTP transport (nil: the defaults), for a program that
+	// brings its own, or a test that serves the SDK's fakes.
+	Credential azcore.TokenCredential
+	Transport  policy.Transporter
 }
 
 func checkAzure(c Config) error {
@@ -102,6 +110,6 @@ func collectAzure(ctx context.Context, c Config, s *snapshot.Snapshot) error {
 	}
 	return c.run(ctx, azurecollector.New(azurecollector.Options{
 		Subscriptions: a.Subscriptions, ResourceGroup: a.ResourceGroup, Cluster: a.Cluster, StorageAccounts: a.StorageAccounts,
-		Timeout: c.Kube.Timeout, Progress: c.Progress, Log: c.log(),
+		Timeout: c.Kube.Timeout, Progress: c.Progress, Log: c.log(), Credential: a.Credential, Transport: a.Transport,
 	}), s)
 }

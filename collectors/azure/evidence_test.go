@@ -163,8 +163,6 @@ func TestCredentialsRead(t *testing.T) {
 	}
 }
 
-var osReadFile = os.ReadFile
-
 func read(t *testing.T, rel string) string {
 	t.Helper()
 	b, err := os.ReadFile(filepath.Join(bundle, rel)) //nolint:gosec // G304: the shipped bundle

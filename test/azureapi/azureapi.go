@@ -1,0 +1,193 @@
+// Package azureapi serves a Space's Azure side through the Azure SDK's
+// own fake servers (the fake packages of each resource provider): the
+// live Azure collector's tests point the real client pipeline at it.
+package azureapi
+
+import (
+	"context"
+	_ "embed"
+	"encoding/json"
+	"net/http"
+	"strings"
+
+	azfake "github.com/Azure/azure-sdk-for-go/sdk/azcore/fake"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/to"
+	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/authorization/armauthorization/v2"
+	authfake "github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/authorization/armauthorization/v2/fake"
+	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/containerservice/armcontainerservice/v6"
+	aksfake "github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/containerservice/armcontainerservice/v6/fake"
+	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/msi/armmsi"
+	msifake "github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/msi/armmsi/fake"
+	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/storage/armstorage/v2"
+	storagefake "github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/storage/armstorage/v2/fake"
+)
+
+// sbdcDefinition is Storage Blob Data Contributor as az prints it.
+//
+//go:embed sbdc.json
+var sbdcDefinition string
+
+// Credential is a token credential for the fakes.
+func Credential() *azfake.TokenCredential { return &azfake.TokenCredential{} }
+
+// Subscription is the Space's subscription.
+const Subscription = sub
+
+// The shipped Azure Space, as Azure's resource manager answers it.
+const (
+	sub       = "0b1f6471-1bf0-4dda-aec3-111122223333"
+	rg        = "/subscriptions/" + sub + "/resourceGroups/spaces"
+	principal = "6f1c2d3e-4a5b-4c6d-8e7f-9a0b1c2d3e4f"
+	identity  = rg + "/providers/Microsoft.ManagedIdentity/userAssignedIdentities/backup-restore-identity"
+	account   = rg + "/providers/Microsoft.Storage/storageAccounts/spacesbackups"
+	issuer    = "https://eastus.oic.prod-aks.azure.com/72f988bf-86f1-41af-91ab-2d7cd011db47/3c4d5e6f-7a8b-4c9d-8e0f-1a2b3c4d5e6f/"
+	sbdc      = "/subscriptions/" + sub + "/providers/Microsoft.Authorization/roleDefinitions/ba92f5b4-2d11-453d-a403-e96b0029c9fe"
+)
+
+// Fakes are the SDK's fake servers for the four resource providers the
+// collector calls, with a count of the requests each one answers.
+type Fakes struct {
+	aks     aksfake.ServerFactory
+	msi     msifake.ServerFactory
+	auth    authfake.ServerFactory
+	storage storagefake.ServerFactory
+	// Fail makes the named call answer with an error status and code.
+	Fail map[string]Failure
+}
+
+// Failure is an error answer: its status and Azure error code.
+type Failure struct {
+	Status int
+	Code   string
+}
+
+func (f *Fakes) errOr(call string, set func()) (azfake.ErrorResponder, bool) {
+	var e azfake.ErrorResponder
+	if x, ok := f.Fail[call]; ok {
+		e.SetResponseError(x.Status, x.Code)
+		return e, true
+	}
+	set()
+	return e, false
+}
+
+// Space is the shipped Space (testdata/evidence/azure-space) as Azure's
+// resource manager answers it; Fail makes a named call (cluster,
+// identities, assignments) answer with an error.
+func Space(fail map[string]Failure) *Fakes {
+	f := &Fakes{Fail: fail}
+	f.aks.ManagedClustersServer.Get = func(_ context.Context, _, name string, _ *armcontainerservice.ManagedClustersClientGetOptions) (resp azfake.Responder[armcontainerservice.ManagedClustersClientGetResponse], errResp azfake.ErrorResponder) {
+		errResp, _ = f.errOr("cluster", func() {
+			resp.SetResponse(http.StatusOK, armcontainerservice.ManagedClustersClientGetResponse{ManagedCluster: armcontainerservice.ManagedCluster{
+				ID: to.Ptr(rg + "/providers/Microsoft.ContainerService/managedClusters/" + name), Name: to.Ptr(name), Location: to.Ptr("eastus"),
+				Properties: &armcontainerservice.ManagedClusterProperties{
+					OidcIssuerProfile: &armcontainerservice.ManagedClusterOIDCIssuerProfile{Enabled: to.Ptr(true), IssuerURL: to.Ptr(issuer)},
+					SecurityProfile:   &armcontainerservice.ManagedClusterSecurityProfile{WorkloadIdentity: &armcontainerservice.ManagedClusterSecurityProfileWorkloadIdentity{Enabled: to.Ptr(true)}},
+				},
+			}}, nil)
+		})
+		return
+	}
+	f.msi.UserAssignedIdentitiesServer.NewListBySubscriptionPager = func(*armmsi.UserAssignedIdentitiesClientListBySubscriptionOptions) (resp azfake.PagerResponder[armmsi.UserAssignedIdentitiesClientListBySubscriptionResponse]) {
+		if x, ok := f.Fail["identities"]; ok {
+			resp.AddResponseError(x.Status, x.Code)
+			return
+		}
+		resp.AddPage(http.StatusOK, armmsi.UserAssignedIdentitiesClientListBySubscriptionResponse{UserAssignedIdentitiesListResult: armmsi.UserAssignedIdentitiesListResult{Value: []*armmsi.Identity{{
+			ID: to.Ptr(identity), Name: to.Ptr("backup-restore-identity"), Location: to.Ptr("eastus"),
+			Properties: &armmsi.UserAssignedIdentityProperties{ClientID: to.Ptr(ClientID), PrincipalID: to.Ptr(principal), TenantID: to.Ptr("72f988bf-86f1-41af-91ab-2d7cd011db47")},
+		}}}}, nil)
+		return
+	}
+	cred := func(name, ns string) *armmsi.FederatedIdentityCredential {
+		return &armmsi.FederatedIdentityCredential{ID: to.Ptr(identity + "/federatedIdentityCredentials/" + name), Name: to.Ptr(name), Properties: &armmsi.FederatedIdentityCredentialProperties{
+			Issuer: to.Ptr(issuer), Subject: to.Ptr("system:serviceaccount:" + ns + ":mxp-controller"), Audiences: []*string{to.Ptr("api://AzureADTokenExchange")}}}
+	}
+	f.msi.FederatedIdentityCredentialsServer.NewListPager = func(_, _ string, _ *armmsi.FederatedIdentityCredentialsClientListOptions) (resp azfake.PagerResponder[armmsi.FederatedIdentityCredentialsClientListResponse]) {
+		resp.AddPage(http.StatusOK, armmsi.FederatedIdentityCredentialsClientListResponse{FederatedIdentityCredentialsListResult: armmsi.FederatedIdentityCredentialsListResult{Value: []*armmsi.FederatedIdentityCredential{
+			cred("cp-1d2e3f4a", "mxp-1d2e3f4a-5b6c-4d7e-8f9a-0b1c2d3e4f5a-system"), cred("backup-restore-federated-identity", "mxp-3f4a5b6c-7d8e-4f9a-0b1c-2d3e4f5a6b7c-system"),
+		}}}, nil)
+		return
+	}
+	assign := func(guid, scope string) *armauthorization.RoleAssignment {
+		return &armauthorization.RoleAssignment{ID: to.Ptr(scope + "/providers/Microsoft.Authorization/roleAssignments/" + guid), Name: to.Ptr(guid), Properties: &armauthorization.RoleAssignmentProperties{
+			Scope: to.Ptr(scope), RoleDefinitionID: to.Ptr(sbdc), PrincipalID: to.Ptr(principal), PrincipalType: to.Ptr(armauthorization.PrincipalTypeServicePrincipal)}}
+	}
+	f.auth.RoleAssignmentsServer.NewListForScopePager = func(_ string, o *armauthorization.RoleAssignmentsClientListForScopeOptions) (resp azfake.PagerResponder[armauthorization.RoleAssignmentsClientListForScopeResponse]) {
+		if x, ok := f.Fail["assignments"]; ok {
+			resp.AddResponseError(x.Status, x.Code)
+			return
+		}
+		if o == nil || o.Filter == nil || *o.Filter != "assignedTo('"+principal+"')" {
+			resp.AddResponseError(http.StatusBadRequest, "InvalidFilter")
+			return
+		}
+		resp.AddPage(http.StatusOK, armauthorization.RoleAssignmentsClientListForScopeResponse{RoleAssignmentListResult: armauthorization.RoleAssignmentListResult{Value: []*armauthorization.RoleAssignment{
+			assign("3d0a4b1c-5e6f-4a7b-8c9d-0e1f2a3b4c5d", account), assign("4e1b5c2d-6f7a-4b8c-9d0e-1f2a3b4c5d6e", rg)}}}, nil)
+		return
+	}
+	f.auth.DenyAssignmentsServer.NewListForScopePager = func(string, *armauthorization.DenyAssignmentsClientListForScopeOptions) (resp azfake.PagerResponder[armauthorization.DenyAssignmentsClientListForScopeResponse]) {
+		resp.AddPage(http.StatusOK, armauthorization.DenyAssignmentsClientListForScopeResponse{DenyAssignmentListResult: armauthorization.DenyAssignmentListResult{Value: []*armauthorization.DenyAssignment{}}}, nil)
+		return
+	}
+	f.auth.RoleDefinitionsServer.GetByID = func(_ context.Context, id string, _ *armauthorization.RoleDefinitionsClientGetByIDOptions) (resp azfake.Responder[armauthorization.RoleDefinitionsClientGetByIDResponse], errResp azfake.ErrorResponder) {
+		var def []map[string]any
+		if err := json.Unmarshal([]byte(sbdcDefinition), &def); err != nil || !strings.HasSuffix(id, "ba92f5b4-2d11-453d-a403-e96b0029c9fe") {
+			errResp.SetResponseError(http.StatusNotFound, "RoleDefinitionDoesNotExist")
+			return
+		}
+		var perms []*armauthorization.Permission
+		b, _ := json.Marshal(def[0]["permissions"])
+		_ = json.Unmarshal(b, &perms)
+		resp.SetResponse(http.StatusOK, armauthorization.RoleDefinitionsClientGetByIDResponse{RoleDefinition: armauthorization.RoleDefinition{ID: to.Ptr(sbdc), Name: to.Ptr("ba92f5b4-2d11-453d-a403-e96b0029c9fe"),
+			Properties: &armauthorization.RoleDefinitionProperties{RoleName: to.Ptr("Storage Blob Data Contributor"), RoleType: to.Ptr("BuiltInRole"), Permissions: perms}}}, nil)
+		return
+	}
+	f.storage.AccountsServer.NewListPager = func(*armstorage.AccountsClientListOptions) (resp azfake.PagerResponder[armstorage.AccountsClientListResponse]) {
+		resp.AddPage(http.StatusOK, armstorage.AccountsClientListResponse{AccountListResult: armstorage.AccountListResult{Value: []*armstorage.Account{
+			{ID: to.Ptr(account), Name: to.Ptr("spacesbackups"), Properties: &armstorage.AccountProperties{}},
+			{ID: to.Ptr(rg + "/providers/Microsoft.Storage/storageAccounts/other"), Name: to.Ptr("other"), Properties: &armstorage.AccountProperties{AllowSharedKeyAccess: to.Ptr(false)}},
+		}}}, nil)
+		return
+	}
+	return f
+}
+
+// ClientID is the Space's identity's client ID.
+const ClientID = "8a0d2c4e-5f6b-4a7c-9d8e-1f2a3b4c5d6e"
+
+// Route sends each request to the fake of its resource provider, through
+// the SDK's own client pipeline, and records the requests.
+type Route struct {
+	F     *Fakes
+	Calls []string
+	// Throttle answers the first request whose path ends so with 429 and
+	// Retry-After, as Azure's throttling does; the fakes cannot.
+	Throttle string
+}
+
+// Do implements policy.Transporter.
+func (r *Route) Do(req *http.Request) (*http.Response, error) {
+	p := req.URL.Path
+	r.Calls = append(r.Calls, req.Method+" "+p)
+	if r.Throttle != "" && strings.HasSuffix(p, r.Throttle) {
+		r.Throttle = ""
+		h := http.Header{}
+		h.Set("Retry-After", "1")
+		return &http.Response{StatusCode: http.StatusTooManyRequests, Header: h, Body: http.NoBody, Request: req}, nil
+	}
+	switch {
+	case strings.Contains(p, "/Microsoft.ContainerService/"):
+		return aksfake.NewServerFactoryTransport(&r.F.aks).Do(req)
+	case strings.Contains(p, "/Microsoft.ManagedIdentity/"):
+		return msifake.NewServerFactoryTransport(&r.F.msi).Do(req)
+	case strings.Contains(p, "/Microsoft.Authorization/"):
+		return authfake.NewServerFactoryTransport(&r.F.auth).Do(req)
+	case strings.Contains(p, "/Microsoft.Storage/"):
+		return storagefake.NewServerFactoryTransport(&r.F.storage).Do(req)
+	}
+	return &http.Response{StatusCode: http.StatusNotFound, Body: http.NoBody, Request: req}, nil
+}
+
+var _ policy.Transporter = (*Route)(nil)
