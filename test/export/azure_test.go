@@ -223,3 +223,91 @@ func TestShellcheck(t *testing.T) {
 		t.Errorf("shellcheck: %v\n%s", err, out)
 	}
 }
+
+// Debian's azure-cli parses every call the export script makes and every
+// az step a plan writes: with no login, a call whose arguments parse ends
+// asking for az login (exit 1), and one whose arguments do not is refused
+// as a usage error (exit 2) before that. The recording stand-in checks
+// what is called; the real CLI checks that it would be understood.
+func TestRealAzParsesTheCalls(t *testing.T) {
+	az, err := exec.LookPath("az")
+	if err != nil {
+		t.Fatalf("the Azure CLI is not installed (Debian's azure-cli; .ci/run installs it): %v", err)
+	}
+	out, log, bin := setup(t, nil)
+	if code, stderr := runScript(t, out, log, bin, "--resource-group", "spaces", "--cluster", "spaces"); code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	calls := calls(t, log)
+	// The plan's az steps for the shipped Space: a federated credential.
+	plan := filepath.Join(t.TempDir(), "plan.sh")
+	report := filepath.Join(t.TempDir(), "r.json")
+	for _, args := range [][]string{{"scan", "--evidence", bundle, "-o", "json=" + report, "--fail-on", "none"}, {"plan", report, "-o", plan}} {
+		if b, err := exec.CommandContext(context.Background(), "go", append([]string{"run", "../../cmd/wiscan"}, args...)...).CombinedOutput(); err != nil { //nolint:gosec // G204: the project's own command
+			t.Fatalf("wiscan %s: %v\n%s", args[0], err, b)
+		}
+	}
+	steps := 0
+	b, _ := os.ReadFile(plan) //nolint:gosec // G304: the test's own plan
+	for _, l := range strings.Split(string(b), "\n") {
+		if strings.HasPrefix(l, "az ") {
+			words, err := shellWords(l)
+			if err != nil {
+				t.Fatal(err)
+			}
+			calls = append(calls, words[1:])
+			steps++
+		}
+	}
+	if steps == 0 {
+		t.Fatalf("the plan has no az step:\n%s", b)
+	}
+	for _, c := range calls {
+		cmd := exec.CommandContext(context.Background(), az, c...) //nolint:gosec // G204: Debian's az on the script's own arguments
+		cmd.Env = append(os.Environ(), "AZURE_CONFIG_DIR="+t.TempDir(), "AZURE_CORE_COLLECT_TELEMETRY=false")
+		out, err := cmd.CombinedOutput()
+		var ee *exec.ExitError
+		if !errors.As(err, &ee) || ee.ExitCode() != 1 || !strings.Contains(string(out), "az login") {
+			t.Errorf("az %s: %v\n%s", strings.Join(c, " "), err, out)
+		}
+	}
+}
+
+// shellWords splits a plan's command line as sh does for the quoting a
+// plan uses: words in single quotes (a quote written '\'') or bare.
+func shellWords(line string) ([]string, error) {
+	var words []string
+	var cur strings.Builder
+	in, started := false, false
+	for i := 0; i < len(line); i++ {
+		ch := line[i]
+		switch {
+		case in && ch == '\'':
+			in = false
+		case in:
+			cur.WriteByte(ch)
+		case ch == '\'':
+			in, started = true, true
+		case ch == '\\' && i+1 < len(line):
+			i++
+			cur.WriteByte(line[i])
+			started = true
+		case ch == ' ':
+			if started {
+				words = append(words, cur.String())
+				cur.Reset()
+				started = false
+			}
+		default:
+			cur.WriteByte(ch)
+			started = true
+		}
+	}
+	if in {
+		return nil, errors.New("an unclosed quote")
+	}
+	if started {
+		words = append(words, cur.String())
+	}
+	return words, nil
+}
