@@ -274,7 +274,7 @@ func TestRealAzParsesTheCalls(t *testing.T) {
 }
 
 // shellWords splits a plan's command line as sh does for the quoting a
-// plan uses: words in single quotes (a quote written '\'') or bare.
+// plan uses: words in single quotes (a quote written '\”) or bare.
 func shellWords(line string) ([]string, error) {
 	var words []string
 	var cur strings.Builder
