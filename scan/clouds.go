@@ -108,8 +108,14 @@ func collectAzure(ctx context.Context, c Config, s *snapshot.Snapshot) error {
 	if c.Evidence != "" || a.Skip || (!a.Asked && !azurecollector.Needed(s)) {
 		return nil
 	}
+	// az aks get-credentials names the kubeconfig context after the
+	// cluster: the context is the cluster's name unless one is given.
+	cluster := a.Cluster
+	if cluster == "" && a.ResourceGroup != "" {
+		cluster = s.Source.Context
+	}
 	return c.run(ctx, azurecollector.New(azurecollector.Options{
-		Subscriptions: a.Subscriptions, ResourceGroup: a.ResourceGroup, Cluster: a.Cluster, StorageAccounts: a.StorageAccounts,
+		Subscriptions: a.Subscriptions, ResourceGroup: a.ResourceGroup, Cluster: cluster, StorageAccounts: a.StorageAccounts,
 		Timeout: c.Kube.Timeout, Progress: c.Progress, Log: c.log(), Credential: a.Credential, Transport: a.Transport,
 	}), s)
 }

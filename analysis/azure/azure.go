@@ -65,6 +65,9 @@ type Need struct {
 	// Why says what leaves an unknown undecided, or what a missing
 	// grant's closest assignment lacks.
 	Why []string `json:"why,omitempty"`
+	// Witness is a blob path the condition of the assignment By refuses,
+	// when that condition is what leaves the action missing.
+	Witness string `json:"witness,omitempty"`
 }
 
 // Excess is an assignment that grants storage access broader than needed.
@@ -267,12 +270,15 @@ func need(action string, ident snapshot.ManagedIdentity, az *snapshot.Azure, min
 		if !roleGrants(as.role, action, true) {
 			continue
 		}
-		v, undecided, err := conditionHolds(as, action, ctx.Container)
+		v, witness, undecided, err := conditionHolds(as, action, ctx.Container)
 		switch {
 		case err != nil:
 			why = append(why, as.ID+": "+err.Error())
 			continue
 		case v == no:
+			if witness != "" && n.Witness == "" {
+				n.Witness, n.By = witness, as.ID
+			}
 			continue
 		case v == maybe:
 			why = append(why, as.ID+": its condition cannot be decided: "+strings.Join(undecided, ", "))
@@ -281,7 +287,7 @@ func need(action string, ident snapshot.ManagedIdentity, az *snapshot.Azure, min
 			why = append(why, as.ID+": granted to group "+as.via+", whose membership the listing does not prove (list the identity's assignments with its groups)")
 			continue
 		}
-		n.Status, n.By, n.Role, n.Scope = "granted", as.ID, as.role.Name, as.Scope
+		n.Status, n.By, n.Role, n.Scope, n.Witness = "granted", as.ID, as.role.Name, as.Scope, ""
 		break
 	}
 	if n.Status == "granted" {
@@ -298,10 +304,12 @@ func need(action string, ident snapshot.ManagedIdentity, az *snapshot.Azure, min
 	return n
 }
 
-// conditionHolds decides an assignment's condition for the action.
-func conditionHolds(as assignment, action, container string) (tri, []string, error) {
+// conditionHolds decides an assignment's condition for the action over
+// every blob of the container; a refusal over blob paths names the
+// shortest path it excludes.
+func conditionHolds(as assignment, action, container string) (tri, string, []string, error) {
 	if strings.TrimSpace(as.Condition) == "" {
-		return yes, nil, nil
+		return yes, "", nil, nil
 	}
 	return evalCondition(as.Condition, request{action: action, container: container})
 }

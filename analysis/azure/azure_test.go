@@ -306,3 +306,34 @@ func TestElsewhere(t *testing.T) {
 		t.Errorf("a grant that holds the container counted as elsewhere: %v", a.Elsewhere)
 	}
 }
+
+// Conditions on blob paths are decided over every blob of the container
+// (exactly, as regions of paths): one that admits them all grants, one
+// that refuses some leaves the action missing with the shortest refused
+// path as its witness.
+func TestPathConditions(t *testing.T) {
+	path := "@Resource[Microsoft.Storage/storageAccounts/blobServices/containers/blobs:path]"
+	write := "(!(ActionMatches{'" + blobWrite + "'}) OR " + path + " %s)"
+	for _, c := range []struct {
+		name, cond, status, witness string
+	}{
+		{"any path", strings.Replace(write, "%s", "StringLike '*'", 1), "granted", ""},
+		{"a prefix only", strings.Replace(write, "%s", "StringStartsWith 'backups/'", 1), "missing", "x"},
+		{"two prefixes, neither covering all", strings.Replace(write, "%s", "StringLike {'a*', 'b*'}", 1), "missing", "x"},
+		{"not one path", strings.Replace(write, "%s", "StringNotEquals 'locked'", 1), "missing", "locked"},
+		{"a path or its complement", "(!(ActionMatches{'" + blobWrite + "'}) OR " + path + " StringStartsWith 'x' OR " + path + " StringNotStartsWith 'x')", "granted", ""},
+		{"a tag is undecided", "(" + path + " StringLike '*' AND @Resource[Microsoft.Storage/storageAccounts/blobServices/containers/blobs/tags:k<$key_case_sensitive$>] StringEquals 'v')", "unknown", ""},
+		{"a prefix with a wildcard is undecided", strings.Replace(write, "%s", "StringStartsWith 'a*'", 1), "unknown", ""},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			az := snapshot.NewAzure()
+			a := ra("a1", account, sbdcID)
+			a.Condition = c.cond
+			az.RoleAssignments = []snapshot.RoleAssignment{a}
+			n := Analyze(ident(), Context{Account: account, Container: "backups", Needs: []string{blobWrite}, Azure: az}).Needs[0]
+			if n.Status != c.status || n.Witness != c.witness {
+				t.Errorf("%s witness %q, want %s %q: %+v", n.Status, n.Witness, c.status, c.witness, n)
+			}
+		})
+	}
+}

@@ -2,22 +2,103 @@ package azure
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"unicode"
+
+	"github.com/wiscan/wiscan/iampolicy"
 )
 
 // A role assignment's condition is written in Azure's condition language
 // (ABAC, version 2.0), not CEL. wiscan decides the part of it that storage
 // grants use: ActionMatches, and comparisons of a container's name
 // (@Resource[Microsoft.Storage/storageAccounts/blobServices/containers:name])
-// with StringEquals, StringLike, StringStartsWith and their negations
-// (StringNotEquals, StringNotLike, StringNotStartsWith), combined with AND,
-// OR and NOT (! too), in parentheses. Anything else (a blob path, a tag, a
-// principal or environment attribute, SubOperationMatches, another
-// operator) is indeterminate, and the result names it.
+// or a blob's path (@Resource[...containers/blobs:path]) with
+// StringEquals, StringEqualsIgnoreCase, StringLike, StringStartsWith and
+// their negations, combined with AND, OR and NOT (! too), in parentheses.
+// A condition is evaluated, for one action and container, to the set of
+// blob paths it admits (iampolicy's regions: exact, with the shortest
+// witness), so that it is decided over every blob the workload needs, not
+// over samples. Anything else (a tag, a principal or environment
+// attribute, SubOperationMatches, another operator) is indeterminate, and
+// the result names it.
 
-// containerName is the attribute of a container's name.
-const containerName = "microsoft.storage/storageaccounts/blobservices/containers:name"
+// containerName and blobPath are the attributes wiscan decides.
+const (
+	containerName = "microsoft.storage/storageaccounts/blobservices/containers:name"
+	blobPath      = "microsoft.storage/storageaccounts/blobservices/containers/blobs:path"
+)
+
+// val is a condition's value over blob paths: the region of paths where it
+// holds, or undecided.
+type val struct {
+	r     iampolicy.Region
+	maybe bool
+}
+
+func constant(b bool) val {
+	if b {
+		return val{r: iampolicy.Everything()}
+	}
+	return val{r: iampolicy.Region{}}
+}
+
+var undecidedVal = val{maybe: true}
+
+// blobs are the paths a blob may have: any non-empty string.
+var blobs = iampolicy.Of(iampolicy.NewGlob("?*", false))
+
+func (v val) empty() bool {
+	e, err := v.r.Empty()
+	return !v.maybe && err == nil && e
+}
+
+func (v val) universal() bool {
+	if v.maybe {
+		return false
+	}
+	c, err := iampolicy.Complement(v.r)
+	if err != nil {
+		return false
+	}
+	e, err := c.Empty()
+	return err == nil && e
+}
+
+func andVal(a, b val) val {
+	switch {
+	case a.empty() || b.empty():
+		return constant(false)
+	case a.maybe || b.maybe:
+		return undecidedVal
+	}
+	r, err := iampolicy.Intersect(a.r, b.r)
+	if err != nil {
+		return undecidedVal
+	}
+	return val{r: r}
+}
+
+func orVal(a, b val) val {
+	switch {
+	case a.universal() || b.universal():
+		return constant(true)
+	case a.maybe || b.maybe:
+		return undecidedVal
+	}
+	return val{r: iampolicy.Union(a.r, b.r)}
+}
+
+func notVal(a val) val {
+	if a.maybe {
+		return undecidedVal
+	}
+	r, err := iampolicy.Complement(a.r)
+	if err != nil {
+		return undecidedVal
+	}
+	return val{r: r}
+}
 
 // tri is a three-valued truth: a condition may be true, false, or not
 // decidable from what wiscan knows.
@@ -29,35 +110,8 @@ const (
 	maybe
 )
 
-func (t tri) not() tri {
-	switch t {
-	case yes:
-		return no
-	case no:
-		return yes
-	}
-	return maybe
-}
 
-func and(a, b tri) tri {
-	switch {
-	case a == no || b == no:
-		return no
-	case a == yes && b == yes:
-		return yes
-	}
-	return maybe
-}
 
-func or(a, b tri) tri {
-	switch {
-	case a == yes || b == yes:
-		return yes
-	case a == no && b == no:
-		return no
-	}
-	return maybe
-}
 
 // request is what a condition is judged for: one data action on one
 // container ("" when the container is not known).
@@ -72,24 +126,51 @@ type condition struct {
 	pos       int
 	req       request
 	undecided []string
+	// comparedPaths says a blob path was compared: a refusal then has a
+	// witness.
+	comparedPaths bool
 }
 
-// evalCondition decides cond for req: yes, no or maybe, with the parts
-// that left it undecided. A condition that does not parse is an error.
-func evalCondition(cond string, req request) (tri, []string, error) {
+// evalCondition decides cond for req over every blob of the container:
+// yes when it admits them all, no when it excludes some (witness names the
+// shortest blob path it excludes, when the condition compares paths), or
+// maybe, with the parts that left it undecided. A condition that does not
+// parse is an error.
+func evalCondition(cond string, req request) (tri, string, []string, error) {
 	toks, err := tokenize(cond)
 	if err != nil {
-		return maybe, nil, err
+		return maybe, "", nil, err
 	}
 	c := &condition{toks: toks, req: req}
 	v, err := c.or()
 	if err != nil {
-		return maybe, nil, err
+		return maybe, "", nil, err
 	}
 	if c.pos != len(c.toks) {
-		return maybe, nil, fmt.Errorf("condition: unexpected %q", c.toks[c.pos])
+		return maybe, "", nil, fmt.Errorf("condition: unexpected %q", c.toks[c.pos])
 	}
-	return v, c.undecided, nil
+	if v.maybe {
+		if len(c.undecided) == 0 {
+			c.undecided = append(c.undecided, "too complex to decide")
+		}
+		return maybe, "", c.undecided, nil
+	}
+	// The blobs are every non-empty path; those the condition refuses:
+	refused, err := iampolicy.Subtract(blobs, v.r)
+	if err != nil {
+		return maybe, "", []string{"too complex to decide"}, nil
+	}
+	excluded := refused
+	w, some, err := excluded.Witness()
+	switch {
+	case err != nil:
+		return maybe, "", []string{"too complex to decide"}, nil
+	case !some:
+		return yes, "", nil, nil
+	case !c.comparedPaths:
+		return no, "", nil, nil
+	}
+	return no, w, nil, nil
 }
 
 func (c *condition) peek() string {
@@ -105,42 +186,42 @@ func (c *condition) next() string {
 	return t
 }
 
-func (c *condition) or() (tri, error) {
+func (c *condition) or() (val, error) {
 	v, err := c.and()
 	for err == nil && (strings.EqualFold(c.peek(), "OR") || c.peek() == "||") {
 		c.next()
-		var w tri
+		var w val
 		w, err = c.and()
-		v = or(v, w)
+		v = orVal(v, w)
 	}
 	return v, err
 }
 
-func (c *condition) and() (tri, error) {
+func (c *condition) and() (val, error) {
 	v, err := c.unary()
 	for err == nil && (strings.EqualFold(c.peek(), "AND") || c.peek() == "&&") {
 		c.next()
-		var w tri
+		var w val
 		w, err = c.unary()
-		v = and(v, w)
+		v = andVal(v, w)
 	}
 	return v, err
 }
 
-func (c *condition) unary() (tri, error) {
+func (c *condition) unary() (val, error) {
 	switch t := c.peek(); {
 	case t == "!" || strings.EqualFold(t, "NOT"):
 		c.next()
 		v, err := c.unary()
-		return v.not(), err
+		return notVal(v), err
 	case t == "(":
 		c.next()
 		v, err := c.or()
 		if err != nil {
-			return maybe, err
+			return undecidedVal, err
 		}
 		if c.next() != ")" {
-			return maybe, fmt.Errorf("condition: a parenthesis is not closed")
+			return undecidedVal, fmt.Errorf("condition: a parenthesis is not closed")
 		}
 		return v, nil
 	}
@@ -149,34 +230,28 @@ func (c *condition) unary() (tri, error) {
 
 // atom is ActionMatches{'...'}, SubOperationMatches{'...'}, or an
 // attribute, an operator and a value or a set of values.
-func (c *condition) atom() (tri, error) {
+func (c *condition) atom() (val, error) {
 	t := c.next()
 	switch {
 	case strings.EqualFold(t, "ActionMatches") || strings.EqualFold(t, "SubOperationMatches"):
 		vals, err := c.values()
 		if err != nil {
-			return maybe, err
+			return undecidedVal, err
 		}
 		if strings.EqualFold(t, "SubOperationMatches") {
 			c.undecided = append(c.undecided, "SubOperationMatches")
-			return maybe, nil
+			return undecidedVal, nil
 		}
-		v := no
-		for _, p := range vals {
-			if match(p, c.req.action) {
-				v = yes
-			}
-		}
-		return v, nil
+		return constant(slices.ContainsFunc(vals, func(p string) bool { return match(p, c.req.action) })), nil
 	case strings.HasPrefix(t, "@"):
 		op := c.next()
 		vals, err := c.values()
 		if err != nil {
-			return maybe, err
+			return undecidedVal, err
 		}
 		return c.compare(t, op, vals), nil
 	}
-	return maybe, fmt.Errorf("condition: unexpected %q", t)
+	return undecidedVal, fmt.Errorf("condition: unexpected %q", t)
 }
 
 // values reads 'a' or {'a', 'b'}.
@@ -206,16 +281,19 @@ func (c *condition) values() ([]string, error) {
 	}
 }
 
-// compare decides an attribute comparison; only a container's name is
-// known.
-func (c *condition) compare(attr, op string, vals []string) tri {
+// compare decides an attribute comparison: a container's name against the
+// backup container, a blob's path as the region of paths it admits.
+func (c *condition) compare(attr, op string, vals []string) val {
 	name := strings.ToLower(strings.TrimSuffix(strings.TrimPrefix(strings.TrimPrefix(attr, "@"), "Resource["), "]"))
-	if !strings.HasPrefix(attr, "@Resource[") || name != containerName || c.req.container == "" {
-		c.undecided = append(c.undecided, attr+" "+op)
-		return maybe
-	}
 	negated := strings.Contains(op, "Not")
 	base := strings.Replace(op, "Not", "", 1)
+	if strings.HasPrefix(attr, "@Resource[") && name == blobPath {
+		return c.pathRegion(attr, op, base, negated, vals)
+	}
+	if !strings.HasPrefix(attr, "@Resource[") || name != containerName || c.req.container == "" {
+		c.undecided = append(c.undecided, attr+" "+op)
+		return undecidedVal
+	}
 	v := no
 	for _, want := range vals {
 		var hit bool
@@ -230,14 +308,41 @@ func (c *condition) compare(attr, op string, vals []string) tri {
 			hit = strings.HasPrefix(c.req.container, want)
 		default:
 			c.undecided = append(c.undecided, attr+" "+op)
-			return maybe
+			return undecidedVal
 		}
 		if hit {
 			v = yes
 		}
 	}
+	return constant(v == yes != negated)
+}
+
+// paths is the region of blob paths a comparison admits.
+func (c *condition) pathRegion(attr, op, base string, negated bool, vals []string) val {
+	var ps []iampolicy.Pattern
+	for _, want := range vals {
+		switch base {
+		case "StringEquals":
+			ps = append(ps, iampolicy.NewLiteral(want, false))
+		case "StringEqualsIgnoreCase":
+			ps = append(ps, iampolicy.NewLiteral(want, true))
+		case "StringLike":
+			ps = append(ps, iampolicy.NewGlob(want, false))
+		case "StringStartsWith":
+			if strings.ContainsAny(want, "*?") {
+				c.undecided = append(c.undecided, attr+" "+op+" with a wildcard character")
+				return undecidedVal
+			}
+			ps = append(ps, iampolicy.NewGlob(want+"*", false))
+		default:
+			c.undecided = append(c.undecided, attr+" "+op)
+			return undecidedVal
+		}
+	}
+	c.comparedPaths = true
+	v := val{r: iampolicy.Of(ps...)}
 	if negated {
-		return v.not()
+		return notVal(v)
 	}
 	return v
 }

@@ -139,6 +139,32 @@ func TestThrottledIsRetried(t *testing.T) {
 	}
 }
 
+// An authorization failure names the call and the permission wiscan
+// lacks, from Azure's own answer.
+func TestMissingPermissionNamed(t *testing.T) {
+	f := azureapi.Space(nil)
+	s := collect(t, map[string]string{})
+	s.Azure, s.Errors = nil, nil
+	r := &azureapi.Route{F: f, Forbid: map[string]string{"/denyAssignments": "Microsoft.Authorization/denyAssignments/read"}}
+	opts := azure.Options{Subscriptions: []string{azureapi.Subscription}, ResourceGroup: "spaces", Cluster: "spaces", Timeout: 10 * time.Second,
+		Credential: azureapi.Credential(), Transport: r}
+	if err := azure.New(opts).Collect(context.Background(), s); err != nil {
+		t.Fatal(err)
+	}
+	i := s.Azure.Identities[azureapi.ClientID]
+	if i.DenyAssignments || !i.Assignments {
+		t.Errorf("identity %+v", i)
+	}
+	var msgs []string
+	for _, e := range s.Errors {
+		msgs = append(msgs, e.Reason+" "+e.Kind+": "+e.Message)
+	}
+	want := "forbidden DenyAssignment: DenyAssignments.ListForScope principalId backup-restore-identity: HTTP 403 AuthorizationFailed: wiscan needs Microsoft.Authorization/denyAssignments/read"
+	if !slices.Contains(msgs, want) {
+		t.Errorf("gaps %q, want %q", msgs, want)
+	}
+}
+
 // Without a subscription nothing is called and the gap says what to pass.
 func TestNoSubscription(t *testing.T) {
 	s, r := live(t, azureapi.Space(nil), azure.Options{Subscriptions: []string{}})

@@ -55,7 +55,15 @@ verb(action) := v if {
 	v := parts[count(parts) - 1]
 }
 
-explain(n) := sprintf("%s is not granted at the container or any scope above it", [n.action]) if n.status == "missing"
+explain(n) := sprintf("%s is not granted at the container or any scope above it", [n.action]) if {
+	n.status == "missing"
+	object.get(n, "witness", "") == ""
+}
+
+explain(n) := sprintf("%s is granted by %s only where its condition admits the blob: it refuses blob %q, for one", [n.action, n.by, n.witness]) if {
+	n.status == "missing"
+	object.get(n, "witness", "") != ""
+}
 
 explain(n) := sprintf("%s is granted by %s but denied by deny assignment %s", [n.action, n.by, n.deniedBy]) if n.status == "denied"
 

@@ -52,3 +52,11 @@ test_fix if {
 	[d] := [d | some d in control.deny] with input as fx.space_azure({"az_deny": [{"id": "d1", "scope": fx.az_rg, "principals": [fx.az_principal], "excludePrincipals": [], "permissions": [{"actions": [], "notActions": [], "dataActions": ["*"], "notDataActions": []}]}]})
 	not d.fix
 }
+
+# A condition on blob paths that refuses some blobs of the container:
+# missing, with the refused path as witness.
+test_path_condition_witness if {
+	cond := "(!(ActionMatches{'Microsoft.Storage/storageAccounts/blobServices/containers/blobs/delete'}) OR @Resource[Microsoft.Storage/storageAccounts/blobServices/containers/blobs:path] StringNotEquals 'locked')"
+	[f] := [f | some f in control.deny] with input as fx.space_azure(with_condition(cond))
+	contains(f.msg, "blobs/delete is granted by a1 only where its condition admits the blob: it refuses blob \"locked\", for one")
+}

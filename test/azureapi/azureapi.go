@@ -7,6 +7,7 @@ import (
 	"context"
 	_ "embed"
 	"encoding/json"
+	"io"
 	"net/http"
 	"strings"
 
@@ -165,12 +166,25 @@ type Route struct {
 	// Throttle answers the first request whose path ends so with 429 and
 	// Retry-After, as Azure's throttling does; the fakes cannot.
 	Throttle string
+	// Forbid answers every request whose path ends so with 403
+	// AuthorizationFailed naming the action, as Azure does.
+	Forbid map[string]string
 }
 
 // Do implements policy.Transporter.
 func (r *Route) Do(req *http.Request) (*http.Response, error) {
 	p := req.URL.Path
 	r.Calls = append(r.Calls, req.Method+" "+p)
+	for suffix, action := range r.Forbid {
+		if strings.HasSuffix(p, suffix) {
+			body := `{"error": {"code": "AuthorizationFailed", "message": "The client '00000000-0000-0000-0000-000000000001' with object id '00000000-0000-0000-0000-000000000001' does not have authorization to perform action '` +
+				action + `' over scope '` + p + `' or the scope is invalid."}}`
+			h := http.Header{}
+			h.Set("Content-Type", "application/json")
+			h.Set("x-ms-error-code", "AuthorizationFailed")
+			return &http.Response{StatusCode: http.StatusForbidden, Header: h, Body: io.NopCloser(strings.NewReader(body)), Request: req}, nil
+		}
+	}
 	if r.Throttle != "" && strings.HasSuffix(p, r.Throttle) {
 		r.Throttle = ""
 		h := http.Header{}
