@@ -110,9 +110,6 @@ const (
 	maybe
 )
 
-
-
-
 // request is what a condition is judged for: one data action on one
 // container ("" when the container is not known).
 type request struct {
