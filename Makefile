@@ -42,13 +42,16 @@ fuzz: ## Fuzz the IAM policy parser and the evidence loader, a minute each
 	$(GO) test $(FUZZ) -fuzz FuzzLoad ./collectors/evidence/
 
 # Azure's built-in role definitions, as the iam-dataset repository keeps
-# the output of az role definition list; the Storage operations list
-# (analysis/azure/data/operations.txt) names its own source.
+# the output of az role definition list, and the Storage operations from
+# Microsoft Learn's permissions page.
 AZURE_ROLES_URL := https://raw.githubusercontent.com/iann0036/iam-dataset/main/azure/built-in-roles-raw.json
+AZURE_OPS_URL := https://raw.githubusercontent.com/MicrosoftDocs/azure-docs/main/articles/role-based-access-control/permissions/storage.md
 
-azure-data: ## Refresh the Azure built-in role definitions analysis/azure embeds (needs the network)
+azure-data: ## Refresh the Azure role definitions and Storage operations analysis/azure embeds (needs the network)
 	curl -fsSL $(AZURE_ROLES_URL) | $(GO) run ./hack/azuredata -source "$(AZURE_ROLES_URL)" -date $$(date -u +%F) > analysis/azure/data/builtin-roles.json.new
+	curl -fsSL $(AZURE_OPS_URL) | $(GO) run ./hack/azuredata -operations -source "$(AZURE_OPS_URL)" -date $$(date -u +%F) > analysis/azure/data/operations.txt.new
 	mv analysis/azure/data/builtin-roles.json.new analysis/azure/data/builtin-roles.json
+	mv analysis/azure/data/operations.txt.new analysis/azure/data/operations.txt
 
 # golangci-lint, built from its module at a pinned version into a
 # git-ignored folder keyed by it.
