@@ -68,7 +68,7 @@ GREMLINS := .cache/tools/gremlins-$(GREMLINS_VERSION)/gremlins
 $(GREMLINS):
 	GOBIN=$(CURDIR)/$(dir $(GREMLINS)) $(GO) install github.com/go-gremlins/gremlins/cmd/gremlins@$(GREMLINS_VERSION)
 
-MUTATE_PACKAGES := ./iampolicy ./analysis/aws ./profiles ./collectors/secrets ./collectors/evidence ./collectors/kube ./collectors/aws ./engine ./report ./waivers ./remediate
+MUTATE_PACKAGES := ./iampolicy ./analysis/aws ./analysis/azure ./input ./profiles ./collectors/secrets ./collectors/evidence ./collectors/kube ./collectors/aws ./collectors/azure ./engine ./report ./waivers ./remediate
 
 mutate: $(GREMLINS) ## Mutation testing: gremlins over the Go packages, and every Rego control mutated against its tests (slow; not part of make test)
 	@for p in $(MUTATE_PACKAGES); do echo "== $$p"; $(GREMLINS) unleash --workers 2 -S l $$p | grep -E 'LIVED|efficacy|coverage'; done

@@ -32,6 +32,10 @@ func TestCheckJSON(t *testing.T) {
 		{"escaped spelling of the same key", `{"a": 1, "\u0061": 2}`, &DuplicateKeyError{Line: 1, Key: "a", First: 1}},
 		{"after scalars in an array", `[1, "x", {"b": 1, "b": 2}]`, &DuplicateKeyError{Line: 1, Path: "[2]", Key: "b", First: 1}},
 		{"syntax error is left to the decoder", `{"a": `, nil},
+		{"a document that ends on a key", `{"a"`, nil},
+		// Spaces before the line break that precedes the key: the line is
+		// the key's.
+		{"key after trailing spaces", "{\"a\": 1,   \n\"a\": 2}", &DuplicateKeyError{Line: 2, Key: "a", First: 1}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -54,6 +58,10 @@ func TestCheckJSON(t *testing.T) {
 }
 
 func TestDuplicateKeyMessage(t *testing.T) {
+	// Without the first occurrence's line, none is claimed.
+	if got := (&DuplicateKeyError{Line: 3, Key: "k"}).Error(); got != `line 3: the top-level object names key "k" twice` {
+		t.Errorf("got %q", got)
+	}
 	err := CheckJSON([]byte("{\"items\": [{\"data\": 1,\n\"data\": 2}]}"))
 	const want = `line 2: items[0] names key "data" twice (first at line 1)`
 	if err == nil || err.Error() != want {
@@ -71,6 +79,13 @@ func TestCheckNode(t *testing.T) {
 	var d *DuplicateKeyError
 	if !errors.As(err, &d) || d.Line != 2 || d.Path != "Role" || d.Key != "RoleName" {
 		t.Errorf("got %v", err)
+	}
+	// In a list item too.
+	if err := yaml.Unmarshal([]byte("a: [{b: 1}, {c: 1, c: 2}]\n"), &n); err != nil {
+		t.Fatal(err)
+	}
+	if err := CheckNode(&n); !errors.As(err, &d) || d.Path != "a[1]" || d.Key != "c" {
+		t.Errorf("list item: %v", err)
 	}
 	if err := yaml.Unmarshal([]byte("a: [{b: 1}, {b: 2}]\n"), &n); err != nil {
 		t.Fatal(err)

@@ -148,6 +148,26 @@ func TestAnalyze(t *testing.T) {
 			a.Condition = "((!(ActionMatches{'Microsoft.Storage/storageAccounts/blobServices/containers/blobs/read'})) OR (@Resource[Microsoft.Storage/storageAccounts/blobServices/containers:name] StringLike 'back*'))"
 			az.RoleAssignments = []snapshot.RoleAssignment{a}
 		}, needs: "granted,granted,granted"},
+		{name: "ABAC condition naming the backup container exactly with StringLike", az: func(az *snapshot.Azure) {
+			a := ra("a1", account, sbdcID)
+			a.Condition = "(@Resource[Microsoft.Storage/storageAccounts/blobServices/containers:name] StringLike 'backups')"
+			az.RoleAssignments = []snapshot.RoleAssignment{a}
+		}, needs: "granted,granted,granted"},
+		{name: "ABAC StringLike on a prefix of the name without a wildcard", az: func(az *snapshot.Azure) {
+			a := ra("a1", account, sbdcID)
+			a.Condition = "(@Resource[Microsoft.Storage/storageAccounts/blobServices/containers:name] StringLike 'back')"
+			az.RoleAssignments = []snapshot.RoleAssignment{a}
+		}, needs: "missing,missing,missing"},
+		{name: "ABAC comparison with the empty string", az: func(az *snapshot.Azure) {
+			a := ra("a1", account, sbdcID)
+			a.Condition = "(@Resource[Microsoft.Storage/storageAccounts/blobServices/containers:name] StringNotEquals '')"
+			az.RoleAssignments = []snapshot.RoleAssignment{a}
+		}, needs: "granted,granted,granted"},
+		{name: "deny assignment on the backup container itself", az: func(az *snapshot.Azure) {
+			az.RoleAssignments = []snapshot.RoleAssignment{ra("a1", account, sbdcID)}
+			az.DenyAssignments = []snapshot.DenyAssignment{{ID: "d1", Scope: container, Principals: []string{principal}, DoNotApplyToChildScopes: true,
+				Permissions: []snapshot.RolePermission{{DataActions: []string{blobRead}}}}}
+		}, needs: "denied,granted,granted"},
 		{name: "ABAC condition on a blob tag is undecided", az: func(az *snapshot.Azure) {
 			a := ra("a1", account, sbdcID)
 			a.Condition = "(@Resource[Microsoft.Storage/storageAccounts/blobServices/containers/blobs/tags:project<$key_case_sensitive$>] StringEquals 'spaces')"
@@ -215,7 +235,7 @@ func TestNeedExplains(t *testing.T) {
 		t.Errorf("unknown need %+v", n)
 	}
 	a = Analyze(ident(), Context{Account: "", Container: "backups", Needs: []string{blobRead}, Azure: az})
-	if n := a.Needs[0]; n.Status != "unknown" || !strings.Contains(strings.Join(n.Why, ";"), "storage account is not known") {
+	if n := a.Needs[0]; n.Status != "unknown" || !strings.Contains(strings.Join(n.Why, ";"), "storage account is not known: not named by the profile or a backup configuration") {
 		t.Errorf("need without account %+v", n)
 	}
 }
@@ -242,9 +262,15 @@ func TestParseScope(t *testing.T) {
 	mg, _ := ParseScope("/providers/Microsoft.Management/managementGroups/mg")
 	cont, _ := ParseScope(container)
 	other, _ := ParseScope("/subscriptions/" + sub + "/resourceGroups/spaces2")
+	mg2, _ := ParseScope("/providers/Microsoft.Management/managementGroups/mg2")
+	root, _ := ParseScope("/")
 	switch {
 	case !r.Above(acc), !mg.Above(acc), !acc.Contains(cont), acc.Above(acc), !acc.Contains(acc), other.Contains(acc), cont.Contains(acc):
 		t.Error("containment")
+	case mg.Contains(mg2), !mg.Contains(mg), !root.Contains(mg), mg.Contains(root), root.Contains(root):
+		// The hierarchy of management groups is not read: one contains
+		// only itself, and the root contains them all.
+		t.Error("management groups")
 	}
 }
 
@@ -263,6 +289,8 @@ func TestMatch(t *testing.T) {
 		{"a*b*c", "abxbd", false},
 		{"", "", true},
 		{"abc", "ab", false},
+		// A mismatch before any * is final: no backtracking.
+		{"ab", "axb", false},
 	} {
 		if got := match(c.p, c.s); got != c.want {
 			t.Errorf("match(%q, %q) = %v", c.p, c.s, got)
@@ -304,6 +332,11 @@ func TestElsewhere(t *testing.T) {
 	az.RoleAssignments = []snapshot.RoleAssignment{ra("a1", account, sbdcID)}
 	if a := Analyze(ident(), Context{Account: account, Container: "backups", Needs: needs, Azure: az}); len(a.Elsewhere) != 0 {
 		t.Errorf("a grant that holds the container counted as elsewhere: %v", a.Elsewhere)
+	}
+	// Nothing needed: nothing is granted elsewhere either.
+	az.RoleAssignments = []snapshot.RoleAssignment{ra("a1", other, sbdcID)}
+	if a := Analyze(ident(), Context{Account: account, Container: "backups", Azure: az}); len(a.Elsewhere) != 0 {
+		t.Errorf("with no needs: elsewhere %v", a.Elsewhere)
 	}
 }
 
