@@ -5,7 +5,6 @@
 package aws
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"regexp/syntax"
@@ -17,6 +16,7 @@ import (
 	"github.com/open-policy-agent/opa/v1/types"
 
 	"github.com/wiscan/wiscan/iampolicy"
+	"github.com/wiscan/wiscan/analysis/terms"
 	"github.com/wiscan/wiscan/snapshot"
 )
 
@@ -34,7 +34,7 @@ var analyzeRoleDecl = &ast.Builtin{
 // Builtin is wiscan.aws.analyze_role: its declaration and its
 // implementation, for the one list of built-ins (analysis.Builtins).
 func Builtin() (*ast.Builtin, func(*rego.Rego)) {
-	return analyzeRoleDecl, rego.Function2(&rego.Function{Name: AnalyzeRoleName, Decl: analyzeRoleDecl.Decl, Memoize: true}, analyzeRoleBuiltin)
+	return analyzeRoleDecl, terms.Function2(analyzeRoleDecl, "role", "context", AnalyzeRole)
 }
 
 // RoleContext is the second argument of wiscan.aws.analyze_role.
@@ -195,33 +195,7 @@ type DocumentProblem struct {
 	Msg       string `json:"msg"`
 }
 
-func analyzeRoleBuiltin(_ rego.BuiltinContext, roleTerm, ctxTerm *ast.Term) (*ast.Term, error) {
-	var role snapshot.Role
-	var ctx RoleContext
-	if err := fromTerm(roleTerm, &role); err != nil {
-		return nil, fmt.Errorf("%s: role: %w", AnalyzeRoleName, err)
-	}
-	if err := fromTerm(ctxTerm, &ctx); err != nil {
-		return nil, fmt.Errorf("%s: context: %w", AnalyzeRoleName, err)
-	}
-	v, err := ast.InterfaceToValue(AnalyzeRole(role, ctx))
-	if err != nil {
-		return nil, err
-	}
-	return ast.NewTerm(v), nil
-}
 
-func fromTerm(t *ast.Term, dst any) error {
-	v, err := ast.JSON(t.Value)
-	if err != nil {
-		return err
-	}
-	b, err := json.Marshal(v)
-	if err != nil {
-		return err
-	}
-	return json.Unmarshal(b, dst)
-}
 
 // AnalyzeRole analyses a role with IAM's evaluation logic.
 func AnalyzeRole(role snapshot.Role, ctx RoleContext) RoleAnalysis {

@@ -9,7 +9,6 @@
 package azure
 
 import (
-	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
@@ -18,6 +17,7 @@ import (
 	"github.com/open-policy-agent/opa/v1/rego"
 	"github.com/open-policy-agent/opa/v1/types"
 
+	"github.com/wiscan/wiscan/analysis/terms"
 	"github.com/wiscan/wiscan/snapshot"
 )
 
@@ -33,7 +33,7 @@ var decl = &ast.Builtin{
 // Builtin is wiscan.azure.analyze_identity: its declaration and its
 // implementation, for the one list of built-ins (analysis.Builtins).
 func Builtin() (*ast.Builtin, func(*rego.Rego)) {
-	return decl, rego.Function2(&rego.Function{Name: AnalyzeIdentityName, Decl: decl.Decl, Memoize: true}, builtin)
+	return decl, terms.Function2(decl, "identity", "context", Analyze)
 }
 
 // Everyone is the principal ID a deny assignment names to apply to all.
@@ -104,33 +104,7 @@ type Analysis struct {
 	Elsewhere []string `json:"elsewhere"`
 }
 
-func builtin(_ rego.BuiltinContext, identTerm, ctxTerm *ast.Term) (*ast.Term, error) {
-	var ident snapshot.ManagedIdentity
-	var ctx Context
-	if err := fromTerm(identTerm, &ident); err != nil {
-		return nil, fmt.Errorf("%s: identity: %w", AnalyzeIdentityName, err)
-	}
-	if err := fromTerm(ctxTerm, &ctx); err != nil {
-		return nil, fmt.Errorf("%s: context: %w", AnalyzeIdentityName, err)
-	}
-	v, err := ast.InterfaceToValue(Analyze(ident, ctx))
-	if err != nil {
-		return nil, err
-	}
-	return ast.NewTerm(v), nil
-}
 
-func fromTerm(t *ast.Term, dst any) error {
-	v, err := ast.JSON(t.Value)
-	if err != nil {
-		return err
-	}
-	b, err := json.Marshal(v)
-	if err != nil {
-		return err
-	}
-	return json.Unmarshal(b, dst)
-}
 
 // assignment is a role assignment as the analysis sees it.
 type assignment struct {
