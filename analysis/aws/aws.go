@@ -15,8 +15,8 @@ import (
 	"github.com/open-policy-agent/opa/v1/rego"
 	"github.com/open-policy-agent/opa/v1/types"
 
-	"github.com/wiscan/wiscan/iampolicy"
 	"github.com/wiscan/wiscan/analysis/terms"
+	"github.com/wiscan/wiscan/iampolicy"
 	"github.com/wiscan/wiscan/snapshot"
 )
 
@@ -194,8 +194,6 @@ type DocumentProblem struct {
 	Statement string `json:"statement,omitempty"`
 	Msg       string `json:"msg"`
 }
-
-
 
 // AnalyzeRole analyses a role with IAM's evaluation logic.
 func AnalyzeRole(role snapshot.Role, ctx RoleContext) RoleAnalysis {

@@ -104,8 +104,6 @@ type Analysis struct {
 	Elsewhere []string `json:"elsewhere"`
 }
 
-
-
 // assignment is a role assignment as the analysis sees it.
 type assignment struct {
 	snapshot.RoleAssignment
