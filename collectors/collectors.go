@@ -79,3 +79,35 @@ type EvidenceGaps interface {
 	// object, its name.
 	Missing(kind, name, msg string)
 }
+
+// The accessors below read a decoded JSON document as recognizers walk
+// it: a value of another type reads as empty.
+
+// Object is v as an object.
+func Object(v any) map[string]any {
+	m, _ := v.(map[string]any)
+	return m
+}
+
+// List is v as a list.
+func List(v any) []any {
+	l, _ := v.([]any)
+	return l
+}
+
+// String is v as a string.
+func String(v any) string {
+	s, _ := v.(string)
+	return s
+}
+
+// Strings are the strings of the list v.
+func Strings(v any) []string {
+	var out []string
+	for _, it := range List(v) {
+		if s, ok := it.(string); ok {
+			out = append(out, s)
+		}
+	}
+	return out
+}

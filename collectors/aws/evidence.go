@@ -113,38 +113,38 @@ func (a *Recognizer) Document(file string, line int, m map[string]any, lines fun
 	case has("Account", "Arn", "UserId"):
 		a.caller = m
 	case has("cluster"):
-		c := obj(m["cluster"])
-		a.cluster = &snapshot.EKSCluster{Name: str(c["name"]), ARN: str(c["arn"]), OIDCIssuer: str(obj(obj(c["identity"])["oidc"])["issuer"]), Source: loc}
+		c := collectors.Object(m["cluster"])
+		a.cluster = &snapshot.EKSCluster{Name: collectors.String(c["name"]), ARN: collectors.String(c["arn"]), OIDCIssuer: collectors.String(collectors.Object(collectors.Object(c["identity"])["oidc"])["issuer"]), Source: loc}
 	case has("associations"):
 		a.assocSeen = true
-		for i, it := range items(m["associations"]) {
-			as := association(obj(it), at("associations", i))
+		for i, it := range collectors.List(m["associations"]) {
+			as := association(collectors.Object(it), at("associations", i))
 			a.assocList[as.ID] = as
 		}
 	case has("association"):
 		a.assocSeen = true
-		as := association(obj(m["association"]), loc)
+		as := association(collectors.Object(m["association"]), loc)
 		a.assocFull[as.ID] = as
 	case has("OpenIDConnectProviderList"):
 		a.listed = true
-		for _, it := range items(m["OpenIDConnectProviderList"]) {
-			arn := str(obj(it)["Arn"])
+		for _, it := range collectors.List(m["OpenIDConnectProviderList"]) {
+			arn := collectors.String(collectors.Object(it)["Arn"])
 			_, url, _ := strings.Cut(arn, ":oidc-provider/")
 			a.providers[arn] = snapshot.OIDCProvider{ARN: arn, URL: url, Source: loc}
 		}
 	case has("Url", "ClientIDList"):
-		a.clientIDs[str(m["Url"])] = oidcDetail{url: str(m["Url"]), clientIDs: strs(m["ClientIDList"]), loc: loc}
+		a.clientIDs[collectors.String(m["Url"])] = oidcDetail{url: collectors.String(m["Url"]), clientIDs: collectors.Strings(m["ClientIDList"]), loc: loc}
 	case has("Role"):
-		a.getRole(obj(m["Role"]), loc)
+		a.getRole(collectors.Object(m["Role"]), loc)
 	case has("RoleName", "PolicyName", "PolicyDocument"):
-		r := a.role(str(m["RoleName"]), "")
-		r.inline[str(m["PolicyName"])] = doc(str(m["PolicyName"]), "", m["PolicyDocument"], loc)
+		r := a.role(collectors.String(m["RoleName"]), "")
+		r.inline[collectors.String(m["PolicyName"])] = doc(collectors.String(m["PolicyName"]), "", m["PolicyDocument"], loc)
 	case has("PolicyNames"):
-		a.orphan(file, "PolicyNames", strs(m["PolicyNames"]), nil)
+		a.orphan(file, "PolicyNames", collectors.Strings(m["PolicyNames"]), nil)
 	case has("AttachedPolicies"):
 		var arns []string
-		for _, it := range items(m["AttachedPolicies"]) {
-			arns = append(arns, str(obj(it)["PolicyArn"]))
+		for _, it := range collectors.List(m["AttachedPolicies"]) {
+			arns = append(arns, collectors.String(collectors.Object(it)["PolicyArn"]))
 		}
 		a.orphan(file, "AttachedPolicies", nil, arns)
 	case len(m) == 1 && has("Policy") && isBucketPolicy(m["Policy"]):
@@ -163,14 +163,14 @@ func (a *Recognizer) Document(file string, line int, m map[string]any, lines fun
 		}
 		a.buckets[name] = b
 	case has("Policy"):
-		p := obj(m["Policy"])
-		if str(p["Arn"]) == "" {
+		p := collectors.Object(m["Policy"])
+		if collectors.String(p["Arn"]) == "" {
 			return false
 		}
-		a.policy(str(p["Arn"]), str(p["PolicyName"]), str(p["DefaultVersionId"])).dir = path.Dir(file)
+		a.policy(collectors.String(p["Arn"]), collectors.String(p["PolicyName"]), collectors.String(p["DefaultVersionId"])).dir = path.Dir(file)
 	case has("PolicyVersion"):
-		v := obj(m["PolicyVersion"])
-		a.versions = append(a.versions, versionEvidence{file: file, dir: path.Dir(file), base: stem(file), version: str(v["VersionId"]),
+		v := collectors.Object(m["PolicyVersion"])
+		a.versions = append(a.versions, versionEvidence{file: file, dir: path.Dir(file), base: stem(file), version: collectors.String(v["VersionId"]),
 			isDefault: v["IsDefaultVersion"] == true, doc: v["Document"], loc: loc})
 	default:
 		return false
@@ -180,28 +180,28 @@ func (a *Recognizer) Document(file string, line int, m map[string]any, lines fun
 }
 
 func (a *Recognizer) authorizationDetails(m map[string]any, at func(string, int) *snapshot.Location) {
-	for i, it := range items(m["RoleDetailList"]) {
-		rd := obj(it)
+	for i, it := range collectors.List(m["RoleDetailList"]) {
+		rd := collectors.Object(it)
 		loc := at("RoleDetailList", i)
 		r := a.getRole(rd, loc)
 		r.named, r.listed = true, true
-		for _, p := range items(rd["RolePolicyList"]) {
-			pm := obj(p)
-			r.inline[str(pm["PolicyName"])] = doc(str(pm["PolicyName"]), "", pm["PolicyDocument"], loc)
+		for _, p := range collectors.List(rd["RolePolicyList"]) {
+			pm := collectors.Object(p)
+			r.inline[collectors.String(pm["PolicyName"])] = doc(collectors.String(pm["PolicyName"]), "", pm["PolicyDocument"], loc)
 		}
-		for _, p := range items(rd["AttachedManagedPolicies"]) {
-			r.attached = append(r.attached, str(obj(p)["PolicyArn"]))
+		for _, p := range collectors.List(rd["AttachedManagedPolicies"]) {
+			r.attached = append(r.attached, collectors.String(collectors.Object(p)["PolicyArn"]))
 		}
 	}
-	for i, it := range items(m["Policies"]) {
-		pm := obj(it)
+	for i, it := range collectors.List(m["Policies"]) {
+		pm := collectors.Object(it)
 		loc := at("Policies", i)
-		p := a.policy(str(pm["Arn"]), str(pm["PolicyName"]), str(pm["DefaultVersionId"]))
-		for _, v := range items(pm["PolicyVersionList"]) {
-			vm := obj(v)
-			if vm["IsDefaultVersion"] == true || str(vm["VersionId"]) == p.defaultVersion {
+		p := a.policy(collectors.String(pm["Arn"]), collectors.String(pm["PolicyName"]), collectors.String(pm["DefaultVersionId"]))
+		for _, v := range collectors.List(pm["PolicyVersionList"]) {
+			vm := collectors.Object(v)
+			if vm["IsDefaultVersion"] == true || collectors.String(vm["VersionId"]) == p.defaultVersion {
 				d := doc(p.name, p.arn, vm["Document"], loc)
-				d.Version = str(vm["VersionId"])
+				d.Version = collectors.String(vm["VersionId"])
 				p.doc = &d
 			}
 		}
@@ -210,11 +210,11 @@ func (a *Recognizer) authorizationDetails(m map[string]any, at func(string, int)
 
 // getRole records a role from get-role or the authorization details.
 func (a *Recognizer) getRole(rm map[string]any, loc *snapshot.Location) *roleEvidence {
-	r := a.role(str(rm["RoleName"]), str(rm["Arn"]))
+	r := a.role(collectors.String(rm["RoleName"]), collectors.String(rm["Arn"]))
 	r.role.Found, r.role.Source = true, loc
 	t := doc("", "", rm["AssumeRolePolicyDocument"], loc)
 	r.role.TrustPolicy = &t
-	r.boundary = str(obj(rm["PermissionsBoundary"])["PermissionsBoundaryArn"])
+	r.boundary = collectors.String(collectors.Object(rm["PermissionsBoundary"])["PermissionsBoundaryArn"])
 	return r
 }
 
@@ -262,7 +262,7 @@ func (a *Recognizer) Finish(s *snapshot.Snapshot, gaps collectors.EvidenceGaps) 
 	a.attribute(gaps)
 	a.attributeVersions(gaps)
 	if a.caller != nil {
-		out.Account, out.Caller = str(a.caller["Account"]), str(a.caller["Arn"])
+		out.Account, out.Caller = collectors.String(a.caller["Account"]), collectors.String(a.caller["Arn"])
 		out.Partition = arnPart(out.Caller, 1)
 	}
 	out.Cluster = a.cluster
@@ -482,8 +482,8 @@ func (a *Recognizer) attributeVersions(gaps collectors.EvidenceGaps) {
 
 func association(m map[string]any, loc *snapshot.Location) snapshot.PodIdentityAssociation {
 	return snapshot.PodIdentityAssociation{
-		ID: str(m["associationId"]), ARN: str(m["associationArn"]), Namespace: str(m["namespace"]),
-		ServiceAccount: str(m["serviceAccount"]), RoleARN: str(m["roleArn"]), TargetRoleARN: str(m["targetRoleArn"]), Source: loc,
+		ID: collectors.String(m["associationId"]), ARN: collectors.String(m["associationArn"]), Namespace: collectors.String(m["namespace"]),
+		ServiceAccount: collectors.String(m["serviceAccount"]), RoleARN: collectors.String(m["roleArn"]), TargetRoleARN: collectors.String(m["targetRoleArn"]), Source: loc,
 	}
 }
 
@@ -499,31 +499,6 @@ func doc(name, arn string, v any, loc *snapshot.Location) snapshot.PolicyDocumen
 		d.Error = "the document is missing from the evidence"
 	}
 	return d
-}
-
-func obj(v any) map[string]any {
-	m, _ := v.(map[string]any)
-	return m
-}
-
-func items(v any) []any {
-	l, _ := v.([]any)
-	return l
-}
-
-func str(v any) string {
-	s, _ := v.(string)
-	return s
-}
-
-func strs(v any) []string {
-	var out []string
-	for _, it := range items(v) {
-		if s, ok := it.(string); ok {
-			out = append(out, s)
-		}
-	}
-	return out
 }
 
 func stem(file string) string {

@@ -86,33 +86,33 @@ func (a *Recognizer) Document(file string, line int, m map[string]any, lines fun
 	loc := &snapshot.Location{File: file, Line: line}
 	switch {
 	case has(m, "subscription", "identities"):
-		sub := strings.ToLower(str(m["subscription"]))
+		sub := strings.ToLower(collectors.String(m["subscription"]))
 		a.listed[sub], a.subs[sub] = true, true
-		for i, it := range items(m["identities"]) {
-			a.resource(obj(it), at("identities", i))
+		for i, it := range collectors.List(m["identities"]) {
+			a.resource(collectors.Object(it), at("identities", i))
 		}
 	case has(m, "assignee", "roleAssignments"):
 		if m["includeGroups"] == true {
-			a.assignedTo[strings.ToLower(str(m["assignee"]))] = true
+			a.assignedTo[strings.ToLower(collectors.String(m["assignee"]))] = true
 		}
-		for i, it := range items(m["roleAssignments"]) {
-			a.resource(obj(it), at("roleAssignments", i))
+		for i, it := range collectors.List(m["roleAssignments"]) {
+			a.resource(collectors.Object(it), at("roleAssignments", i))
 		}
 	case has(m, "principalId", "denyAssignments"):
-		a.denyListed[strings.ToLower(str(m["principalId"]))] = true
-		for i, it := range items(m["denyAssignments"]) {
-			a.resource(obj(it), at("denyAssignments", i))
+		a.denyListed[strings.ToLower(collectors.String(m["principalId"]))] = true
+		for i, it := range collectors.List(m["denyAssignments"]) {
+			a.resource(collectors.Object(it), at("denyAssignments", i))
 		}
 	case has(m, "identity", "federatedCredentials"):
-		a.credsListed[strings.ToLower(str(m["identity"]))] = true
-		for i, it := range items(m["federatedCredentials"]) {
-			a.resource(obj(it), at("federatedCredentials", i))
+		a.credsListed[strings.ToLower(collectors.String(m["identity"]))] = true
+		for i, it := range collectors.List(m["federatedCredentials"]) {
+			a.resource(collectors.Object(it), at("federatedCredentials", i))
 		}
 	case has(m, "value") && len(m) <= 2:
 		// az rest: a page of resources.
 		ok := false
-		for i, it := range items(m["value"]) {
-			ok = a.resource(obj(it), at("value", i)) || ok
+		for i, it := range collectors.List(m["value"]) {
+			ok = a.resource(collectors.Object(it), at("value", i)) || ok
 		}
 		if !ok {
 			return false
@@ -128,51 +128,51 @@ func (a *Recognizer) Document(file string, line int, m map[string]any, lines fun
 
 // resource records one Azure resource by its type.
 func (a *Recognizer) resource(m map[string]any, loc *snapshot.Location) bool {
-	id := str(m["id"])
+	id := collectors.String(m["id"])
 	if sub := subscription(id); sub != "" {
 		a.subs[sub] = true
 	}
-	switch strings.ToLower(str(m["type"])) {
+	switch strings.ToLower(collectors.String(m["type"])) {
 	case typeCluster:
-		oidc, wi := obj(m["oidcIssuerProfile"]), obj(obj(m["securityProfile"])["workloadIdentity"])
-		a.clusters = append(a.clusters, snapshot.AKSCluster{ID: id, Name: str(m["name"]),
-			OIDCIssuerEnabled: boolPtr(oidc["enabled"]), OIDCIssuer: str(oidc["issuerUrl"]), WorkloadIdentityEnabled: boolPtr(wi["enabled"]), Source: loc})
+		oidc, wi := collectors.Object(m["oidcIssuerProfile"]), collectors.Object(collectors.Object(m["securityProfile"])["workloadIdentity"])
+		a.clusters = append(a.clusters, snapshot.AKSCluster{ID: id, Name: collectors.String(m["name"]),
+			OIDCIssuerEnabled: boolPtr(oidc["enabled"]), OIDCIssuer: collectors.String(oidc["issuerUrl"]), WorkloadIdentityEnabled: boolPtr(wi["enabled"]), Source: loc})
 	case typeIdentity:
-		a.identities = append(a.identities, snapshot.ManagedIdentity{ID: id, Name: str(m["name"]), ClientID: str(m["clientId"]),
-			PrincipalID: str(m["principalId"]), TenantID: str(m["tenantId"]), Found: true, Source: loc})
+		a.identities = append(a.identities, snapshot.ManagedIdentity{ID: id, Name: collectors.String(m["name"]), ClientID: collectors.String(m["clientId"]),
+			PrincipalID: collectors.String(m["principalId"]), TenantID: collectors.String(m["tenantId"]), Found: true, Source: loc})
 	case typeCredential:
 		parent, _, ok := strings.Cut(strings.ToLower(id), credentialsPath)
 		if !ok {
 			a.malformed = append(a.malformed, fileGap{loc.File, loc.Line, "a federated credential whose ID names no identity"})
 			return true
 		}
-		a.credentials[parent] = append(a.credentials[parent], snapshot.FederatedCredential{Name: str(m["name"]), Issuer: str(m["issuer"]),
-			Subject: str(m["subject"]), Audiences: strs(m["audiences"]), Source: loc})
+		a.credentials[parent] = append(a.credentials[parent], snapshot.FederatedCredential{Name: collectors.String(m["name"]), Issuer: collectors.String(m["issuer"]),
+			Subject: collectors.String(m["subject"]), Audiences: collectors.Strings(m["audiences"]), Source: loc})
 	case typeAssignment:
 		p := props(m)
-		ra := snapshot.RoleAssignment{ID: id, Scope: str(p["scope"]), RoleDefinitionID: str(p["roleDefinitionId"]), PrincipalID: str(p["principalId"]),
-			PrincipalType: str(p["principalType"]), Condition: str(p["condition"]), ConditionVersion: str(p["conditionVersion"]), Source: loc}
+		ra := snapshot.RoleAssignment{ID: id, Scope: collectors.String(p["scope"]), RoleDefinitionID: collectors.String(p["roleDefinitionId"]), PrincipalID: collectors.String(p["principalId"]),
+			PrincipalType: collectors.String(p["principalType"]), Condition: collectors.String(p["condition"]), ConditionVersion: collectors.String(p["conditionVersion"]), Source: loc}
 		if _, err := azanalysis.ParseScope(ra.Scope); err != nil {
 			a.malformed = append(a.malformed, fileGap{loc.File, loc.Line, fmt.Sprintf("role assignment %s: %v", ra.ID, err)})
 		}
 		a.assignments = append(a.assignments, ra)
 	case typeDefinition:
 		p := props(m)
-		guid := strings.ToLower(str(m["name"]))
-		a.definitions[guid] = snapshot.RoleDefinition{ID: id, Name: str(p["roleName"]), Type: str(p["roleType"]), Permissions: permissions(p["permissions"]), Source: loc}
+		guid := strings.ToLower(collectors.String(m["name"]))
+		a.definitions[guid] = snapshot.RoleDefinition{ID: id, Name: collectors.String(p["roleName"]), Type: collectors.String(p["roleType"]), Permissions: permissions(p["permissions"]), Source: loc}
 	case typeDeny:
 		p := props(m)
-		d := snapshot.DenyAssignment{ID: id, Name: str(p["denyAssignmentName"]), Scope: str(p["scope"]), Permissions: permissions(p["permissions"]),
+		d := snapshot.DenyAssignment{ID: id, Name: collectors.String(p["denyAssignmentName"]), Scope: collectors.String(p["scope"]), Permissions: permissions(p["permissions"]),
 			DoNotApplyToChildScopes: p["doNotApplyToChildScopes"] == true, Source: loc}
-		for _, pr := range items(p["principals"]) {
-			d.Principals = append(d.Principals, str(obj(pr)["id"]))
+		for _, pr := range collectors.List(p["principals"]) {
+			d.Principals = append(d.Principals, collectors.String(collectors.Object(pr)["id"]))
 		}
-		for _, pr := range items(p["excludePrincipals"]) {
-			d.ExcludePrincipals = append(d.ExcludePrincipals, str(obj(pr)["id"]))
+		for _, pr := range collectors.List(p["excludePrincipals"]) {
+			d.ExcludePrincipals = append(d.ExcludePrincipals, collectors.String(collectors.Object(pr)["id"]))
 		}
 		a.denies = append(a.denies, d)
 	case typeStorage:
-		a.accounts = append(a.accounts, snapshot.StorageAccount{ID: id, Name: str(m["name"]), AllowSharedKeyAccess: boolPtr(m["allowSharedKeyAccess"]), Source: loc})
+		a.accounts = append(a.accounts, snapshot.StorageAccount{ID: id, Name: collectors.String(m["name"]), AllowSharedKeyAccess: boolPtr(m["allowSharedKeyAccess"]), Source: loc})
 	default:
 		return false
 	}
@@ -182,7 +182,7 @@ func (a *Recognizer) resource(m map[string]any, loc *snapshot.Location) bool {
 // props are an object's properties: az flattens them for most commands,
 // and keeps them under "properties" for az rest.
 func props(m map[string]any) map[string]any {
-	if p := obj(m["properties"]); len(p) > 0 {
+	if p := collectors.Object(m["properties"]); len(p) > 0 {
 		return p
 	}
 	return m
@@ -190,10 +190,10 @@ func props(m map[string]any) map[string]any {
 
 func permissions(v any) []snapshot.RolePermission {
 	var out []snapshot.RolePermission
-	for _, it := range items(v) {
-		p := obj(it)
-		out = append(out, snapshot.RolePermission{Actions: orEmpty(strs(p["actions"])), NotActions: orEmpty(strs(p["notActions"])),
-			DataActions: orEmpty(strs(p["dataActions"])), NotDataActions: orEmpty(strs(p["notDataActions"]))})
+	for _, it := range collectors.List(v) {
+		p := collectors.Object(it)
+		out = append(out, snapshot.RolePermission{Actions: orEmpty(collectors.Strings(p["actions"])), NotActions: orEmpty(collectors.Strings(p["notActions"])),
+			DataActions: orEmpty(collectors.Strings(p["dataActions"])), NotDataActions: orEmpty(collectors.Strings(p["notDataActions"]))})
 	}
 	return out
 }
@@ -332,31 +332,6 @@ func has(m map[string]any, keys ...string) bool {
 		}
 	}
 	return true
-}
-
-func obj(v any) map[string]any {
-	m, _ := v.(map[string]any)
-	return m
-}
-
-func items(v any) []any {
-	l, _ := v.([]any)
-	return l
-}
-
-func str(v any) string {
-	s, _ := v.(string)
-	return s
-}
-
-func strs(v any) []string {
-	var out []string
-	for _, it := range items(v) {
-		if s, ok := it.(string); ok {
-			out = append(out, s)
-		}
-	}
-	return out
 }
 
 func orEmpty(l []string) []string {
