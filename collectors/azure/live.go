@@ -15,6 +15,7 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/arm"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/runtime"
 	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
 	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/authorization/armauthorization/v2"
 	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/containerservice/armcontainerservice/v6"
@@ -237,14 +238,7 @@ func (c *Collector) cluster(ctx context.Context, cl *clients, az *snapshot.Azure
 // it reports whether the listing is complete.
 func (c *Collector) listIdentities(ctx context.Context, cl *clients, sub string, az *snapshot.Azure) bool {
 	pager := cl.identities.NewListBySubscriptionPager(nil)
-	for pager.More() {
-		cctx, cancel := c.call(ctx)
-		page, err := pager.NextPage(cctx)
-		cancel()
-		if err != nil {
-			c.callGap("ManagedIdentity", "", "UserAssignedIdentities.ListBySubscription "+sub, err)
-			return false
-		}
+	if err := pages(ctx, c, pager, func(page armmsi.UserAssignedIdentitiesClientListBySubscriptionResponse) {
 		for _, v := range page.Value {
 			i := snapshot.ManagedIdentity{ID: deref(v.ID), Name: deref(v.Name), Found: true}
 			if p := v.Properties; p != nil {
@@ -252,6 +246,9 @@ func (c *Collector) listIdentities(ctx context.Context, cl *clients, sub string,
 			}
 			az.Identities[strings.ToLower(i.ClientID)] = i
 		}
+	}); err != nil {
+		c.callGap("ManagedIdentity", "", "UserAssignedIdentities.ListBySubscription "+sub, err)
+		return false
 	}
 	return true
 }
@@ -263,15 +260,7 @@ func (c *Collector) identity(ctx context.Context, cl *clients, i *snapshot.Manag
 	rg := resourceGroup(i.ID)
 	creds := []snapshot.FederatedCredential{}
 	pager := cl.credentials.NewListPager(rg, i.Name, nil)
-	for pager.More() {
-		cctx, cancel := c.call(ctx)
-		page, err := pager.NextPage(cctx)
-		cancel()
-		if err != nil {
-			c.callGap("FederatedIdentityCredential", i.Name, "FederatedIdentityCredentials.List "+i.Name, err)
-			creds = nil
-			break
-		}
+	if err := pages(ctx, c, pager, func(page armmsi.FederatedIdentityCredentialsClientListResponse) {
 		for _, v := range page.Value {
 			fc := snapshot.FederatedCredential{Name: deref(v.Name), Audiences: []string{}}
 			if p := v.Properties; p != nil {
@@ -282,6 +271,9 @@ func (c *Collector) identity(ctx context.Context, cl *clients, i *snapshot.Manag
 			}
 			creds = append(creds, fc)
 		}
+	}); err != nil {
+		c.callGap("FederatedIdentityCredential", i.Name, "FederatedIdentityCredentials.List "+i.Name, err)
+		creds = nil
 	}
 	i.FederatedCredentials = creds
 	scope := "/subscriptions/" + subscription(i.ID)
@@ -292,14 +284,7 @@ func (c *Collector) identity(ctx context.Context, cl *clients, i *snapshot.Manag
 func (c *Collector) assignments(ctx context.Context, cl *clients, scope string, i *snapshot.ManagedIdentity, az *snapshot.Azure, definitions map[string]bool) bool {
 	filter := fmt.Sprintf("assignedTo('%s')", i.PrincipalID)
 	pager := cl.assignments.NewListForScopePager(scope, &armauthorization.RoleAssignmentsClientListForScopeOptions{Filter: &filter})
-	for pager.More() {
-		cctx, cancel := c.call(ctx)
-		page, err := pager.NextPage(cctx)
-		cancel()
-		if err != nil {
-			c.callGap("RoleAssignment", i.Name, "RoleAssignments.ListForScope assignedTo "+i.Name, err)
-			return false
-		}
+	if err := pages(ctx, c, pager, func(page armauthorization.RoleAssignmentsClientListForScopeResponse) {
 		for _, v := range page.Value {
 			ra := snapshot.RoleAssignment{ID: deref(v.ID)}
 			if p := v.Properties; p != nil {
@@ -314,6 +299,9 @@ func (c *Collector) assignments(ctx context.Context, cl *clients, scope string, 
 			}
 			definitions[ra.RoleDefinitionID] = true
 		}
+	}); err != nil {
+		c.callGap("RoleAssignment", i.Name, "RoleAssignments.ListForScope assignedTo "+i.Name, err)
+		return false
 	}
 	return true
 }
@@ -321,14 +309,7 @@ func (c *Collector) assignments(ctx context.Context, cl *clients, scope string, 
 func (c *Collector) denyAssignments(ctx context.Context, cl *clients, scope string, i *snapshot.ManagedIdentity, az *snapshot.Azure) bool {
 	filter := fmt.Sprintf("principalId eq '%s'", i.PrincipalID)
 	pager := cl.denies.NewListForScopePager(scope, &armauthorization.DenyAssignmentsClientListForScopeOptions{Filter: &filter})
-	for pager.More() {
-		cctx, cancel := c.call(ctx)
-		page, err := pager.NextPage(cctx)
-		cancel()
-		if err != nil {
-			c.callGap("DenyAssignment", i.Name, "DenyAssignments.ListForScope principalId "+i.Name, err)
-			return false
-		}
+	if err := pages(ctx, c, pager, func(page armauthorization.DenyAssignmentsClientListForScopeResponse) {
 		for _, v := range page.Value {
 			d := snapshot.DenyAssignment{ID: deref(v.ID), Principals: []string{}, ExcludePrincipals: []string{}}
 			if p := v.Properties; p != nil {
@@ -348,6 +329,9 @@ func (c *Collector) denyAssignments(ctx context.Context, cl *clients, scope stri
 				az.DenyAssignments = append(az.DenyAssignments, d)
 			}
 		}
+	}); err != nil {
+		c.callGap("DenyAssignment", i.Name, "DenyAssignments.ListForScope principalId "+i.Name, err)
+		return false
 	}
 	return true
 }
@@ -385,14 +369,7 @@ func (c *Collector) storage(ctx context.Context, per map[string]*clients, s *sna
 	}
 	for _, sub := range az.Subscriptions {
 		pager := per[sub].accounts.NewListPager(nil)
-		for pager.More() {
-			cctx, cancel := c.call(ctx)
-			page, err := pager.NextPage(cctx)
-			cancel()
-			if err != nil {
-				c.callGap("StorageAccount", "", "StorageAccounts.List "+sub, err)
-				break
-			}
+		if err := pages(ctx, c, pager, func(page armstorage.AccountsClientListResponse) {
 			for _, v := range page.Value {
 				name := deref(v.Name)
 				if !slices.Contains(want, name) {
@@ -404,6 +381,8 @@ func (c *Collector) storage(ctx context.Context, per map[string]*clients, s *sna
 				}
 				az.StorageAccounts[name] = acc
 			}
+		}); err != nil {
+			c.callGap("StorageAccount", "", "StorageAccounts.List "+sub, err)
 		}
 	}
 }
@@ -504,3 +483,18 @@ func deref(s *string) string {
 }
 
 func derefBool(b *bool) bool { return b != nil && *b }
+
+// pages reads every page of a pager, each within the call's time limit,
+// and hands each to each; it stops at the first error.
+func pages[T any](ctx context.Context, c *Collector, p *runtime.Pager[T], each func(T)) error {
+	for p.More() {
+		cctx, cancel := c.call(ctx)
+		page, err := p.NextPage(cctx)
+		cancel()
+		if err != nil {
+			return err
+		}
+		each(page)
+	}
+	return nil
+}
