@@ -205,3 +205,40 @@ func (r *Route) Do(req *http.Request) (*http.Response, error) {
 }
 
 var _ policy.Transporter = (*Route)(nil)
+
+// StandInAz is an az that records its argument vector in $AZ_LOG
+// (NUL-separated, one call a line) and answers the export script's calls
+// with the Space's az exports under $AZ_BUNDLE, as the real az prints
+// them with the script's --query.
+const StandInAz = `#!/bin/sh
+printf '%s\0' "$@" >> "$AZ_LOG"; printf '\n' >> "$AZ_LOG"
+b="$AZ_BUNDLE/az"
+case "$1 $2" in
+"account show") echo "0b1f6471-1bf0-4dda-aec3-111122223333" ;;
+"aks show") cat "$b/aks.json" ;;
+"identity list") cat "$b/identities-0b1f6471-1bf0-4dda-aec3-111122223333.json" ;;
+"identity federated-credential") cat "$b/identities/backup-restore-identity/federated-credentials.json" ;;
+"role assignment") cat "$b/identities/backup-restore-identity/role-assignments.json" ;;
+"role definition") cat "$b/role-definitions/ba92f5b4-2d11-453d-a403-e96b0029c9fe.json" ;;
+"rest --method") cat "$b/identities/backup-restore-identity/deny-assignments.json" ;;
+"storage account") cat "$b/storage-accounts/spacesbackups.json" ;;
+*) echo "stand-in az: unexpected call: $*" >&2; exit 1 ;;
+esac
+`
+
+// SpaceFindings are the Space's findings, as "status control kind
+// namespace name" (the last part of a name that is an ID), sorted: the
+// second control plane's credential replaced through the documented name
+// and its missing pod label, the grant at resource-group scope, and the
+// storage account's shared-key access.
+func SpaceFindings() []string {
+	const cp2 = "mxp-2e3f4a5b-6c7d-4e8f-9a0b-1c2d3e4f5a6b-system"
+	return []string{
+		"fail WI-AZ-004 ServiceAccount " + cp2 + " mxp-controller",
+		"fail WI-AZ-006 ManagedIdentity  backup-restore-identity",
+		"fail WI-AZ-007 StorageAccount  spacesbackups",
+		"fail WI-K8S-005 Pod " + cp2 + " mxp-controller-6d7e8f9a0b-q8r2t",
+		"fail WI-K8S-006 Deployment " + cp2 + " mxp-controller",
+		"fail WI-K8S-006 Pod " + cp2 + " mxp-controller-6d7e8f9a0b-q8r2t",
+	}
+}

@@ -21,23 +21,6 @@ import (
 // the real API server, its az exports stand for what Azure answers.
 const azureBundle = "../../testdata/evidence/azure-space"
 
-// standInAz answers the export script's calls with the shipped az
-// exports, as the real az prints them with the script's --query.
-const standInAz = `#!/bin/sh
-b="$AZ_BUNDLE/az"
-case "$1 $2" in
-"account show") echo "0b1f6471-1bf0-4dda-aec3-111122223333" ;;
-"aks show") cat "$b/aks.json" ;;
-"identity list") cat "$b/identities-0b1f6471-1bf0-4dda-aec3-111122223333.json" ;;
-"identity federated-credential") cat "$b/identities/backup-restore-identity/federated-credentials.json" ;;
-"role assignment") cat "$b/identities/backup-restore-identity/role-assignments.json" ;;
-"role definition") cat "$b/role-definitions/ba92f5b4-2d11-453d-a403-e96b0029c9fe.json" ;;
-"rest --method") cat "$b/identities/backup-restore-identity/deny-assignments.json" ;;
-"storage account") cat "$b/storage-accounts/spacesbackups.json" ;;
-*) echo "stand-in az: unexpected call: $*" >&2; exit 1 ;;
-esac
-`
-
 // An Azure Space of three control planes on the real API server, its
 // Azure side served by the SDK's fakes: a live scan reports exactly the
 // findings the Space holds, and the Space exported with the shipped
@@ -81,13 +64,13 @@ func TestAzureLiveAndEvidenceAgree(t *testing.T) {
 	if err := os.MkdirAll(bin, 0o750); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(filepath.Join(bin, "az"), []byte(standInAz), 0o700); err != nil { //nolint:gosec // G306: a stand-in the test runs
+	if err := os.WriteFile(filepath.Join(bin, "az"), []byte(azureapi.StandInAz), 0o700); err != nil { //nolint:gosec // G306: a stand-in the test runs
 		t.Fatal(err)
 	}
 	abs, _ := filepath.Abs(azureBundle)
 	path := "PATH=" + bin + ":" + filepath.Dir(kubectl) + ":" + os.Getenv("PATH")
 	run([]string{path}, "bash", filepath.Join("..", "..", "scripts", "export-evidence.sh"), bundle, "--kubeconfig", kc)
-	run([]string{path, "AZ_BUNDLE=" + abs}, "bash", filepath.Join("..", "..", "scripts", "export-azure-evidence.sh"), bundle, "--resource-group", "spaces", "--cluster", "spaces")
+	run([]string{path, "AZ_BUNDLE=" + abs, "AZ_LOG=" + filepath.Join(dir, "az-calls")}, "bash", filepath.Join("..", "..", "scripts", "export-azure-evidence.sh"), bundle, "--resource-group", "spaces", "--cluster", "spaces")
 	evidenceReport, exported, err := scan.Run(context.Background(), cfg(bundle))
 	if err != nil {
 		t.Fatal(err)
@@ -101,20 +84,12 @@ func TestAzureLiveAndEvidenceAgree(t *testing.T) {
 	if !reflect.DeepEqual(ra, rb) {
 		t.Errorf("the reports differ (live, then evidence):\n%s", diffJSON(ra, rb))
 	}
-	const cp2 = "mxp-2e3f4a5b-6c7d-4e8f-9a0b-1c2d3e4f5a6b-system"
 	var got []string
 	for _, f := range liveReport.Findings {
 		got = append(got, string(f.Status)+" "+f.ControlID+" "+f.Resource.Kind+" "+f.Resource.Namespace+" "+f.Resource.Name[strings.LastIndex(f.Resource.Name, "/")+1:])
 	}
 	slices.Sort(got)
-	want := []string{
-		"fail WI-AZ-004 ServiceAccount " + cp2 + " mxp-controller",
-		"fail WI-AZ-006 ManagedIdentity  backup-restore-identity",
-		"fail WI-AZ-007 StorageAccount  spacesbackups",
-		"fail WI-K8S-005 Pod " + cp2 + " mxp-controller-6d7e8f9a0b-q8r2t",
-		"fail WI-K8S-006 Deployment " + cp2 + " mxp-controller",
-		"fail WI-K8S-006 Pod " + cp2 + " mxp-controller-6d7e8f9a0b-q8r2t",
-	}
+	want := azureapi.SpaceFindings()
 	if !slices.Equal(got, want) {
 		t.Errorf("findings:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}

@@ -17,28 +17,11 @@ import (
 	"testing"
 
 	"sigs.k8s.io/yaml"
+
+	"github.com/wiscan/wiscan/test/azureapi"
 )
 
 const bundle = "../../testdata/evidence/azure-space"
-
-// standIn is an az that records its argument vector (NUL-separated, one
-// call a line) and prints the shipped bundle's file for each read call,
-// as the real az prints it with the script's --query.
-const standIn = `#!/bin/sh
-printf '%s\0' "$@" >> "$AZ_LOG"; printf '\n' >> "$AZ_LOG"
-b="$AZ_BUNDLE/az"
-case "$1 $2" in
-"account show") echo "0b1f6471-1bf0-4dda-aec3-111122223333" ;;
-"aks show") cat "$b/aks.json" ;;
-"identity list") cat "$b/identities-0b1f6471-1bf0-4dda-aec3-111122223333.json" ;;
-"identity federated-credential") cat "$b/identities/backup-restore-identity/federated-credentials.json" ;;
-"role assignment") cat "$b/identities/backup-restore-identity/role-assignments.json" ;;
-"role definition") cat "$b/role-definitions/ba92f5b4-2d11-453d-a403-e96b0029c9fe.json" ;;
-"rest --method") cat "$b/identities/backup-restore-identity/deny-assignments.json" ;;
-"storage account") cat "$b/storage-accounts/spacesbackups.json" ;;
-*) echo "stand-in az: unexpected call: $*" >&2; exit 1 ;;
-esac
-`
 
 // setup writes the stand-in and an OUT_DIR holding the bundle's
 // Kubernetes exports as export-evidence.sh writes them (JSON).
@@ -53,7 +36,7 @@ func setup(t *testing.T, annotate func(string) string) (out, log, bin string) {
 			t.Fatal(err)
 		}
 	}
-	if err := os.WriteFile(filepath.Join(bin, "az"), []byte(standIn), 0o700); err != nil { //nolint:gosec // G306: a stand-in the test runs
+	if err := os.WriteFile(filepath.Join(bin, "az"), []byte(azureapi.StandInAz), 0o700); err != nil { //nolint:gosec // G306: a stand-in the test runs
 		t.Fatal(err)
 	}
 	for src, dst := range map[string]string{
