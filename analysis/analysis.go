@@ -11,6 +11,7 @@ import (
 
 	"github.com/wiscan/wiscan/analysis/aws"
 	"github.com/wiscan/wiscan/analysis/azure"
+	"github.com/wiscan/wiscan/analysis/gcp"
 )
 
 // Builtin is one of wiscan's own built-ins: its declaration and its
@@ -23,7 +24,7 @@ type Builtin struct {
 // Builtins lists every cloud's built-ins.
 func Builtins() []Builtin {
 	var out []Builtin
-	for _, b := range []func() (*ast.Builtin, func(*rego.Rego)){aws.Builtin, azure.Builtin} {
+	for _, b := range []func() (*ast.Builtin, func(*rego.Rego)){aws.Builtin, azure.Builtin, gcp.AccessBuiltin, gcp.ImpersonationBuiltin} {
 		decl, impl := b()
 		out = append(out, Builtin{decl, impl})
 	}

@@ -6,5 +6,5 @@ import "embed"
 
 // FS holds the policies and their tests.
 //
-//go:embed lib/*.rego k8s/*.rego aws/*.rego azure/*.rego scan/*.rego
+//go:embed lib/*.rego k8s/*.rego aws/*.rego azure/*.rego gcp/*.rego scan/*.rego
 var FS embed.FS

@@ -28,6 +28,9 @@ type Step struct {
 	Args []string
 	// ByHand says what to do when there is no command.
 	ByHand string
+	// Caution says what else the command does, when it disrupts running
+	// workloads.
+	Caution string
 	// Findings are the keys of the findings the step fixes, and Why their
 	// controls and messages.
 	Findings []string
@@ -119,6 +122,13 @@ func step(f report.Fix) Step {
 			"--role=" + f.Role, "--scope=" + f.Scope}
 	case report.Unassign:
 		s.ByHand = fmt.Sprintf("once the identity holds the role it needs on the storage account, remove role assignment %s (az role assignment delete --ids %s)", f.Assignment, f.Assignment)
+	case report.Bind:
+		s.Args = bind(f)
+	case report.NodePoolMetadata:
+		s.Args, s.ByHand = nodePoolMetadata(f)
+		s.Caution = "disruptive: GKE recreates every node of the pool to apply this, draining and rescheduling its pods"
+	case report.DeleteKey:
+		s.ByHand = fmt.Sprintf("once nothing uses it any more, delete user-managed key %s of %s (gcloud iam service-accounts keys delete %s --iam-account=%s)", f.Key, f.Name, f.Key, f.Name)
 	case report.TrustProvider:
 		s.ByHand = fmt.Sprintf("let role %s be assumed by the cluster's OIDC provider %s with sts:AssumeRoleWithWebIdentity (aws iam update-assume-role-policy --role-name %s)", f.Role, f.Provider, roleName(f.Role))
 	default:
@@ -293,4 +303,25 @@ func subjectParts(s string) (string, string, bool) {
 		return "", "", false
 	}
 	return p[2], p[3], true
+}
+
+// bind adds a member to the IAM policy of a Google service account or a
+// bucket. Every name in it is validated first (Validate), so none starts
+// with "-"; --condition=None adds the binding without a condition where
+// the policy already holds conditional ones, which gcloud would otherwise
+// ask about.
+func bind(f report.Fix) []string {
+	if f.Kind == "Bucket" {
+		return []string{"gcloud", "storage", "buckets", "add-iam-policy-binding", "gs://" + f.Name, "--member=" + f.Member, "--role=" + f.Role}
+	}
+	return []string{"gcloud", "iam", "service-accounts", "add-iam-policy-binding", f.Name, "--member=" + f.Member, "--role=" + f.Role, "--condition=None"}
+}
+
+// nodePoolMetadata moves a node pool to the GKE metadata server.
+func nodePoolMetadata(f report.Fix) ([]string, string) {
+	p := strings.Split(f.Cluster, "/")
+	if len(p) != 6 || p[0] != "projects" || p[2] != "locations" || p[4] != "clusters" {
+		return nil, fmt.Sprintf("set the workload metadata of node pool %s of cluster %s to %s", f.Name, f.Cluster, f.Value)
+	}
+	return []string{"gcloud", "container", "node-pools", "update", f.Name, "--cluster=" + p[5], "--location=" + p[3], "--project=" + p[1], "--workload-metadata=" + f.Value}, ""
 }

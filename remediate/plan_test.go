@@ -23,6 +23,9 @@ const (
 	azAccount  = "/subscriptions/0b1f6471-1bf0-4dda-aec3-111122223333/resourceGroups/spaces/providers/Microsoft.Storage/storageAccounts/spacesbackups"
 )
 
+// A GKE Space's Google service account.
+const gsa = "backup-restore-sa@acme-prod.iam.gserviceaccount.com"
+
 // Each control plane gets a credential name of its own, valid for Azure
 // (3 to 120 letters, digits, - and _): the documented fixed name would
 // replace another control plane's credential.
@@ -113,6 +116,22 @@ func TestSteps(t *testing.T) {
 		"grant": {
 			fix:  report.Fix{Action: report.Grant, Kind: "IAMRole", Name: role, Role: role, Actions: []string{"s3:ListBucket"}, Resources: []string{"arn:aws:s3:::b"}},
 			args: []string{"aws", "iam", "put-role-policy", "--role-name=backup-restore-role", "--policy-name=" + grantPolicyName([]string{"arn:aws:s3:::b"}), `--policy-document={"Statement":[{"Action":["s3:ListBucket"],"Effect":"Allow","Resource":["arn:aws:s3:::b"]}],"Version":"2012-10-17"}`},
+		},
+		"workload identity user on a Google service account": {
+			fix:  report.Fix{Action: report.Bind, Kind: "GoogleServiceAccount", Name: gsa, Role: "roles/iam.workloadIdentityUser", Member: "serviceAccount:acme-prod.svc.id.goog[mxp-1-system/mxp-controller]"},
+			args: []string{"gcloud", "iam", "service-accounts", "add-iam-policy-binding", gsa, "--member=serviceAccount:acme-prod.svc.id.goog[mxp-1-system/mxp-controller]", "--role=roles/iam.workloadIdentityUser", "--condition=None"},
+		},
+		"object user on the bucket": {
+			fix:  report.Fix{Action: report.Bind, Kind: "Bucket", Name: "spaces-backups", Role: "roles/storage.objectUser", Member: "serviceAccount:" + gsa},
+			args: []string{"gcloud", "storage", "buckets", "add-iam-policy-binding", "gs://spaces-backups", "--member=serviceAccount:" + gsa, "--role=roles/storage.objectUser"},
+		},
+		"node pool to the GKE metadata server": {
+			fix:  report.Fix{Action: report.NodePoolMetadata, Kind: "NodePool", Name: "default-pool", Cluster: "projects/acme-prod/locations/us-central1/clusters/spaces", Value: "GKE_METADATA"},
+			args: []string{"gcloud", "container", "node-pools", "update", "default-pool", "--cluster=spaces", "--location=us-central1", "--project=acme-prod", "--workload-metadata=GKE_METADATA"},
+		},
+		"key deleted by hand": {
+			fix:    report.Fix{Action: report.DeleteKey, Kind: "GoogleServiceAccount", Name: gsa, Key: "8f1e4c7a2b9d3e6f0a5c8b1d4e7f2a9c3b6d0e1f"},
+			byHand: "once nothing uses it any more, delete user-managed key 8f1e4c7a2b9d3e6f0a5c8b1d4e7f2a9c3b6d0e1f of " + gsa + " (gcloud iam service-accounts keys delete 8f1e4c7a2b9d3e6f0a5c8b1d4e7f2a9c3b6d0e1f --iam-account=" + gsa + ")",
 		},
 		"trust subjects": {
 			fix:    report.Fix{Action: report.TrustSubject, Kind: "IAMRole", Name: role, Role: role, Subjects: []string{"system:serviceaccount:ns:sa"}},

@@ -50,7 +50,7 @@ func WriteShell(w io.Writer, p Plan, from string) error {
 	b.WriteString("#!/bin/sh\n")
 	b.WriteString(comment("wiscan remediation plan for " + from))
 	b.WriteString("\n# Read every step before running it: it changes the cluster (kubectl, the\n")
-	b.WriteString("# current context) and the cloud (the aws or az CLI, the current credentials).\n")
+	b.WriteString("# current context) and the cloud (the aws, az or gcloud CLI, the current\n# credentials).\n")
 	fmt.Fprintf(&b, "# %d %s, %d of them by hand (comments only); %d failed %s without a fix; %d waived.\n",
 		len(p.Steps), report.Plural(len(p.Steps), "step"), byHand, p.Skipped, report.Plural(p.Skipped, "finding"), p.Waived)
 	b.WriteString("set -eux\n")
@@ -62,6 +62,10 @@ func WriteShell(w io.Writer, p Plan, from string) error {
 		fmt.Fprintf(&b, "\n%s\n", comment(fmt.Sprintf("Step %d%s: %s %s", i+1, how, s.Action, s.Object)))
 		for _, why := range s.Why {
 			b.WriteString(comment("  fixes " + why))
+			b.WriteString("\n")
+		}
+		if s.Caution != "" {
+			b.WriteString(comment("  " + s.Caution))
 			b.WriteString("\n")
 		}
 		if s.Args == nil {

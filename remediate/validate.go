@@ -40,13 +40,23 @@ var (
 	issuerURL    = regexp.MustCompile(`^https://[A-Za-z0-9.-]+(:[0-9]+)?(/[A-Za-z0-9._~%-]*)*$`)
 	audienceText = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9:/._-]*$`)
 	assignmentID = regexp.MustCompile(`^(/[A-Za-z0-9._()-]+)+/providers/Microsoft\.Authorization/roleAssignments/[0-9a-fA-F-]{36}$`)
+	// GCP: a Google service account's e-mail, a bucket, a node pool, a
+	// GKE cluster's resource name, a role, a member, a key's ID.
+	gsaEmail    = regexp.MustCompile(`^([a-z][a-z0-9-]{4,28}[a-z0-9]@[a-z][a-z0-9.:-]*[a-z0-9]\.iam\.gserviceaccount\.com|[0-9]+-compute@developer\.gserviceaccount\.com|[a-z][a-z0-9-]*@appspot\.gserviceaccount\.com)$`)
+	bucketName  = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{1,220}[a-z0-9]$`)
+	nodePool    = regexp.MustCompile(`^[a-z]([-a-z0-9]{0,38}[a-z0-9])?$`)
+	gkeCluster  = regexp.MustCompile(`^projects/[a-z][a-z0-9-]{4,28}[a-z0-9]/locations/[a-z0-9-]+/clusters/[a-z]([-a-z0-9]{0,38}[a-z0-9])?$`)
+	gcpRole     = regexp.MustCompile(`^(roles|(projects|organizations)/[a-z0-9-]+/roles)/[A-Za-z0-9_.]+$`)
+	gcpMember   = regexp.MustCompile(`^(serviceAccount:[a-z0-9][a-z0-9.-]*@[a-z0-9][a-z0-9.-]*|serviceAccount:[a-z][a-z0-9.:-]*\.svc\.id\.goog\[[a-z0-9-]{1,63}/[a-z0-9.-]{1,253}\]|principal://iam\.googleapis\.com/projects/[0-9]+/locations/global/workloadIdentityPools/[a-z][a-z0-9.:-]*/subject/ns/[a-z0-9-]{1,63}/sa/[a-z0-9.-]{1,253})$`)
+	gcpKeyID    = regexp.MustCompile(`^[0-9a-f]{40}$`)
+	gcpMetadata = []string{"GKE_METADATA"}
 )
 
 // kubeKinds are the Kubernetes kinds a fix may change; cloudKinds the
 // cloud ones, named by ARN.
 var (
 	kubeKinds  = []string{"ServiceAccount", "Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob", "Pod"}
-	cloudKinds = []string{"IAMRole", "ManagedIdentity"}
+	cloudKinds = []string{"IAMRole", "ManagedIdentity", "GoogleServiceAccount", "Bucket", "NodePool"}
 	keyMaps    = []string{"annotations", "labels", "template.annotations", "template.labels"}
 )
 
@@ -92,20 +102,37 @@ func invalidFields(f report.Fix) []string {
 		check(len(validation.IsDNS1123Subdomain(f.Name)) == 0, "name", "an object name (a DNS-1123 subdomain)")
 	} else {
 		check(f.Namespace == "", "namespace", "empty for a cloud object")
-		if f.Kind == "ManagedIdentity" {
+		switch f.Kind {
+		case "ManagedIdentity":
 			check(identityID(f.Name), "name", "a user-assigned identity's resource ID")
-		} else {
+		case "GoogleServiceAccount":
+			check(gsaEmail.MatchString(f.Name), "name", "a Google service account's e-mail")
+		case "Bucket":
+			check(bucketName.MatchString(f.Name), "name", "a bucket name")
+		case "NodePool":
+			check(nodePool.MatchString(f.Name), "name", "a node pool name")
+		default:
 			check(roleARN.MatchString(f.Name), "name", "an IAM role ARN")
 		}
 	}
-	check(f.Key == "" || len(validation.IsQualifiedName(f.Key)) == 0, "key", "an annotation or label key")
+	if f.Action == report.DeleteKey {
+		check(gcpKeyID.MatchString(f.Key), "key", "a service account key's ID (40 hexadecimal digits)")
+	} else {
+		check(f.Key == "" || len(validation.IsQualifiedName(f.Key)) == 0, "key", "an annotation or label key")
+	}
 	check(f.From == "" || len(validation.IsQualifiedName(f.From)) == 0, "from", "an annotation or label key")
 	check(f.In == "" || slices.Contains(keyMaps, f.In), "in", "one of "+strings.Join(keyMaps, ", "))
 	check(f.Action != report.Label || len(validation.IsValidLabelValue(f.Value)) == 0, "value", "a label value")
 	check(printable(f.Value), "value", "printable text")
-	if f.Action == report.AssignRole {
+	switch f.Action {
+	case report.AssignRole:
 		check(azureGUID.MatchString(f.Role), "role", "a role definition's GUID")
-	} else {
+	case report.Bind:
+		check(gcpRole.MatchString(f.Role), "role", "an IAM role (roles/NAME)")
+	case report.NodePoolMetadata:
+		check(slices.Contains(gcpMetadata, f.Value), "value", "GKE_METADATA")
+		fallthrough
+	default:
 		check(f.Role == "" || roleARN.MatchString(f.Role), "role", "an IAM role ARN")
 	}
 	check(f.Identity == "" || identityID(f.Identity), "identity", "a user-assigned identity's resource ID")
@@ -115,7 +142,12 @@ func invalidFields(f report.Fix) []string {
 	check(f.Scope == "" || resourceScope(f.Scope), "scope", "a resource's ID")
 	check(f.Assignment == "" || assignmentID.MatchString(f.Assignment), "assignment", "a role assignment's ID")
 	check(f.Provider == "" || providerARN.MatchString(f.Provider), "provider", "an IAM OIDC provider ARN")
-	check(f.Cluster == "" || clusterName.MatchString(f.Cluster), "cluster", "an EKS cluster name")
+	if f.Action == report.NodePoolMetadata {
+		check(gkeCluster.MatchString(f.Cluster), "cluster", "a GKE cluster (projects/P/locations/L/clusters/C)")
+	} else {
+		check(f.Cluster == "" || clusterName.MatchString(f.Cluster), "cluster", "an EKS cluster name")
+	}
+	check(f.Member == "" || gcpMember.MatchString(f.Member), "member", "a service account or workload principal")
 	for i, s := range f.Subjects {
 		check(subject(s), fmt.Sprintf("subjects[%d]", i), "system:serviceaccount:<namespace>:<name>")
 	}

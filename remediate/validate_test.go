@@ -31,6 +31,11 @@ func TestValidate(t *testing.T) {
 		mod(&f)
 		return f
 	}
+	gcp := func(mod func(*report.Fix)) report.Fix {
+		f := report.Fix{Action: report.Bind, Kind: "GoogleServiceAccount", Name: gsa, Role: "roles/iam.workloadIdentityUser", Member: "serviceAccount:acme-prod.svc.id.goog[mxp-1-system/mxp-controller]"}
+		mod(&f)
+		return f
+	}
 	cases := []struct {
 		name  string
 		fix   report.Fix
@@ -86,6 +91,25 @@ func TestValidate(t *testing.T) {
 		{"role by display name", report.Fix{Action: report.AssignRole, Kind: "ManagedIdentity", Name: azIdentity, Principal: "6f1c2d3e-4a5b-4c6d-8e7f-9a0b1c2d3e4f", Role: "Owner", Scope: azAccount}, "role"},
 		{"scope at a subscription", report.Fix{Action: report.AssignRole, Kind: "ManagedIdentity", Name: azIdentity, Principal: "6f1c2d3e-4a5b-4c6d-8e7f-9a0b1c2d3e4f", Role: "ba92f5b4-2d11-453d-a403-e96b0029c9fe", Scope: "/subscriptions/0b1f6471-1bf0-4dda-aec3-111122223333"}, "scope"},
 		{"assignment that is not one", report.Fix{Action: report.Unassign, Kind: "ManagedIdentity", Name: azIdentity, Assignment: "a1; rm -rf /"}, "assignment"},
+		{"workload identity user", gcp(func(*report.Fix) {}), ""},
+		{"principal identifier", gcp(func(f *report.Fix) {
+			f.Member = "principal://iam.googleapis.com/projects/123456789012/locations/global/workloadIdentityPools/acme-prod.svc.id.goog/subject/ns/mxp-1-system/sa/mxp-controller"
+		}), ""},
+		{"member that is an option", gcp(func(f *report.Fix) { f.Member = "--impersonate-service-account=x@y.iam.gserviceaccount.com" }), "member"},
+		{"member of a whole pool", gcp(func(f *report.Fix) {
+			f.Member = "principalSet://iam.googleapis.com/projects/123456789012/locations/global/workloadIdentityPools/acme-prod.svc.id.goog/*"
+		}), "member"},
+		{"member with a space", gcp(func(f *report.Fix) { f.Member = "serviceAccount:acme-prod.svc.id.goog[ns/sa] --quiet" }), "member"},
+		{"account that is not an e-mail", gcp(func(f *report.Fix) { f.Name = "--project=other" }), "name"},
+		{"role that is an option", gcp(func(f *report.Fix) { f.Role = "--role=roles/owner" }), "role"},
+		{"bucket with a slash", gcp(func(f *report.Fix) { f.Kind, f.Name = "Bucket", "b/../c" }), "name"},
+		{"bucket", gcp(func(f *report.Fix) { f.Kind, f.Name, f.Role = "Bucket", "spaces-backups", "roles/storage.objectUser" }), ""},
+		{"node pool", report.Fix{Action: report.NodePoolMetadata, Kind: "NodePool", Name: "default-pool", Cluster: "projects/acme-prod/locations/us-central1/clusters/spaces", Value: "GKE_METADATA"}, ""},
+		{"node pool to the node's metadata", report.Fix{Action: report.NodePoolMetadata, Kind: "NodePool", Name: "default-pool", Cluster: "projects/acme-prod/locations/us-central1/clusters/spaces", Value: "GCE_METADATA"}, "value"},
+		{"node pool of a cluster that is an option", report.Fix{Action: report.NodePoolMetadata, Kind: "NodePool", Name: "default-pool", Cluster: "--zone=x", Value: "GKE_METADATA"}, "cluster"},
+		{"node pool that is an option", report.Fix{Action: report.NodePoolMetadata, Kind: "NodePool", Name: "--async", Cluster: "projects/acme-prod/locations/us-central1/clusters/spaces", Value: "GKE_METADATA"}, "name"},
+		{"key", report.Fix{Action: report.DeleteKey, Kind: "GoogleServiceAccount", Name: gsa, Key: "8f1e4c7a2b9d3e6f0a5c8b1d4e7f2a9c3b6d0e1f"}, ""},
+		{"key that is not an ID", report.Fix{Action: report.DeleteKey, Kind: "GoogleServiceAccount", Name: gsa, Key: "all"}, "key"},
 		{"provider with a query", iam(func(f *report.Fix) {
 			f.Action, f.Provider = report.TrustProvider, "arn:aws:iam::123456789012:oidc-provider/x?y"
 		}), "provider"},

@@ -42,11 +42,20 @@ const (
 	// Unassign removes the role assignment named by Assignment, once a
 	// narrower one is in place: a step by hand.
 	Unassign FixAction = "unassign"
+	// Bind adds Member with Role to the IAM policy of the Google service
+	// account or bucket.
+	Bind FixAction = "bind"
+	// NodePoolMetadata sets the workload metadata mode Value on a GKE
+	// node pool of Cluster; it recreates the pool's nodes.
+	NodePoolMetadata FixAction = "node-pool-metadata"
+	// DeleteKey deletes the user-managed key Key of a Google service
+	// account: a step by hand, once nothing uses it.
+	DeleteKey FixAction = "delete-key"
 )
 
 // FixActions lists every action.
 func FixActions() []FixAction {
-	return []FixAction{Annotate, Label, RenameKey, Restart, TrustSubject, TrustProvider, Associate, Grant, Federate, AssignRole, Unassign}
+	return []FixAction{Annotate, Label, RenameKey, Restart, TrustSubject, TrustProvider, Associate, Grant, Federate, AssignRole, Unassign, Bind, NodePoolMetadata, DeleteKey}
 }
 
 // Fix is what would repair a finding: one action on one object, with its
@@ -79,6 +88,9 @@ type Fix struct {
 	Principal  string `json:"principal,omitempty"`
 	Scope      string `json:"scope,omitempty"`
 	Assignment string `json:"assignment,omitempty"`
+	// GCP: the member an IAM binding adds (serviceAccount:..., or a
+	// principal identifier).
+	Member string `json:"member,omitempty"`
 	// Command is the one command that applies the fix by hand, if any.
 	Command string `json:"command,omitempty"`
 }
@@ -124,6 +136,14 @@ func (f Fix) Check() error {
 		need(f.Scope != "", "scope")
 	case Unassign:
 		need(f.Assignment != "", "assignment")
+	case Bind:
+		need(f.Role != "", "role")
+		need(f.Member != "", "member")
+	case NodePoolMetadata:
+		need(f.Cluster != "", "cluster")
+		need(f.Value != "", "value")
+	case DeleteKey:
+		need(f.Key != "", "key")
 	}
 	if len(missing) > 0 {
 		return fmt.Errorf("fix %s: needs %s", f.Action, strings.Join(missing, ", "))

@@ -14,7 +14,7 @@ import (
 )
 
 // SchemaVersion names the JSON report format.
-const SchemaVersion = "wiscan.io/report/v1alpha4"
+const SchemaVersion = "wiscan.io/report/v1alpha5"
 
 // Severity is a finding's weight.
 type Severity string

@@ -17,7 +17,7 @@ import (
 // SchemaVersion names the snapshot format. It changes with any change of
 // its fields, added ones included: the schema admits no field it does not
 // name, so a snapshot is read only by a wiscan that knows its version.
-const SchemaVersion = "wiscan.io/snapshot/v1alpha3"
+const SchemaVersion = "wiscan.io/snapshot/v1alpha4"
 
 // Snapshot is everything a scan knows about the cluster and the clouds. It is
 // the input of every policy.
@@ -35,6 +35,8 @@ type Snapshot struct {
 	AWS *AWS `json:"aws,omitempty"`
 	// Azure is nil when Azure was not collected.
 	Azure *Azure `json:"azure,omitempty"`
+	// GCP is nil when GCP was not collected.
+	GCP *GCP `json:"gcp,omitempty"`
 	// Errors are the gaps: what a collector could not read. Policies turn a
 	// gap into an unknown result, never a pass.
 	Errors []CollectionError `json:"errors"`
@@ -158,6 +160,9 @@ type WorkloadMatch struct {
 // Storage is the storage the workload is expected to reach.
 type Storage struct {
 	Bucket string `json:"bucket,omitempty"`
+	// Prefix confines the objects the workload needs to those whose
+	// names start with it; "" is the whole bucket.
+	Prefix string `json:"prefix,omitempty"`
 }
 
 // Kubernetes holds the normalised cluster objects, keyed for direct lookup:
@@ -175,7 +180,10 @@ type Kubernetes struct {
 	CronJobs     map[string]map[string]Workload `json:"cronJobs"`
 	Pods         map[string]map[string]Pod      `json:"pods"`
 	Secrets      map[string]map[string]Secret   `json:"secrets"`
-	Spaces       Spaces                         `json:"spaces"`
+	// Nodes are the nodes the target pods run on, by name, read when a
+	// target uses GCP (its node pools decide WI-GCP-002).
+	Nodes  map[string]Node `json:"nodes"`
+	Spaces Spaces          `json:"spaces"`
 }
 
 // NewKubernetes returns a Kubernetes section with every map allocated.
@@ -190,6 +198,7 @@ func NewKubernetes() Kubernetes {
 		CronJobs:        map[string]map[string]Workload{},
 		Pods:            map[string]map[string]Pod{},
 		Secrets:         map[string]map[string]Secret{},
+		Nodes:           map[string]Node{},
 		Spaces: Spaces{
 			Kinds:               map[string]bool{},
 			ControlPlanes:       []ControlPlane{},
@@ -274,6 +283,8 @@ type Pod struct {
 	Phase string  `json:"phase"`
 	// Owner is the controlling owner reference, if any.
 	Owner *Owner `json:"owner,omitempty"`
+	// NodeName is the node the pod is scheduled on, "" before it is.
+	NodeName string `json:"nodeName,omitempty"`
 	// Workload is the workload at the top of the pod's owner chain: a
 	// Deployment through its ReplicaSet (by the owner name and the
 	// pod-template-hash label, else the Deployments' selectors), a
@@ -293,8 +304,11 @@ type PodSpec struct {
 	Annotations    map[string]string `json:"annotations"`
 	ServiceAccount string            `json:"serviceAccount"`
 	Automount      *bool             `json:"automount"`
-	Containers     []Container       `json:"containers"`
-	Volumes        []Volume          `json:"volumes"`
+	// HostNetwork says the pods share the node's network, and so reach
+	// the node's metadata server.
+	HostNetwork bool        `json:"hostNetwork,omitempty"`
+	Containers  []Container `json:"containers"`
+	Volumes     []Volume    `json:"volumes"`
 }
 
 // Container is a container's environment and mounts. Init containers are
@@ -410,10 +424,13 @@ type ControlPlane struct {
 // BackupConfig is a SharedBackupConfig or SpaceBackupConfig.
 type BackupConfig struct {
 	Meta
-	Kind     string            `json:"kind"`
-	Provider string            `json:"provider"`
-	Bucket   string            `json:"bucket"`
-	Config   map[string]string `json:"config"`
+	Kind     string `json:"kind"`
+	Provider string `json:"provider"`
+	Bucket   string `json:"bucket"`
+	// Prefix is spec.objectStorage.prefix: where in the bucket the
+	// backups go.
+	Prefix string            `json:"prefix,omitempty"`
+	Config map[string]string `json:"config"`
 	// CredentialsSource is Secret or InjectedIdentity.
 	CredentialsSource string  `json:"credentialsSource"`
 	SecretRef         *KeyRef `json:"secretRef,omitempty"`
@@ -758,4 +775,144 @@ type StorageAccount struct {
 	Name                 string    `json:"name"`
 	AllowSharedKeyAccess *bool     `json:"allowSharedKeyAccess"`
 	Source               *Location `json:"source,omitempty"`
+}
+
+// GCP holds what the GCP collector read: the project and its ancestry,
+// the GKE cluster and its node pools, the Google service accounts the
+// service accounts name (with their IAM policies and user-managed keys),
+// the IAM allow and deny policies of the project, its folders and
+// organization and the backup buckets, and the custom roles they grant.
+// Its absence means GCP was not collected.
+type GCP struct {
+	// Project is the cluster's project ID and ProjectNumber its number,
+	// which principal identifiers use.
+	Project       string `json:"project" redact:"keep"`
+	ProjectNumber string `json:"projectNumber,omitempty" redact:"keep"`
+	// Ancestry is the hierarchy above the project, nearest first
+	// (folders/N, ..., organizations/N); nil when it was not read.
+	Ancestry []string    `json:"ancestry" redact:"keep"`
+	Cluster  *GKECluster `json:"cluster,omitempty"`
+	// NodePools are the cluster's node pools by name; nil when they were
+	// not read.
+	NodePools map[string]NodePool `json:"nodePools"`
+	// ServiceAccounts are keyed by e-mail, in lower case.
+	ServiceAccounts map[string]GoogleServiceAccount `json:"serviceAccounts" redact:"keys"`
+	// Policies are the IAM allow policies read, keyed by resource:
+	// projects/ID, folders/N, organizations/N, buckets/NAME. A resource
+	// missing here was not read, and a gap says why.
+	Policies map[string]IAMPolicy `json:"policies" redact:"keys"`
+	// DenyPolicies are the IAM deny policies attached to a resource, keyed
+	// as Policies; a resource with an empty list has none.
+	DenyPolicies map[string][]DenyPolicy `json:"denyPolicies" redact:"keys"`
+	// Roles are the custom roles the policies grant, keyed by name
+	// (projects/ID/roles/R or organizations/N/roles/R).
+	Roles map[string]CustomRole `json:"roles" redact:"keys"`
+}
+
+// NewGCP returns a GCP section with every map allocated.
+func NewGCP() *GCP {
+	return &GCP{
+		ServiceAccounts: map[string]GoogleServiceAccount{}, Policies: map[string]IAMPolicy{},
+		DenyPolicies: map[string][]DenyPolicy{}, Roles: map[string]CustomRole{},
+	}
+}
+
+// GKECluster is the GKE cluster the scan targets.
+type GKECluster struct {
+	// Name is projects/P/locations/L/clusters/C.
+	Name string `json:"name" redact:"keep"`
+	// WorkloadPool is the workload identity pool, "" when workload
+	// identity is off.
+	WorkloadPool string    `json:"workloadPool" redact:"keep"`
+	Source       *Location `json:"source,omitempty"`
+}
+
+// NodePool is a GKE node pool and the metadata its pods reach.
+type NodePool struct {
+	Name string `json:"name"`
+	// WorkloadMetadata is the workload metadata mode: GKE_METADATA (the
+	// GKE metadata server, workload identity), GCE_METADATA (the node's
+	// own identity) or MODE_UNSPECIFIED; "" when the pool sets none.
+	WorkloadMetadata string    `json:"workloadMetadata"`
+	Source           *Location `json:"source,omitempty"`
+}
+
+// GoogleServiceAccount is a Google service account. One the service
+// accounts name that GCP does not know has Found false.
+type GoogleServiceAccount struct {
+	Email    string `json:"email" redact:"keep"`
+	UniqueID string `json:"uniqueId,omitempty" redact:"keep"`
+	Project  string `json:"project,omitempty" redact:"keep"`
+	Found    bool   `json:"found"`
+	Disabled bool   `json:"disabled,omitempty"`
+	// Policy is the account's own IAM policy (who may act as it); nil
+	// when it was not read.
+	Policy *IAMPolicy `json:"policy,omitempty"`
+	// Keys are its user-managed keys, metadata only; nil when they were
+	// not read.
+	Keys   []ServiceAccountKey `json:"keys"`
+	Source *Location           `json:"source,omitempty"`
+}
+
+// ServiceAccountKey is a user-managed key's metadata; the key itself is
+// never read.
+type ServiceAccountKey struct {
+	ID         string     `json:"id" redact:"keep"`
+	Disabled   bool       `json:"disabled,omitempty"`
+	ValidAfter *time.Time `json:"validAfter,omitempty"`
+}
+
+// IAMPolicy is an IAM allow policy.
+type IAMPolicy struct {
+	Version  int          `json:"version"`
+	Bindings []IAMBinding `json:"bindings"`
+	Source   *Location    `json:"source,omitempty"`
+}
+
+// IAMBinding grants a role to members, where its condition holds.
+type IAMBinding struct {
+	Role      string        `json:"role" redact:"keep"`
+	Members   []string      `json:"members" redact:"keep"`
+	Condition *IAMCondition `json:"condition,omitempty"`
+}
+
+// IAMCondition is a binding's or deny rule's CEL condition.
+type IAMCondition struct {
+	Title       string `json:"title,omitempty" redact:"text"`
+	Description string `json:"description,omitempty" redact:"text"`
+	Expression  string `json:"expression" redact:"keep"`
+}
+
+// DenyPolicy is an IAM deny policy.
+type DenyPolicy struct {
+	Name   string     `json:"name" redact:"keep"`
+	Rules  []DenyRule `json:"rules"`
+	Source *Location  `json:"source,omitempty"`
+}
+
+// DenyRule denies its permissions to its principals, except the
+// excepted, where its condition holds.
+type DenyRule struct {
+	DeniedPrincipals     []string      `json:"deniedPrincipals" redact:"keep"`
+	ExceptionPrincipals  []string      `json:"exceptionPrincipals" redact:"keep"`
+	DeniedPermissions    []string      `json:"deniedPermissions" redact:"keep"`
+	ExceptionPermissions []string      `json:"exceptionPermissions" redact:"keep"`
+	Condition            *IAMCondition `json:"condition,omitempty"`
+}
+
+// CustomRole is a custom IAM role and its permissions.
+type CustomRole struct {
+	Name        string    `json:"name" redact:"keep"`
+	Title       string    `json:"title,omitempty" redact:"text"`
+	Permissions []string  `json:"permissions" redact:"keep"`
+	Deleted     bool      `json:"deleted,omitempty"`
+	Source      *Location `json:"source,omitempty"`
+}
+
+// Node is a cluster node the workloads' pods run on, with its GKE node
+// pool ("" when it carries no cloud.google.com/gke-nodepool label).
+type Node struct {
+	Name   string    `json:"name"`
+	Pool   string    `json:"pool"`
+	Source *Location `json:"source,omitempty"`
 }

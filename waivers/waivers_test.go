@@ -170,7 +170,7 @@ func TestBaseline(t *testing.T) {
 		t.Errorf("baseline %+v", ws)
 	}
 	for name, doc := range map[string]string{
-		"snapshot":  `{"schemaVersion": "wiscan.io/snapshot/v1alpha3", "findings": []}`,
+		"snapshot":  `{"schemaVersion": "wiscan.io/snapshot/v1alpha4", "findings": []}`,
 		"no report": `{"findings": []}`,
 		"not json":  `{`,
 	} {

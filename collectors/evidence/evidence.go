@@ -114,6 +114,7 @@ func (c *Collector) Collect(ctx context.Context, s *snapshot.Snapshot) error {
 	if err := profiles.Target(s); err != nil {
 		return err
 	}
+	kube.PruneNodes(s)
 	for _, rec := range r.clouds {
 		rec.Finish(s, gapSink{r})
 	}

@@ -218,6 +218,7 @@ func (c *Collector) Collect(ctx context.Context, s *snapshot.Snapshot) error {
 	if err := profiles.Target(s); err != nil {
 		return err
 	}
+	r.nodes(ctx)
 	if r.listed == 0 && r.firstGap != nil {
 		return fmt.Errorf("%w: %s", ErrNothingRead, Message(r.firstGap))
 	}
@@ -305,6 +306,33 @@ func (r *run) namespaces(ctx context.Context) bool {
 	r.counts["Namespace"] = n
 	r.progress("Namespace", n)
 	return true
+}
+
+// nodes lists the nodes when a target uses GCP, and keeps those its pods
+// run on.
+func (r *run) nodes(ctx context.Context) {
+	want := NodesWanted(r.s)
+	if len(want) == 0 {
+		return
+	}
+	n := 0
+	err := r.each(ctx, func(ctx context.Context, o metav1.ListOptions) (runtime.Object, error) {
+		return r.cs.CoreV1().Nodes().List(ctx, o)
+	}, func(o runtime.Object) error {
+		node := o.(*corev1Node)
+		n++
+		if want[node.Name] {
+			r.s.Kubernetes.Nodes[node.Name] = Node(node, nil)
+		}
+		return nil
+	})
+	if err != nil {
+		r.gap("Node", "", err)
+		return
+	}
+	r.listed++
+	r.counts["Node"] = n
+	r.progress("Node", n)
 }
 
 // namespacesFromProfiles stands in for a namespace list that could not be

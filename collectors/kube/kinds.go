@@ -13,7 +13,10 @@ import (
 	"github.com/wiscan/wiscan/snapshot"
 )
 
-type corev1Namespace = corev1.Namespace
+type (
+	corev1Namespace = corev1.Namespace
+	corev1Node      = corev1.Node
+)
 
 // kind is one namespaced kind the collector lists: how to list it and how to
 // store an item when its namespace is a target.

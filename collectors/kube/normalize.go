@@ -108,9 +108,10 @@ func workload(kind string, m metav1.ObjectMeta, selector *metav1.LabelSelector, 
 // Pod normalises a pod and derives the workload that owns it.
 func Pod(p *corev1.Pod, loc *snapshot.Location) snapshot.Pod {
 	out := snapshot.Pod{
-		Meta:  meta(p.ObjectMeta, loc),
-		Spec:  podSpec(p.ObjectMeta, p.Spec),
-		Phase: string(p.Status.Phase),
+		Meta:     meta(p.ObjectMeta, loc),
+		Spec:     podSpec(p.ObjectMeta, p.Spec),
+		Phase:    string(p.Status.Phase),
+		NodeName: p.Spec.NodeName,
 	}
 	if ref := metav1.GetControllerOf(p); ref != nil {
 		out.Owner = &snapshot.Owner{Kind: ref.Kind, Name: ref.Name}
@@ -132,6 +133,7 @@ func podSpec(m metav1.ObjectMeta, s corev1.PodSpec) snapshot.PodSpec {
 		Annotations:    secrets.Annotations(m.Annotations),
 		ServiceAccount: s.ServiceAccountName,
 		Automount:      s.AutomountServiceAccountToken,
+		HostNetwork:    s.HostNetwork,
 		Containers:     []snapshot.Container{},
 		Volumes:        []snapshot.Volume{},
 	}
@@ -293,6 +295,7 @@ func BackupConfig(u *unstructured.Unstructured, loc *snapshot.Location) snapshot
 		Kind:              u.GetKind(),
 		Provider:          str("spec", "objectStorage", "provider"),
 		Bucket:            str("spec", "objectStorage", "bucket"),
+		Prefix:            str("spec", "objectStorage", "prefix"),
 		Config:            map[string]string{},
 		CredentialsSource: str("spec", "objectStorage", "credentials", "source"),
 	}
@@ -324,4 +327,12 @@ func unstructuredMeta(u *unstructured.Unstructured, loc *snapshot.Location) snap
 		m.CreatedAt = &t
 	}
 	return m
+}
+
+// NodePoolLabel is the label GKE puts on a node with its node pool's name.
+const NodePoolLabel = "cloud.google.com/gke-nodepool"
+
+// Node normalises a node to its name and GKE node pool.
+func Node(n *corev1.Node, loc *snapshot.Location) snapshot.Node {
+	return snapshot.Node{Name: n.Name, Pool: n.Labels[NodePoolLabel], Source: loc}
 }

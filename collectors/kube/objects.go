@@ -139,6 +139,12 @@ func Add(s *snapshot.Snapshot, u *unstructured.Unstructured, loc *snapshot.Locat
 			return err
 		}
 		snapshot.Put(k.Secrets, sec.Namespace, sec.Name, Secret(&sec, loc))
+	case "Node":
+		var n corev1.Node
+		if err := convert(u, &n); err != nil {
+			return err
+		}
+		k.Nodes[n.Name] = Node(&n, loc)
 	}
 	return nil
 }
@@ -230,6 +236,8 @@ func Lookup(s *snapshot.Snapshot, kind, ns, name string) any {
 		v, ok = k.Pods[ns][name]
 	case "Secret":
 		v, ok = k.Secrets[ns][name]
+	case "Node":
+		v, ok = k.Nodes[name]
 	}
 	if !ok {
 		return nil
@@ -251,6 +259,8 @@ func Restore(s *snapshot.Snapshot, _ string, v any) {
 		snapshot.Put(k.Pods, o.Namespace, o.Name, o)
 	case snapshot.Secret:
 		snapshot.Put(k.Secrets, o.Namespace, o.Name, o)
+	case snapshot.Node:
+		k.Nodes[o.Name] = o
 	}
 }
 
@@ -310,4 +320,27 @@ func matchDeployments(ds map[string]snapshot.Workload, p snapshot.Pod) (matched 
 		}
 	}
 	return matched, named
+}
+
+// NodesWanted are the nodes the pods of the targets that use GCP run on:
+// their node pools decide WI-GCP-002, so only those are kept.
+func NodesWanted(s *snapshot.Snapshot) map[string]bool {
+	out := map[string]bool{}
+	for _, t := range s.Targets {
+		if t.Cloud != "gcp" {
+			continue
+		}
+		for _, p := range s.Kubernetes.Pods[t.Namespace] {
+			if p.NodeName != "" {
+				out[p.NodeName] = true
+			}
+		}
+	}
+	return out
+}
+
+// PruneNodes drops the nodes no pod of a GCP target runs on.
+func PruneNodes(s *snapshot.Snapshot) {
+	want := NodesWanted(s)
+	maps.DeleteFunc(s.Kubernetes.Nodes, func(name string, _ snapshot.Node) bool { return !want[name] })
 }

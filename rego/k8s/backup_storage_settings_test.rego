@@ -28,9 +28,22 @@ cases := {
 	# Contributor on container "backups", the configuration names another.
 	"azure identity granted another container": {"o": {"bc_bucket": "other", "az_assignments": [fx.az_assignment("a1", sprintf("%s/blobServices/default/containers/backups", [fx.az_account]), fx.az_sbdc)]}, "azure": true, "want": {"deny": {"SharedBackupConfig default/default"}, "unknown": set()}},
 	"azure identity granted the configured container": {"o": {"az_assignments": [fx.az_assignment("a1", sprintf("%s/blobServices/default/containers/backups", [fx.az_account]), fx.az_sbdc)]}, "azure": true, "want": {"deny": set(), "unknown": set()}},
+	# The GCP cloud half: the account holds Storage Object User on bucket
+	# "spaces-backups" only, the configuration names another.
+	"gcp account granted another bucket": {
+		"o": object.union(fx.least_gcp, {"bc_bucket": "other", "gcp_policies": {
+			"projects/acme-prod": fx.gcp_policy([]), "organizations/222": fx.gcp_policy([]),
+			"buckets/spaces-backups": fx.gcp_policy([fx.gcp_binding("roles/storage.objectUser", [sprintf("serviceAccount:%s", [fx.gcp_email])])]),
+			"buckets/other": fx.gcp_policy([]),
+		}}),
+		"gcp": true, "want": {"deny": {"SharedBackupConfig default/default"}, "unknown": set()},
+	},
+	"gcp account granted the configured bucket": {"o": fx.least_gcp, "gcp": true, "want": {"deny": set(), "unknown": set()}},
 }
 
 build(c) := fx.space_aws(c.o) if c.aws
+
+else := fx.space_gcp(c.o) if c.gcp
 
 else := fx.space_azure(c.o) if c.azure
 

@@ -40,6 +40,10 @@ cases := {
 	# A contradiction the resolver kept: the profile says GCP, the service
 	# account carries the IRSA annotation only. It is one finding here.
 	"gcp profile, irsa annotation": {"o": {"profile": {"cloud": "gcp"}}, "want": {"deny": {fx.sa_key}, "unknown": set()}},
+	# With the GCP side read, a principal-identifier binding is a binding
+	# and its absence is definite.
+	"gcp, principal binding on the bucket": {"o": object.union(fx.least_gcp, {"profile": {"method": "gcp-principal"}, "method": "gcp-principal", "sa_annotations": {}, "gcp_bucket_bindings": [fx.gcp_binding("roles/storage.objectUser", [fx.gcp_principal])]}), "gcp": true, "want": {"deny": set(), "unknown": set()}},
+	"gcp, no annotation and no principal binding": {"o": {"sa_annotations": {}}, "gcp": true, "want": {"deny": {fx.sa_key}, "unknown": set()}},
 	"service accounts forbidden": {"o": {"serviceAccounts": {}, "errors": [{"collector": "kubernetes", "kind": "ServiceAccount", "reason": "forbidden", "message": "serviceaccounts is forbidden"}]}, "want": {"deny": set(), "unknown": {fx.sa_key}}},
 }
 
@@ -56,5 +60,7 @@ test_contradiction_message if {
 }
 
 build(c) := fx.space_aws(c.o) if c.aws
+
+else := fx.space_gcp(c.o) if c.gcp
 
 else := fx.space(c.o)

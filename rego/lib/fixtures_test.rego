@@ -31,6 +31,7 @@ pod_spec(o, prefix) := {
 	"annotations": object.get(o, concat("", [prefix, "annotations"]), {}),
 	"serviceAccount": object.get(o, concat("", [prefix, "serviceAccount"]), "mxp-controller"),
 	"automount": object.get(o, concat("", [prefix, "automount"]), null),
+	"hostNetwork": object.get(o, concat("", [prefix, "hostNetwork"]), false),
 	"containers": [{
 		"name": "mxp-controller",
 		"env": object.get(o, concat("", [prefix, "env"]), irsa_env),
@@ -67,6 +68,7 @@ pod(o) := {
 	"createdAt": object.get(o, "pod_createdAt", "2026-11-02T10:00:00Z"),
 	"spec": pod_spec(o, "pod_"),
 	"phase": "Running",
+	"nodeName": object.get(o, "pod_nodeName", ""),
 	"owner": {"kind": "ReplicaSet", "name": "mxp-controller-7d9f8b6c5d"},
 	"workload": object.get(o, "pod_workload", {"kind": "Deployment", "name": "mxp-controller"}),
 }
@@ -98,7 +100,7 @@ backup_config(o) := {
 # space builds a snapshot input; o overrides parts by name (sa_annotations,
 # template_env, pod_volumes, secrets, errors, ...).
 space(o) := {
-	"schemaVersion": "wiscan.io/snapshot/v1alpha3",
+	"schemaVersion": "wiscan.io/snapshot/v1alpha4",
 	"collectedAt": "2026-11-29T12:00:00Z",
 	"profiles": [object.union(profile, object.get(o, "profile", {}))],
 	"targets": object.get(o, "targets", [target(o)]),
@@ -112,6 +114,7 @@ space(o) := {
 		"cronJobs": object.get(o, "cronJobs", {}),
 		"pods": {ns: object.get(o, "pods", {"mxp-controller-7d9f8b6c5d-x2x4z": pod(o)})},
 		"secrets": {ns: object.get(o, "secrets", {})},
+		"nodes": object.get(o, "nodes", {}),
 		"spaces": {
 			"kinds": object.get(o, "spaces_kinds", {"SharedBackupConfig": true}),
 			"controlPlanes": [],
@@ -356,3 +359,86 @@ az_identity_key := sprintf("ManagedIdentity /%s", [az_identity_id])
 az_cluster_key := sprintf("AKSCluster /%s/providers/Microsoft.ContainerService/managedClusters/spaces", [az_rg])
 
 az_account_key := sprintf("StorageAccount /%s", [az_account])
+
+# GCP: the documented setup on GKE, a Google service account with Storage
+# Object Admin on the project and the workload identity user binding for
+# the control plane's service account.
+gcp_project := "acme-prod"
+
+gcp_number := "123456789012"
+
+gcp_pool := "acme-prod.svc.id.goog"
+
+gcp_email := "backup-restore-sa@acme-prod.iam.gserviceaccount.com"
+
+gcp_cluster := "projects/acme-prod/locations/us-central1/clusters/spaces"
+
+gcp_member := sprintf("serviceAccount:%s[%s/mxp-controller]", [gcp_pool, ns])
+
+gcp_principal := sprintf("principal://iam.googleapis.com/projects/%s/locations/global/workloadIdentityPools/%s/subject/ns/%s/sa/mxp-controller", [gcp_number, gcp_pool, ns])
+
+gcp_node := "gke-spaces-default-pool-1a2b3c4d-x9z8"
+
+# gcp_k8s is the Kubernetes side of the GCP setup, under o: GKE injects
+# nothing into the pod, which runs on a node of the default pool.
+gcp_k8s(o) := object.union(
+	object.remove(
+		object.union(
+			{
+				"profile": {"cloud": "gcp"},
+				"template_env": [], "pod_env": [],
+				"template_volumes": [], "pod_volumes": [],
+				"template_mounts": [], "pod_mounts": [],
+				"pod_nodeName": gcp_node,
+				"bc_provider": "GCP", "bc_bucket": "spaces-backups", "bc_config": {},
+			},
+			o,
+		),
+		["nodes", "sa_annotations"],
+	),
+	{
+		"nodes": object.get(o, "nodes", {gcp_node: {"name": gcp_node, "pool": "default-pool"}}),
+		"sa_annotations": object.get(o, "sa_annotations", {"iam.gke.io/gcp-service-account": gcp_email}),
+	},
+)
+
+gcp_binding(role, members) := {"role": role, "members": members}
+
+gcp_policy(bindings) := {"version": 1, "bindings": bindings}
+
+gcp(o) := {
+	"project": gcp_project,
+	"projectNumber": gcp_number,
+	"ancestry": object.get(o, "gcp_ancestry", ["organizations/222"]),
+	"cluster": object.get(o, "gcp_cluster", {"name": gcp_cluster, "workloadPool": gcp_pool}),
+	"nodePools": object.get(o, "gcp_node_pools", {"default-pool": {"name": "default-pool", "workloadMetadata": "GKE_METADATA"}}),
+	"serviceAccounts": object.get(o, "gcp_accounts", {gcp_email: object.union(
+		{
+			"email": gcp_email, "uniqueId": "109876543210987654321", "project": gcp_project, "found": true,
+			"policy": gcp_policy(object.get(o, "gcp_wiu", [gcp_binding("roles/iam.workloadIdentityUser", [gcp_member])])),
+			"keys": [],
+		},
+		object.get(o, "gcp_account", {}),
+	)}),
+	"policies": object.get(o, "gcp_policies", {
+		sprintf("projects/%s", [gcp_project]): gcp_policy(object.get(o, "gcp_project_bindings", [gcp_binding("roles/storage.objectAdmin", [sprintf("serviceAccount:%s", [gcp_email])])])),
+		"organizations/222": gcp_policy([]),
+		"buckets/spaces-backups": gcp_policy(object.get(o, "gcp_bucket_bindings", [])),
+	}),
+	"denyPolicies": object.get(o, "gcp_deny", {sprintf("projects/%s", [gcp_project]): [], "organizations/222": []}),
+	"roles": object.get(o, "gcp_roles", {}),
+}
+
+# space_gcp is the documented GCP setup; o overrides parts by name (the
+# Kubernetes ones as for space, the GCP ones gcp_*).
+space_gcp(o) := object.union(space(gcp_k8s(o)), {"gcp": gcp(o)})
+
+# least_gcp is the least-privilege form: the storage grant on the bucket.
+least_gcp := {
+	"gcp_project_bindings": [],
+	"gcp_bucket_bindings": [gcp_binding("roles/storage.objectUser", [sprintf("serviceAccount:%s", [gcp_email])])],
+}
+
+gcp_account_key := sprintf("GoogleServiceAccount /%s", [gcp_email])
+
+gcp_cluster_key := sprintf("GKECluster /%s", [gcp_cluster])

@@ -23,7 +23,7 @@ func TestUserFilesRefused(t *testing.T) {
 	}
 	profile := write("profile.json", `{"apiVersion": "wiscan.io/v1alpha1", "kind": "Profile", "name": "p",
 "serviceAccount": "sa", "serviceAccount": "other", "namespaces": {"pattern": "^x$"}, "workload": {"kind": "Deployment", "name": "d"}}`)
-	baseline := write("baseline.json", "{\"schemaVersion\": \"wiscan.io/report/v1alpha4\",\n \"findings\": [],\n \"findings\": [{\"status\": \"fail\", \"fingerprint\": \"0011\"}]}")
+	baseline := write("baseline.json", "{\"schemaVersion\": \"wiscan.io/report/v1alpha5\",\n \"findings\": [],\n \"findings\": [{\"status\": \"fail\", \"fingerprint\": \"0011\"}]}")
 	snap := filepath.Join(dir, "snapshot.json")
 	if code, out := run(t, "collect", "--evidence", "../../testdata/evidence/broken-space", "-o", snap); code != 0 {
 		t.Fatalf("collect exit %d: %s", code, out)
