@@ -6,9 +6,11 @@ import (
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
+	"google.golang.org/api/option"
 
 	awscollector "github.com/wiscan/wiscan/collectors/aws"
 	azurecollector "github.com/wiscan/wiscan/collectors/azure"
+	gcpcollector "github.com/wiscan/wiscan/collectors/gcp"
 	"github.com/wiscan/wiscan/snapshot"
 )
 
@@ -40,6 +42,7 @@ func (c Config) cloudSources() []source {
 	return []source{
 		{cloud: awscollector.Cloud, check: checkAWS, collect: collectAWS},
 		{cloud: azurecollector.Cloud, check: checkAzure, collect: collectAzure},
+		{cloud: gcpcollector.Cloud, check: checkGCP, collect: collectGCP},
 	}
 }
 
@@ -117,5 +120,53 @@ func collectAzure(ctx context.Context, c Config, s *snapshot.Snapshot) error {
 	return c.run(ctx, azurecollector.New(azurecollector.Options{
 		Subscriptions: a.Subscriptions, ResourceGroup: a.ResourceGroup, Cluster: cluster, StorageAccounts: a.StorageAccounts,
 		Timeout: c.Kube.Timeout, Progress: c.Progress, Log: c.log(), Credential: a.Credential, Transport: a.Transport,
+	}), s)
+}
+
+// GCP configures the GCP source.
+type GCP struct {
+	// Skip leaves GCP unread; its controls are then unknown.
+	Skip bool
+	// Project, Location and Cluster name the GKE cluster (default: from
+	// a gke_<project>_<location>_<cluster> kubeconfig context; the
+	// project, else, from the Google service accounts in use).
+	Project, Location, Cluster string
+	// Buckets are the backup buckets (default: those the profiles and
+	// backup configurations name).
+	Buckets []string
+	// Asked says a GCP setting was given: GCP is read even when no target
+	// resolves to it.
+	Asked bool
+	// ClientOptions and StorageOptions replace Application Default
+	// Credentials and Google's endpoints (nil: the defaults), for a
+	// program that brings its own, or a test that serves the APIs.
+	ClientOptions, StorageOptions []option.ClientOption
+}
+
+func checkGCP(c Config) error {
+	if c.Evidence != "" && c.GCP.Asked {
+		return errors.New("evidence is read from files; it does not take a GCP project, location, cluster or bucket")
+	}
+	if (c.GCP.Location == "") != (c.GCP.Cluster == "") {
+		return errors.New("GCP: name the GKE cluster with both its location and its name")
+	}
+	return nil
+}
+
+// collectGCP reads GCP live when a target uses it or a GCP setting asks
+// for it; from evidence, the evidence reader has read the gcloud exports.
+func collectGCP(ctx context.Context, c Config, s *snapshot.Snapshot) error {
+	g := c.GCP
+	if c.Evidence != "" || g.Skip || (!g.Asked && !gcpcollector.Needed(s)) {
+		return nil
+	}
+	// gcloud container clusters get-credentials names the kubeconfig
+	// context gke_<project>_<location>_<cluster>.
+	if p, l, cl, ok := gcpcollector.ClusterFromContext(s.Source.Context); ok && g.Cluster == "" && (g.Project == "" || g.Project == p) {
+		g.Project, g.Location, g.Cluster = p, l, cl
+	}
+	return c.run(ctx, gcpcollector.New(gcpcollector.Options{
+		Project: g.Project, Location: g.Location, Cluster: g.Cluster, Buckets: g.Buckets,
+		Timeout: c.Kube.Timeout, Progress: c.Progress, Log: c.log(), ClientOptions: g.ClientOptions, StorageOptions: g.StorageOptions,
 	}), s)
 }

@@ -50,9 +50,10 @@ type Config struct {
 	// live cluster through Kube.
 	Evidence string
 	Kube     Kube
-	// AWS and Azure configure the clouds' sources.
+	// AWS, Azure and GCP configure the clouds' sources.
 	AWS      AWS
 	Azure    Azure
+	GCP      GCP
 	Policies Policies
 	// Accept names the waivers and the baseline that accept findings.
 	Accept Accept

@@ -135,6 +135,12 @@ export_kind serviceaccounts serviceaccounts --all-namespaces --show-managed-fiel
 export_kind deployments deployments --all-namespaces
 export_kind pods pods --all-namespaces
 export_kind secrets secrets --all-namespaces
+# The nodes tell which GKE node pool a pod runs on (WI-GCP-002); a cluster
+# on another cloud needs none, so a refusal is reported but does not fail
+# the export.
+before=$status
+export_kind nodes nodes
+status=$before
 # The other workload kinds a profile may name: their pods are tied to them
 # through the owner chain (a CronJob's through its Jobs).
 for kind in statefulsets daemonsets jobs cronjobs; do

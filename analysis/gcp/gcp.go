@@ -472,9 +472,8 @@ type Impersonators struct {
 	Unknown []Grant `json:"unknown"`
 	// Unread are the policies that were not read.
 	Unread []string `json:"unread"`
-	// Near are the account's workloadIdentityUser members that name
-	// another service account of the same pool, or look like a
-	// misspelling of the subject's member.
+	// Near are the account's workloadIdentityUser members that look like
+	// a misspelling of the subject's.
 	Near []string `json:"near"`
 }
 
@@ -541,13 +540,11 @@ func Impersonation(subjects map[string]Subject, ctx ImpersonationContext) map[st
 	return out
 }
 
-// near says a member names another service account of the subject's
-// pool, or is within two edits of the subject's legacy member.
+// near says a member looks like a misspelling of the subject's: within
+// three edits of its legacy member or its principal identifier.
 func near(m string, s Subject) bool {
-	if strings.HasPrefix(m, "serviceAccount:"+s.Pool+"[") || strings.Contains(m, "/workloadIdentityPools/"+s.Pool+"/subject/") {
-		return true
-	}
-	return distance(strings.ToLower(m), strings.ToLower(s.Member()), 2) <= 2
+	m = strings.ToLower(m)
+	return distance(m, strings.ToLower(s.Member()), 3) <= 3 || distance(m, strings.ToLower(s.Principal()), 3) <= 3
 }
 
 // distance is the edit distance of a and b, or more than bound when it

@@ -248,6 +248,7 @@ func TestImpersonation(t *testing.T) {
 		{"whole pool", wiu("principalSet://iam.googleapis.com/projects/123456789012/locations/global/workloadIdentityPools/" + pool + "/*"), nil, 0, 1, 0, []string{}, []string{}},
 		{"everyone", wiu("allAuthenticatedUsers"), nil, 0, 1, 0, []string{}, []string{}},
 		{"another namespace", wiu("serviceAccount:" + pool + "[ctp-2/mxp-controller]"), nil, 0, 0, 0, []string{"serviceAccount:" + pool + "[ctp-2/mxp-controller]"}, []string{}},
+		{"another service account", wiu("serviceAccount:" + pool + "[ctp-1/other-controller]"), nil, 0, 0, 0, []string{}, []string{}},
 		{"typo", wiu("serviceAccount:" + pool + "[ctp-1/mxp-controler]"), nil, 0, 0, 0, []string{"serviceAccount:" + pool + "[ctp-1/mxp-controler]"}, []string{}},
 		{"group", wiu("group:ops@acme.example"), nil, 0, 0, 1, []string{}, []string{}},
 		{"project level", wiu(), []string{legacy}, 0, 1, 0, []string{}, []string{}},

@@ -36,6 +36,17 @@ type collectFlags struct {
 	clusterName  string
 	trustQuota   int
 	azure        azureFlags
+	gcp          gcpFlags
+}
+
+// gcpFlags name what the GCP collector reads.
+type gcpFlags struct {
+	project, location, cluster string
+	buckets                    []string
+}
+
+func (f gcpFlags) set() bool {
+	return f.project != "" || f.location != "" || f.cluster != "" || len(f.buckets) > 0
 }
 
 // azureFlags name what the Azure collector reads.
@@ -66,6 +77,10 @@ func (f *collectFlags) register(cmd *cobra.Command) {
 	fl.StringVar(&f.azure.resourceGroup, "azure-resource-group", "", "resource group of the AKS cluster")
 	fl.StringVar(&f.azure.cluster, "azure-cluster", "", "AKS cluster name")
 	fl.StringArrayVar(&f.azure.storageAccounts, "azure-storage-account", nil, "backup storage account, repeatable (default: those the backup configurations name)")
+	fl.StringVar(&f.gcp.project, "gcp-project", "", "GCP project of the GKE cluster (default: from a gke_<project>_<location>_<cluster> kubeconfig context, else the project of the Google service accounts in use)")
+	fl.StringVar(&f.gcp.location, "gcp-location", "", "GKE cluster location, a region or zone (default: from a gke_ kubeconfig context)")
+	fl.StringVar(&f.gcp.cluster, "gcp-cluster", "", "GKE cluster name (default: from a gke_ kubeconfig context)")
+	fl.StringArrayVar(&f.gcp.buckets, "gcp-bucket", nil, "backup bucket, repeatable (default: those the profiles and backup configurations name)")
 	fl.IntVar(&f.trustQuota, "aws-trust-policy-quota", 0, "the account's role trust policy length quota, if raised from IAM's default of 2048 (0 or more; 0 means the default)")
 }
 
@@ -207,6 +222,8 @@ func (a *app) config(cf collectFlags, ef evalFlags) scan.Config {
 		AWS:  scan.AWS{Skip: cf.skipCloud, Region: cf.region, ClusterName: cf.clusterName, TrustPolicyQuota: cf.trustQuota},
 		Azure: scan.Azure{Skip: cf.skipCloud, Subscriptions: azureSubscriptions(cf.azure.subscriptions), ResourceGroup: cf.azure.resourceGroup,
 			Cluster: cf.azure.cluster, StorageAccounts: cf.azure.storageAccounts, Asked: cf.azure.set()},
+		GCP: scan.GCP{Skip: cf.skipCloud, Project: cf.gcp.project, Location: cf.gcp.location, Cluster: cf.gcp.cluster,
+			Buckets: cf.gcp.buckets, Asked: cf.gcp.set()},
 		Policies: scan.Policies{Dirs: ef.policies, EvalTimeout: ef.evalTimeout, MaxMemory: ef.evalMemory << 20},
 		Accept:   scan.Accept{Waivers: ef.waivers, Baseline: ef.baseline},
 		Version:  currentVersion(), Log: a.log, Progress: a.progress(), ProgressDone: a.endProgress, Now: a.now,
@@ -241,8 +258,8 @@ func (a *app) collect(ctx context.Context, f collectFlags) (*snapshot.Snapshot, 
 	if err := f.check(); err != nil {
 		return nil, err
 	}
-	if f.evidence != "" && (f.kubeconfig != "" || f.context != "" || f.region != "" || f.clusterName != "" || f.azure.set()) {
-		return nil, usageErr("--evidence reads files; it does not take --kubeconfig, --context, --region, --cluster-name or --azure-* flags")
+	if f.evidence != "" && (f.kubeconfig != "" || f.context != "" || f.region != "" || f.clusterName != "" || f.azure.set() || f.gcp.set()) {
+		return nil, usageErr("--evidence reads files; it does not take --kubeconfig, --context, --region, --cluster-name, --azure-* or --gcp-* flags")
 	}
 	if _, ok := clouds.Get(f.cloud); f.cloud != "" && !ok {
 		return nil, usageErr("--cloud %q: want one of %s", f.cloud, strings.Join(clouds.Names(), ", "))

@@ -30,6 +30,7 @@ import (
 	"github.com/wiscan/wiscan/collectors"
 	awscollector "github.com/wiscan/wiscan/collectors/aws"
 	azurecollector "github.com/wiscan/wiscan/collectors/azure"
+	gcpcollector "github.com/wiscan/wiscan/collectors/gcp"
 	"github.com/wiscan/wiscan/collectors/kube"
 	"github.com/wiscan/wiscan/collectors/secrets"
 	"github.com/wiscan/wiscan/input"
@@ -671,7 +672,7 @@ func (r *reader) notEvidence() string {
 // recognizers is the explicit list of the clouds' evidence readers, new
 // for each scan: adding a cloud adds one line here.
 func recognizers() []collectors.Recognizer {
-	return []collectors.Recognizer{awscollector.NewRecognizer(), azurecollector.NewRecognizer()}
+	return []collectors.Recognizer{awscollector.NewRecognizer(), azurecollector.NewRecognizer(), gcpcollector.NewRecognizer()}
 }
 
 // gapSink is how the recognizers report gaps: as the evidence collector's.

@@ -33,7 +33,7 @@ var spacesKinds = map[string]string{
 // Supported reports whether Add knows the object's kind.
 func Supported(gvk schema.GroupVersionKind) bool {
 	switch {
-	case gvk.Group == "" && (gvk.Kind == "Namespace" || gvk.Kind == "ServiceAccount" || gvk.Kind == "Pod" || gvk.Kind == "Secret"):
+	case gvk.Group == "" && (gvk.Kind == "Namespace" || gvk.Kind == "ServiceAccount" || gvk.Kind == "Pod" || gvk.Kind == "Secret" || gvk.Kind == "Node"):
 		return true
 	case gvk.Group == "apps" && (gvk.Kind == "Deployment" || gvk.Kind == "StatefulSet" || gvk.Kind == "DaemonSet"):
 		return true

@@ -29,8 +29,9 @@ cases := {
 }
 
 test_missing_names_member_near_and_fix if {
-	[f] := [f | some f in control.deny] with input as fx.space_gcp(wiu([other_ns]))
-	f.msg == sprintf("Google service account %s does not grant roles/iam.workloadIdentityUser to %s (its policy names %s instead)", [fx.gcp_email, fx.gcp_member, other_ns])
+	typo := replace(fx.gcp_member, "svc.id.goog", "svc.id.gog")
+	[f] := [f | some f in control.deny] with input as fx.space_gcp(wiu([other_ns, typo]))
+	f.msg == sprintf("Google service account %s does not grant roles/iam.workloadIdentityUser to %s (its policy names %s instead)", [fx.gcp_email, fx.gcp_member, typo])
 	f.key == fx.ns
 	f.fix == {"action": "bind", "kind": "GoogleServiceAccount", "name": fx.gcp_email, "role": "roles/iam.workloadIdentityUser", "member": fx.gcp_member}
 }

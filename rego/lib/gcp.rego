@@ -92,7 +92,7 @@ not_collected_msg := "the evidence holds no gcloud exports: add them (see the GC
 # without a name concerns every object of its kind).
 gap_messages(kind, name) := sort([sprintf("%s not readable (%s): %s", [kind, e.reason, e.message]) |
 	some e in input.errors
-	e.collector == "gcp"
+	e.collector in {"gcp", "evidence"}
 	e.kind == kind
 	object.get(e, "name", "") in {"", name}
 ])

@@ -25,6 +25,8 @@ func full() map[string]any {
 			"aws": map[string]any{"clusterName": "spaces", "region": "us-east-1"},
 			"azure": map[string]any{"subscriptions": []any{"0b1f6471-1bf0-4dda-aec3-111122223333"}, "resourceGroup": "spaces", "cluster": "spaces",
 				"storageAccounts": []any{"spacesbackups"}, "clientId": "8a0d2c4e-5f6b-4a7c-9d8e-1f2a3b4c5d6e"},
+			"gcp": map[string]any{"project": "acme-prod", "location": "us-central1", "cluster": "spaces", "buckets": []any{"spaces-backups"},
+				"serviceAccount": "wiscan-reader@acme-prod.iam.gserviceaccount.com"},
 			"customProfiles": map[string]any{"billing-copy": map[string]any{"name": "billing-copy", "serviceAccount": "vector"}},
 			"extraArgs":      []any{"--allow-empty"},
 		},
@@ -139,6 +141,7 @@ func TestEveryOption(t *testing.T) {
 		"scan", "--profile=spaces-backup", "--profile-file=/etc/wiscan/profiles/billing-copy.yaml",
 		"--cloud=aws", "--skip-cloud", "--cluster-name=spaces", "--region=us-east-1",
 		"--azure-subscription=0b1f6471-1bf0-4dda-aec3-111122223333", "--azure-resource-group=spaces", "--azure-cluster=spaces", "--azure-storage-account=spacesbackups",
+		"--gcp-project=acme-prod", "--gcp-location=us-central1", "--gcp-cluster=spaces", "--gcp-bucket=spaces-backups",
 		"--fail-on=high", "--timeout=30s", "--log-level=warn", "--output=table",
 		"--pushgateway=http://pushgateway.monitoring:9091", "--pushgateway-job=wiscan", "--pushgateway-label=cluster=prod",
 		"--allow-empty",
@@ -150,7 +153,8 @@ func TestEveryOption(t *testing.T) {
 		t.Errorf("image %s", img)
 	}
 	sa := r.Find("ServiceAccount", "wiscan")
-	if sa.GetAnnotations()["eks.amazonaws.com/role-arn"] == "" || sa.GetAnnotations()["azure.workload.identity/client-id"] != "8a0d2c4e-5f6b-4a7c-9d8e-1f2a3b4c5d6e" {
+	if sa.GetAnnotations()["eks.amazonaws.com/role-arn"] == "" || sa.GetAnnotations()["azure.workload.identity/client-id"] != "8a0d2c4e-5f6b-4a7c-9d8e-1f2a3b4c5d6e" ||
+		sa.GetAnnotations()["iam.gke.io/gcp-service-account"] != "wiscan-reader@acme-prod.iam.gserviceaccount.com" {
 		t.Errorf("the service account lacks its annotations: %v", sa.GetAnnotations())
 	}
 	// AKS injects wiscan's own identity only into pods with the label.
@@ -264,6 +268,9 @@ func TestValuesSchema(t *testing.T) {
 		"azure subscription":   {"scan": map[string]any{"azure": map[string]any{"subscriptions": []any{"--all"}}}},
 		"azure client id":      {"scan": map[string]any{"azure": map[string]any{"clientId": "principal"}}},
 		"azure account":        {"scan": map[string]any{"azure": map[string]any{"storageAccounts": []any{"Has-Dashes"}}}},
+		"gcp project":          {"scan": map[string]any{"gcp": map[string]any{"project": "--impersonate-service-account=x"}}},
+		"gcp bucket":           {"scan": map[string]any{"gcp": map[string]any{"buckets": []any{"gs://spaces-backups"}}}},
+		"gcp service account":  {"scan": map[string]any{"gcp": map[string]any{"serviceAccount": "wiscan@example.com"}}},
 	} {
 		if _, err := Render("wiscan", "wiscan-system", values); err == nil {
 			t.Errorf("%s: the values were accepted", name)

@@ -23,26 +23,12 @@ import (
 
 const bundle = "../../testdata/evidence/azure-space"
 
-// setup writes the stand-in and an OUT_DIR holding the bundle's
-// Kubernetes exports as export-evidence.sh writes them (JSON).
-func setup(t *testing.T, annotate func(string) string) (out, log, bin string) {
+// kubeJSON writes a bundle's Kubernetes files into out as
+// export-evidence.sh writes them (JSON, one file a kind), with annotate
+// applied to the service accounts.
+func kubeJSON(t *testing.T, bundle, out string, files []string, annotate func(string) string) {
 	t.Helper()
-	dir := t.TempDir()
-	bin = filepath.Join(dir, "bin")
-	out = filepath.Join(dir, "out")
-	log = filepath.Join(dir, "calls")
-	for _, d := range []string{bin, out} {
-		if err := os.MkdirAll(d, 0o750); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := os.WriteFile(filepath.Join(bin, "az"), []byte(azureapi.StandInAz), 0o700); err != nil { //nolint:gosec // G306: a stand-in the test runs
-		t.Fatal(err)
-	}
-	for src, dst := range map[string]string{
-		"serviceaccounts.yaml": "serviceaccounts.json", "sharedbackupconfig.yaml": "sharedbackupconfigs.json",
-		"namespaces.yaml": "namespaces.json", "deployments.yaml": "deployments.json", "pods.yaml": "pods.json", "secrets.yaml": "secrets.json",
-	} {
+	for _, src := range files {
 		b, err := os.ReadFile(filepath.Join(bundle, src)) //nolint:gosec // G304: the shipped bundle
 		if err != nil {
 			t.Fatal(err)
@@ -63,10 +49,33 @@ func setup(t *testing.T, annotate func(string) string) (out, log, bin string) {
 		if src == "serviceaccounts.yaml" && annotate != nil {
 			j = []byte(annotate(string(j)))
 		}
+		dst := strings.TrimSuffix(src, ".yaml") + ".json"
+		if src == "sharedbackupconfig.yaml" {
+			dst = "sharedbackupconfigs.json"
+		}
 		if err := os.WriteFile(filepath.Join(out, dst), j, 0o600); err != nil { //nolint:gosec // G703: under the test's folder
 			t.Fatal(err)
 		}
 	}
+}
+
+// setup writes the stand-in and an OUT_DIR holding the bundle's
+// Kubernetes exports as export-evidence.sh writes them (JSON).
+func setup(t *testing.T, annotate func(string) string) (out, log, bin string) {
+	t.Helper()
+	dir := t.TempDir()
+	bin = filepath.Join(dir, "bin")
+	out = filepath.Join(dir, "out")
+	log = filepath.Join(dir, "calls")
+	for _, d := range []string{bin, out} {
+		if err := os.MkdirAll(d, 0o750); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.WriteFile(filepath.Join(bin, "az"), []byte(azureapi.StandInAz), 0o700); err != nil { //nolint:gosec // G306: a stand-in the test runs
+		t.Fatal(err)
+	}
+	kubeJSON(t, bundle, out, []string{"serviceaccounts.yaml", "sharedbackupconfig.yaml", "namespaces.yaml", "deployments.yaml", "pods.yaml", "secrets.yaml"}, annotate)
 	return out, log, bin
 }
 

@@ -79,6 +79,18 @@ helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" }}
 {{- range .Values.scan.azure.storageAccounts }}
 - --azure-storage-account={{ . }}
 {{- end }}
+{{- with .Values.scan.gcp.project }}
+- --gcp-project={{ . }}
+{{- end }}
+{{- with .Values.scan.gcp.location }}
+- --gcp-location={{ . }}
+{{- end }}
+{{- with .Values.scan.gcp.cluster }}
+- --gcp-cluster={{ . }}
+{{- end }}
+{{- range .Values.scan.gcp.buckets }}
+- --gcp-bucket={{ . }}
+{{- end }}
 - --fail-on={{ .Values.scan.failOn }}
 - --timeout={{ .Values.scan.timeout }}
 - --log-level={{ .Values.scan.logLevel }}
