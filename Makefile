@@ -53,6 +53,13 @@ azure-data: ## Refresh the Azure role definitions and Storage operations analysi
 	mv analysis/azure/data/builtin-roles.json.new analysis/azure/data/builtin-roles.json
 	mv analysis/azure/data/operations.txt.new analysis/azure/data/operations.txt
 
+GCP_ROLES_REPO := https://github.com/iann0036/iam-dataset
+gcp-data: ## Refresh the GCP predefined roles analysis/gcp embeds (needs the network and git)
+	rm -rf .cache/iam-dataset && git clone --depth 1 --filter=blob:none --sparse $(GCP_ROLES_REPO) .cache/iam-dataset
+	git -C .cache/iam-dataset sparse-checkout set gcp/roles
+	$(GO) run ./hack/gcpdata -source "$(GCP_ROLES_REPO)/tree/$$(git -C .cache/iam-dataset rev-parse HEAD)/gcp/roles" -date $$(git -C .cache/iam-dataset log -1 --format=%cs) .cache/iam-dataset/gcp/roles > analysis/gcp/data/roles.txt.new
+	mv analysis/gcp/data/roles.txt.new analysis/gcp/data/roles.txt
+
 # golangci-lint, built from its module at a pinned version into a
 # git-ignored folder keyed by it.
 GOLANGCI_VERSION := v2.15.0
@@ -68,7 +75,7 @@ GREMLINS := .cache/tools/gremlins-$(GREMLINS_VERSION)/gremlins
 $(GREMLINS):
 	GOBIN=$(CURDIR)/$(dir $(GREMLINS)) $(GO) install github.com/go-gremlins/gremlins/cmd/gremlins@$(GREMLINS_VERSION)
 
-MUTATE_PACKAGES := ./iampolicy ./analysis/aws ./analysis/azure ./input ./profiles ./collectors/secrets ./collectors/evidence ./collectors/kube ./collectors/aws ./collectors/azure ./engine ./report ./waivers ./remediate
+MUTATE_PACKAGES := ./iampolicy ./analysis/aws ./analysis/azure ./analysis/gcp ./input ./profiles ./collectors/secrets ./collectors/evidence ./collectors/kube ./collectors/aws ./collectors/azure ./collectors/gcp ./engine ./report ./waivers ./remediate
 
 mutate: $(GREMLINS) ## Mutation testing: gremlins over the Go packages, and every Rego control mutated against its tests (slow; not part of make test)
 	@for p in $(MUTATE_PACKAGES); do echo "== $$p"; $(GREMLINS) unleash --workers 2 -S l $$p | grep -E 'LIVED|efficacy|coverage'; done
@@ -81,4 +88,4 @@ lint: $(GOLANGCI) ## gofmt, go vet, golangci-lint (.golangci.yml), and OPA's str
 	$(GOLANGCI) run ./...
 	$(GO) test -count=1 -run 'TestRegoStrictAndFormatted|TestBuiltinPoliciesCompileStrict' ./engine/
 
-.PHONY: help build demo harness tools test bench fuzz lint mutate azure-data
+.PHONY: help build demo harness tools test bench fuzz lint mutate azure-data gcp-data

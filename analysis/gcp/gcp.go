@@ -142,7 +142,7 @@ func Analyze(subjects map[string]Subject, ctx Context) map[string]Access {
 	}
 	out := make(map[string]Access, len(subjects))
 	for key, s := range subjects {
-		a := analyzer{s: s, g: g, ctx: ctx, now: ctx.now()}
+		a := analyzer{s: s.prepared(), g: g, ctx: ctx, now: ctx.now()}
 		out[key] = a.run()
 	}
 	return out
@@ -487,7 +487,11 @@ func Impersonation(subjects map[string]Subject, ctx ImpersonationContext) map[st
 	out := make(map[string]Impersonators, len(subjects))
 	email := strings.ToLower(ctx.Account)
 	for key, s := range subjects {
+		s = s.prepared()
 		r := Impersonators{Exact: []Grant{}, Broad: []Grant{}, Unknown: []Grant{}, Unread: []string{}, Near: []string{}}
+		// The account's members that name someone else: a near miss is
+		// looked for among them only when nothing grants the subject.
+		var others []string
 		levels := []string{"serviceAccounts/" + email}
 		if g.Project != "" {
 			levels = append(levels, "projects/"+g.Project)
@@ -516,8 +520,8 @@ func Impersonation(subjects map[string]Subject, ctx ImpersonationContext) map[st
 					gr := Grant{Resource: l, Role: b.Role, Member: m, Why: x.Why, Conditional: b.Condition != nil}
 					switch {
 					case x.Kind == "none":
-						if i == 0 && near(m, s) {
-							r.Near = append(r.Near, m)
+						if i == 0 {
+							others = append(others, m)
 						}
 					case x.Kind == "unknown" || b.Condition != nil:
 						if b.Condition != nil && x.Kind != "unknown" {
@@ -535,6 +539,13 @@ func Impersonation(subjects map[string]Subject, ctx ImpersonationContext) map[st
 				}
 			}
 		}
+		if len(r.Exact)+len(r.Broad) == 0 {
+			for _, m := range others {
+				if near(m, s) {
+					r.Near = append(r.Near, m)
+				}
+			}
+		}
 		out[key] = r
 	}
 	return out
@@ -547,27 +558,44 @@ func near(m string, s Subject) bool {
 	return distance(m, strings.ToLower(s.Member()), 3) <= 3 || distance(m, strings.ToLower(s.Principal()), 3) <= 3
 }
 
-// distance is the edit distance of a and b, or more than bound when it
-// exceeds it.
+// distance is the edit distance of a and b, or bound+1 when it exceeds
+// bound: only the band of width 2*bound+1 around the diagonal is computed.
 func distance(a, b string, bound int) int {
 	if d := len(a) - len(b); d > bound || -d > bound {
 		return bound + 1
 	}
+	inf := bound + 1
 	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
 	for j := range prev {
-		prev[j] = j
+		prev[j] = min(j, inf)
 	}
 	for i := 1; i <= len(a); i++ {
-		cur := make([]int, len(b)+1)
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
+		lo, hi := max(1, i-bound), min(len(b), i+bound)
+		cur[0] = min(i, inf)
+		if lo > 1 {
+			cur[lo-1] = inf
+		}
+		best := cur[0]
+		for j := lo; j <= hi; j++ {
 			cost := 1
 			if a[i-1] == b[j-1] {
 				cost = 0
 			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+			up := inf
+			if j <= i-1+bound {
+				up = prev[j]
+			}
+			cur[j] = min(up+1, cur[j-1]+1, prev[j-1]+cost, inf)
+			best = min(best, cur[j])
 		}
-		prev = cur
+		if hi < len(b) {
+			cur[hi+1] = inf
+		}
+		if best > bound {
+			return inf
+		}
+		prev, cur = cur, prev
 	}
 	return prev[len(b)]
 }

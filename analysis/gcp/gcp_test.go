@@ -273,3 +273,38 @@ func TestImpersonation(t *testing.T) {
 		})
 	}
 }
+
+// The banded edit distance agrees with the full one within its bound.
+func TestDistance(t *testing.T) {
+	full := func(a, b string) int {
+		d := make([][]int, len(a)+1)
+		for i := range d {
+			d[i] = make([]int, len(b)+1)
+			d[i][0] = i
+		}
+		for j := range d[0] {
+			d[0][j] = j
+		}
+		for i := 1; i <= len(a); i++ {
+			for j := 1; j <= len(b); j++ {
+				c := 1
+				if a[i-1] == b[j-1] {
+					c = 0
+				}
+				d[i][j] = min(d[i-1][j]+1, d[i][j-1]+1, d[i-1][j-1]+c)
+			}
+		}
+		return d[len(a)][len(b)]
+	}
+	words := []string{"", "a", "ab", "ba", "abc", "acb", "kitten", "sitting", "mxp-1-system", "mxp-1-sytem", "mxp-2-system", "system", "sytsem", "abcdef", "fedcba"}
+	for _, a := range words {
+		for _, b := range words {
+			for bound := 0; bound <= 3; bound++ {
+				want := min(full(a, b), bound+1)
+				if got := distance(a, b, bound); got != want {
+					t.Errorf("distance(%q, %q, %d) = %d, want %d", a, b, bound, got, want)
+				}
+			}
+		}
+	}
+}

@@ -16,6 +16,19 @@ type Subject struct {
 	Namespace     string `json:"namespace,omitempty"`
 	Name          string `json:"name,omitempty"`
 	Cluster       string `json:"cluster,omitempty"`
+
+	// member and subject are the legacy member and the principal's
+	// subject path, computed once (prepared).
+	member, subject string
+}
+
+// prepared returns s with the strings every match compares computed.
+func (s Subject) prepared() Subject {
+	s.member = s.Member()
+	if s.Workload() {
+		s.subject = fmt.Sprintf("subject/ns/%s/sa/%s", s.Namespace, s.Name)
+	}
+	return s
 }
 
 // Workload says the subject is a Kubernetes service account.
@@ -79,7 +92,10 @@ func (s Subject) MatchMember(member string) Match {
 		}
 		return none
 	}
-	if m == s.Member() {
+	if s.member == "" {
+		s = s.prepared()
+	}
+	if m == s.member {
 		return Match{Kind: "exact"}
 	}
 	rest, ok := s.inPool(m)
@@ -87,7 +103,7 @@ func (s Subject) MatchMember(member string) Match {
 		return none
 	}
 	switch {
-	case strings.HasPrefix(m, "principal://") && rest == fmt.Sprintf("subject/ns/%s/sa/%s", s.Namespace, s.Name):
+	case strings.HasPrefix(m, "principal://") && rest == s.subject:
 		return Match{Kind: "exact"}
 	case !strings.HasPrefix(m, "principalSet://"):
 		return none
