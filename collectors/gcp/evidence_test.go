@@ -32,7 +32,7 @@ func copyBundle(t *testing.T, edit func(dir string)) string {
 		if err := os.MkdirAll(filepath.Join(dir, filepath.Dir(rel)), 0o750); err != nil {
 			return err
 		}
-		return os.WriteFile(filepath.Join(dir, rel), b, 0o600)
+		return os.WriteFile(filepath.Join(dir, rel), b, 0o600) //nolint:gosec // G703: under the test's folder
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -75,7 +75,7 @@ func rename(dir, from, to string) {
 }
 
 func write(dir, name, body string) {
-	if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o600); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o600); err != nil { //nolint:gosec // G703: under the test's folder
 		panic(err)
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"maps"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/wiscan/wiscan/collectors"
@@ -119,8 +120,8 @@ func denyAttachment(name string) string {
 // policy reads an IAM policy as gcloud and the JSON APIs print it.
 func policy(m map[string]any, loc *snapshot.Location) snapshot.IAMPolicy {
 	p := snapshot.IAMPolicy{Bindings: []snapshot.IAMBinding{}, Source: loc}
-	if v, ok := m["version"]; ok {
-		fmt.Sscan(fmt.Sprint(v), &p.Version)
+	if v, err := strconv.Atoi(fmt.Sprint(m["version"])); err == nil {
+		p.Version = v
 	}
 	for _, it := range collectors.List(m["bindings"]) {
 		b := collectors.Object(it)

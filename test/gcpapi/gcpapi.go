@@ -92,7 +92,7 @@ func notFound(what string) error { return status.Errorf(codes.NotFound, "%s not 
 // them.
 func (f *Fakes) Start(t testing.TB) (grpcOpts, storageOpts []option.ClientOption) {
 	t.Helper()
-	lis, err := net.Listen("tcp", "127.0.0.1:0")
+	lis, err := (&net.ListenConfig{}).Listen(context.Background(), "tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -291,18 +291,18 @@ func (f *Fakes) storage(w http.ResponseWriter, r *http.Request) {
 			httpCode = 500
 		}
 		w.WriteHeader(httpCode)
-		fmt.Fprintf(w, `{"error": {"code": %d, "message": %q}}`, httpCode, st.Message())
+		_, _ = fmt.Fprintf(w, `{"error": {"code": %d, "message": %q}}`, httpCode, st.Message())
 		return
 	}
 	if r.URL.Query().Get("optionsRequestedPolicyVersion") != "3" {
 		w.WriteHeader(http.StatusBadRequest)
-		fmt.Fprint(w, `{"error": {"code": 400, "message": "the fake answers policy version 3 requests only"}}`)
+		_, _ = fmt.Fprint(w, `{"error": {"code": 400, "message": "the fake answers policy version 3 requests only"}}`)
 		return
 	}
 	p, ok := f.Buckets[bucket]
 	if !ok {
 		w.WriteHeader(http.StatusNotFound)
-		fmt.Fprint(w, `{"error": {"code": 404, "message": "The specified bucket does not exist."}}`)
+		_, _ = fmt.Fprint(w, `{"error": {"code": 404, "message": "The specified bucket does not exist."}}`)
 		return
 	}
 	type cond struct {
