@@ -98,7 +98,7 @@ func TestExportScript(t *testing.T) {
 			t.Errorf("%s keeps a last-applied-configuration annotation", f.Name())
 		}
 	}
-	want := "controlplanes.json cronjobs.json daemonsets.json deployments.json jobs.json namespaces.json pods.json secrets.json serviceaccounts.json sharedbackupconfigs.json spaces-discovery.json statefulsets.json"
+	want := "controlplanes.json cronjobs.json daemonsets.json deployments.json jobs.json namespaces.json nodes.json pods.json secrets.json serviceaccounts.json sharedbackupconfigs.json spaces-discovery.json statefulsets.json"
 	if got := strings.Join(names, " "); got != want {
 		t.Errorf("bundle holds %s, want %s", got, want)
 	}
