@@ -20,20 +20,28 @@ const azureBundle = "../../testdata/evidence/azure-space"
 // documented name and its missing pod label, the grant at resource-group
 // scope, and the storage account's shared-key access.
 func TestScanAzureEvidenceGolden(t *testing.T) {
-	code, table, stderr := wiscan(t, "scan", "--evidence", azureBundle)
+	spaceGolden(t, azureBundle, "azure-space", azureapi.SpaceFindings(), func(name string) string { return name[strings.LastIndex(name, "/")+1:] })
+}
+
+// spaceGolden scans a shipped Space's bundle: the table and the JSON
+// report match their golden files, and the failures (as "status control
+// kind namespace name", the name as short shows it) are exactly want.
+func spaceGolden(t *testing.T, bundle, name string, want []string, short func(string) string) {
+	t.Helper()
+	code, table, stderr := wiscan(t, "scan", "--evidence", bundle)
 	if code != exitFindings {
 		t.Fatalf("exit %d, want %d; stderr: %s", code, exitFindings, stderr)
 	}
-	golden(t, "azure-space.table.txt", table)
+	golden(t, name+".table.txt", table)
 	out := filepath.Join(t.TempDir(), "report.json")
-	if code, _, stderr = wiscan(t, "scan", "--evidence", azureBundle, "-o", "json="+out, "--fail-on", "none"); code != exitOK {
+	if code, _, stderr = wiscan(t, "scan", "--evidence", bundle, "-o", "json="+out, "--fail-on", "none"); code != exitOK {
 		t.Fatalf("exit %d; stderr: %s", code, stderr)
 	}
 	b, err := os.ReadFile(out) //nolint:gosec // G304: a file the test itself wrote
 	if err != nil {
 		t.Fatal(err)
 	}
-	golden(t, "azure-space.report.json", string(b))
+	golden(t, name+".report.json", string(b))
 	var r struct {
 		Findings []struct {
 			ControlID string `json:"controlId"`
@@ -48,10 +56,9 @@ func TestScanAzureEvidenceGolden(t *testing.T) {
 	}
 	var got []string
 	for _, f := range r.Findings {
-		got = append(got, f.Status+" "+f.ControlID+" "+f.Resource.Kind+" "+f.Resource.Namespace+" "+f.Resource.Name[strings.LastIndex(f.Resource.Name, "/")+1:])
+		got = append(got, f.Status+" "+f.ControlID+" "+f.Resource.Kind+" "+f.Resource.Namespace+" "+short(f.Resource.Name))
 	}
 	slices.Sort(got)
-	want := azureapi.SpaceFindings()
 	if !slices.Equal(got, want) {
 		t.Errorf("findings:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}

@@ -1,10 +1,8 @@
 package main
 
 import (
-	"encoding/json"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 	"testing"
 
@@ -20,40 +18,7 @@ const gcpBundle = "../../testdata/evidence/gcp-space"
 // node's metadata, the host-network pod, the project-wide storage grant and
 // the user-managed key.
 func TestScanGCPEvidenceGolden(t *testing.T) {
-	code, table, stderr := wiscan(t, "scan", "--evidence", gcpBundle)
-	if code != exitFindings {
-		t.Fatalf("exit %d, want %d; stderr: %s", code, exitFindings, stderr)
-	}
-	golden(t, "gcp-space.table.txt", table)
-	out := filepath.Join(t.TempDir(), "report.json")
-	if code, _, stderr = wiscan(t, "scan", "--evidence", gcpBundle, "-o", "json="+out, "--fail-on", "none"); code != exitOK {
-		t.Fatalf("exit %d; stderr: %s", code, stderr)
-	}
-	b, err := os.ReadFile(out) //nolint:gosec // G304: a file the test itself wrote
-	if err != nil {
-		t.Fatal(err)
-	}
-	golden(t, "gcp-space.report.json", string(b))
-	var r struct {
-		Findings []struct {
-			ControlID string `json:"controlId"`
-			Status    string `json:"status"`
-			Resource  struct {
-				Kind, Namespace, Name string
-			} `json:"resource"`
-		} `json:"findings"`
-	}
-	if err := json.Unmarshal(b, &r); err != nil {
-		t.Fatal(err)
-	}
-	var got []string
-	for _, f := range r.Findings {
-		got = append(got, f.Status+" "+f.ControlID+" "+f.Resource.Kind+" "+f.Resource.Namespace+" "+f.Resource.Name)
-	}
-	slices.Sort(got)
-	if want := gcpapi.SpaceFindings(); !slices.Equal(got, want) {
-		t.Errorf("findings:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
-	}
+	spaceGolden(t, gcpBundle, "gcp-space", gcpapi.SpaceFindings(), func(name string) string { return name })
 }
 
 // The plan for the GCP Space: the missing binding and the pool as gcloud

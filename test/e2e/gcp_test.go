@@ -5,8 +5,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"reflect"
-	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -79,25 +77,7 @@ func TestGCPLiveAndEvidenceAgree(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	a, b := normalSnapshot(t, mustJSON(t, live)), normalSnapshot(t, mustJSON(t, exported))
-	if !reflect.DeepEqual(a, b) {
-		t.Errorf("the snapshots differ (live, then evidence):\n%s", diffJSON(a, b))
-	}
-	ra, rb := normalReport(t, mustJSON(t, liveReport)), normalReport(t, mustJSON(t, evidenceReport))
-	if !reflect.DeepEqual(ra, rb) {
-		t.Errorf("the reports differ (live, then evidence):\n%s", diffJSON(ra, rb))
-	}
-	var got []string
-	for _, f := range liveReport.Findings {
-		got = append(got, string(f.Status)+" "+f.ControlID+" "+f.Resource.Kind+" "+f.Resource.Namespace+" "+f.Resource.Name)
-	}
-	slices.Sort(got)
-	if want := gcpapi.SpaceFindings(); !slices.Equal(got, want) {
-		t.Errorf("findings:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
-	}
-	if n := len(live.Errors); n != 0 {
-		t.Errorf("live gaps: %+v", live.Errors)
-	}
+	agree(t, liveReport, evidenceReport, live, exported, gcpapi.SpaceFindings(), func(name string) string { return name })
 	if n := len(live.Kubernetes.Nodes); n != 3 {
 		t.Errorf("live nodes: %d, want the 3 the pods run on", n)
 	}

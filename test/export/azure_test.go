@@ -59,31 +59,31 @@ func kubeJSON(t *testing.T, bundle, out string, files []string, annotate func(st
 	}
 }
 
-// setup writes the stand-in and an OUT_DIR holding the bundle's
-// Kubernetes exports as export-evidence.sh writes them (JSON).
-func setup(t *testing.T, annotate func(string) string) (out, log, bin string) {
+// stage writes a stand-in CLI named tool and an OUT_DIR holding the
+// bundle's Kubernetes files as export-evidence.sh writes them (JSON).
+func stage(t *testing.T, tool, standIn, bundle string, files []string, annotate func(string) string) (out, log, bin string) {
 	t.Helper()
 	dir := t.TempDir()
-	bin = filepath.Join(dir, "bin")
-	out = filepath.Join(dir, "out")
-	log = filepath.Join(dir, "calls")
+	bin, out, log = filepath.Join(dir, "bin"), filepath.Join(dir, "out"), filepath.Join(dir, "calls")
 	for _, d := range []string{bin, out} {
 		if err := os.MkdirAll(d, 0o750); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if err := os.WriteFile(filepath.Join(bin, "az"), []byte(azureapi.StandInAz), 0o700); err != nil { //nolint:gosec // G306: a stand-in the test runs
+	if err := os.WriteFile(filepath.Join(bin, tool), []byte(standIn), 0o700); err != nil { //nolint:gosec // G306: a stand-in the test runs
 		t.Fatal(err)
 	}
-	kubeJSON(t, bundle, out, []string{"serviceaccounts.yaml", "sharedbackupconfig.yaml", "namespaces.yaml", "deployments.yaml", "pods.yaml", "secrets.yaml"}, annotate)
+	kubeJSON(t, bundle, out, files, annotate)
 	return out, log, bin
 }
 
-func runScript(t *testing.T, out, log, bin string, args ...string) (int, string) {
+// export runs a shipped export script into out, with the stand-ins in
+// bin first on the PATH and env for them; it returns the exit status and
+// what the script printed on stderr.
+func export(t *testing.T, script, out, bin string, env []string, args ...string) (int, string) {
 	t.Helper()
-	cmd := exec.CommandContext(context.Background(), "bash", append([]string{"../../scripts/export-azure-evidence.sh", out}, args...)...) //nolint:gosec // G204: the shipped script
-	abs, _ := filepath.Abs(bundle)
-	cmd.Env = append(os.Environ(), "PATH="+bin+":"+os.Getenv("PATH"), "AZ_LOG="+log, "AZ_BUNDLE="+abs)
+	cmd := exec.CommandContext(context.Background(), "bash", append([]string{"../../scripts/" + script, out}, args...)...) //nolint:gosec // G204: the shipped script
+	cmd.Env = append(append(os.Environ(), "PATH="+bin+":"+os.Getenv("PATH")), env...)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	err := cmd.Run()
@@ -94,6 +94,18 @@ func runScript(t *testing.T, out, log, bin string, args ...string) (int, string)
 		t.Fatal(err)
 	}
 	return code, stderr.String()
+}
+
+// setup stages the Azure Space with the stand-in az.
+func setup(t *testing.T, annotate func(string) string) (out, log, bin string) {
+	t.Helper()
+	return stage(t, "az", azureapi.StandInAz, bundle, []string{"serviceaccounts.yaml", "sharedbackupconfig.yaml", "namespaces.yaml", "deployments.yaml", "pods.yaml", "secrets.yaml"}, annotate)
+}
+
+func runScript(t *testing.T, out, log, bin string, args ...string) (int, string) {
+	t.Helper()
+	abs, _ := filepath.Abs(bundle)
+	return export(t, "export-azure-evidence.sh", out, bin, []string{"AZ_LOG=" + log, "AZ_BUNDLE=" + abs}, args...)
 }
 
 func calls(t *testing.T, log string) [][]string {

@@ -1,11 +1,7 @@
 package export
 
 import (
-	"bytes"
-	"context"
-	"errors"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -16,39 +12,17 @@ import (
 
 const gcpBundle = "../../testdata/evidence/gcp-space"
 
-// gcpSetup writes the stand-in gcloud and an OUT_DIR holding the GCP
-// bundle's Kubernetes exports as export-evidence.sh writes them.
+// gcpSetup stages the GKE Space, nodes included, with the stand-in
+// gcloud.
 func gcpSetup(t *testing.T, annotate func(string) string) (out, log, bin string) {
 	t.Helper()
-	dir := t.TempDir()
-	bin, out, log = filepath.Join(dir, "bin"), filepath.Join(dir, "out"), filepath.Join(dir, "calls")
-	for _, d := range []string{bin, out} {
-		if err := os.MkdirAll(d, 0o750); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := os.WriteFile(filepath.Join(bin, "gcloud"), []byte(gcpapi.StandInGcloud), 0o700); err != nil { //nolint:gosec // G306: a stand-in the test runs
-		t.Fatal(err)
-	}
-	kubeJSON(t, gcpBundle, out, []string{"serviceaccounts.yaml", "sharedbackupconfig.yaml", "namespaces.yaml", "deployments.yaml", "pods.yaml", "secrets.yaml", "nodes.yaml"}, annotate)
-	return out, log, bin
+	return stage(t, "gcloud", gcpapi.StandInGcloud, gcpBundle, []string{"serviceaccounts.yaml", "sharedbackupconfig.yaml", "namespaces.yaml", "deployments.yaml", "pods.yaml", "secrets.yaml", "nodes.yaml"}, annotate)
 }
 
 func runGcpScript(t *testing.T, out, log, bin string, args ...string) (int, string) {
 	t.Helper()
-	cmd := exec.CommandContext(context.Background(), "bash", append([]string{"../../scripts/export-gcp-evidence.sh", out}, args...)...) //nolint:gosec // G204: the shipped script
 	abs, _ := filepath.Abs(gcpBundle)
-	cmd.Env = append(os.Environ(), "PATH="+bin+":"+os.Getenv("PATH"), "GCLOUD_LOG="+log, "GCLOUD_BUNDLE="+abs)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	err := cmd.Run()
-	code := 0
-	if ee := (*exec.ExitError)(nil); errors.As(err, &ee) {
-		code = ee.ExitCode()
-	} else if err != nil {
-		t.Fatal(err)
-	}
-	return code, stderr.String()
+	return export(t, "export-gcp-evidence.sh", out, bin, []string{"GCLOUD_LOG=" + log, "GCLOUD_BUNDLE=" + abs}, args...)
 }
 
 var spaceArgs = []string{"--project", "acme-prod", "--location", "us-central1", "--cluster", "spaces"}
