@@ -1,5 +1,9 @@
 # wiscan: policy-as-code compliance scanner for Kubernetes workload identity.
-VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+# A tagged commit builds as its tag; any other as <release>-dev+<revision>
+# (version.Of), .dirty with uncommitted changes.
+RELEASE := $(shell sed -n 's/^const Release = "\(.*\)"$$/\1/p' version/version.go)
+REVISION := $(shell git rev-parse --short=12 HEAD 2>/dev/null)$(shell git diff --quiet HEAD 2>/dev/null || echo .dirty)
+VERSION ?= $(or $(shell git describe --tags --exact-match 2>/dev/null),$(RELEASE)-dev$(if $(REVISION),+$(REVISION)))
 LDFLAGS := -s -w -X main.version=$(VERSION)
 GO      ?= go
 

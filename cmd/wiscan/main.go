@@ -10,48 +10,18 @@ import (
 	"os/signal"
 	"runtime/debug"
 	"syscall"
+
+	wiscanversion "github.com/wiscan/wiscan/version"
 )
 
-// version is set at build time with -ldflags "-X main.version=...";
-// currentVersion falls back on the binary's build info.
+// version is set at build time with -ldflags "-X main.version=..." for a
+// tagged release; currentVersion falls back on the binary's build info.
 var version = "dev"
 
-// currentVersion is the injected version, else the module version of a
-// `go install`, else the VCS revision `go build` records (with -dirty for
-// uncommitted changes), else "dev".
+// currentVersion is the build's semantic version (version.Of).
 func currentVersion() string {
-	if version != "dev" {
-		return version
-	}
-	info, ok := debug.ReadBuildInfo()
-	if !ok {
-		return version
-	}
-	return versionFrom(info)
-}
-
-func versionFrom(info *debug.BuildInfo) string {
-	if v := info.Main.Version; v != "" && v != "(devel)" {
-		return v
-	}
-	var rev, dirty string
-	for _, s := range info.Settings {
-		switch s.Key {
-		case "vcs.revision":
-			rev = s.Value
-		case "vcs.modified":
-			if s.Value == "true" {
-				dirty = "-dirty"
-			}
-		}
-	}
-	if rev == "" {
-		return version
-	}
-	if len(rev) > 12 {
-		rev = rev[:12]
-	}
-	return "dev-" + rev + dirty
+	info, _ := debug.ReadBuildInfo()
+	return wiscanversion.Of(version, info)
 }
 
 // exitInterruptedTwice ends the process at a second SIGINT or SIGTERM, as

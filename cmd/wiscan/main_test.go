@@ -8,13 +8,13 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"runtime/debug"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/wiscan/wiscan/report"
+	wiscanversion "github.com/wiscan/wiscan/version"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/golden")
@@ -241,10 +241,14 @@ current-context: c
 }
 
 func TestVersionAndControls(t *testing.T) {
-	if code, out, _ := wiscan(t, "version"); code != 0 || !strings.HasPrefix(out, "wiscan ") {
+	code, out, _ := wiscan(t, "version")
+	if code != 0 || !strings.HasPrefix(out, "wiscan "+wiscanversion.Release) {
 		t.Errorf("version: %d %q", code, out)
 	}
-	code, out, _ := wiscan(t, "controls", "-o", "json")
+	if code, flag, _ := wiscan(t, "--version"); code != 0 || flag != out {
+		t.Errorf("--version: %d %q, want %q as wiscan version prints it", code, flag, out)
+	}
+	code, out, _ = wiscan(t, "controls", "-o", "json")
 	if code != 0 || !strings.Contains(out, `"WI-K8S-010"`) {
 		t.Errorf("controls -o json: %d %q", code, out)
 	}
@@ -290,25 +294,6 @@ method: irsa
 	for _, want := range []string{"spaces-billing/WI-K8S-001", "backup-by-label/WI-K8S-004", "spaces-backup/WI-K8S-003"} {
 		if !seen[want] {
 			t.Errorf("no %s finding (have %v)", want, seen)
-		}
-	}
-}
-
-// Without an injected version, a build reports its module version or the
-// revision Go recorded.
-func TestVersionFromBuildInfo(t *testing.T) {
-	cases := []struct {
-		info debug.BuildInfo
-		want string
-	}{
-		{debug.BuildInfo{Main: debug.Module{Version: "v1.2.3"}}, "v1.2.3"},
-		{debug.BuildInfo{Main: debug.Module{Version: "(devel)"}, Settings: []debug.BuildSetting{{Key: "vcs.revision", Value: "0123456789abcdef0123"}, {Key: "vcs.modified", Value: "true"}}}, "dev-0123456789ab-dirty"},
-		{debug.BuildInfo{Main: debug.Module{Version: "(devel)"}, Settings: []debug.BuildSetting{{Key: "vcs.revision", Value: "0123456789abcdef0123"}}}, "dev-0123456789ab"},
-		{debug.BuildInfo{Main: debug.Module{Version: "(devel)"}}, "dev"},
-	}
-	for _, c := range cases {
-		if got := versionFrom(&c.info); got != c.want {
-			t.Errorf("%+v: %q, want %q", c.info, got, c.want)
 		}
 	}
 }

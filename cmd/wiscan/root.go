@@ -117,7 +117,10 @@ that matched no namespace).`,
 		SilenceUsage:      true,
 		SilenceErrors:     true,
 		PersistentPreRunE: func(*cobra.Command, []string) error { return a.setupLog() },
+		// --version prints what wiscan version does.
+		Version: currentVersion(),
 	}
+	root.SetVersionTemplate("wiscan {{.Version}}\n")
 	root.PersistentFlags().StringVar(&a.logLevel, "log-level", "warn", "log level on stderr: debug, info, warn or error")
 	root.PersistentFlags().StringVar(&a.logFormat, "log-format", "text", "log format: text or json")
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageErr("%w", err) })

@@ -12,8 +12,11 @@ import (
 
 	"helm.sh/helm/v4/pkg/chart/v2/lint"
 	"helm.sh/helm/v4/pkg/chart/v2/lint/support"
+	"helm.sh/helm/v4/pkg/chart/v2/loader"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"sigs.k8s.io/yaml"
+
+	"github.com/wiscan/wiscan/version"
 )
 
 // full sets every option the chart has, so that lint and render see every
@@ -309,5 +312,20 @@ func TestAlertRules(t *testing.T) {
 		if out, err := c.CombinedOutput(); err != nil {
 			t.Errorf("promtool %s: %v\n%s\nrules:\n%s", strings.Join(cmd, " "), err, out, rules)
 		}
+	}
+}
+
+// The chart's version and appVersion are wiscan's release, and the image
+// it runs by default is that release's.
+func TestChartVersionIsTheRelease(t *testing.T) {
+	c, err := loader.Load(Dir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Metadata.Version != version.Release || c.Metadata.AppVersion != version.Release {
+		t.Errorf("chart %s, app %s; want the release %s", c.Metadata.Version, c.Metadata.AppVersion, version.Release)
+	}
+	if img, _, _ := unstructured.NestedString(container(t, render(t, nil)), "image"); img != "ghcr.io/wiscan/wiscan:"+version.Release {
+		t.Errorf("image %s, want the release's", img)
 	}
 }
