@@ -1,6 +1,7 @@
 package remediate
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -85,4 +86,35 @@ func WriteShell(w io.Writer, p Plan, from string) error {
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// planJSON is a plan as JSON: each step's command as its argument vector
+// (never a shell line), or what to do by hand.
+type planJSON struct {
+	From    string     `json:"from"`
+	Steps   []stepJSON `json:"steps"`
+	Skipped int        `json:"skipped"`
+	Waived  int        `json:"waived"`
+}
+
+type stepJSON struct {
+	Action   report.FixAction `json:"action"`
+	Object   string           `json:"object"`
+	Args     []string         `json:"args,omitempty"`
+	ByHand   string           `json:"byHand,omitempty"`
+	Caution  string           `json:"caution,omitempty"`
+	Findings []string         `json:"findings"`
+	Why      []string         `json:"why"`
+}
+
+// WriteJSON writes the plan as JSON, for a program that applies or
+// reviews it: the steps in order, each command as its argument vector.
+func WriteJSON(w io.Writer, p Plan, from string) error {
+	out := planJSON{From: from, Steps: []stepJSON{}, Skipped: p.Skipped, Waived: p.Waived}
+	for _, s := range p.Steps {
+		out.Steps = append(out.Steps, stepJSON(s))
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(out)
 }

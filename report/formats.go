@@ -36,8 +36,8 @@ var formats = []Format{
 	{Name: "sarif", Help: "SARIF 2.1.0 for code scanning", New: func(w io.Writer, _ Options) Writer {
 		return SARIF{W: w}
 	}},
-	{Name: "junit", Help: "JUnit XML, a test case per control", New: func(w io.Writer, _ Options) Writer {
-		return JUnit{W: w}
+	{Name: "junit", Help: "JUnit XML, a test case per control (failed at or above --fail-on)", New: func(w io.Writer, o Options) Writer {
+		return JUnit{W: w, FailOn: o.FailOn}
 	}},
 	{Name: "markdown", Help: "a Markdown summary for a CI job page", New: func(w io.Writer, o Options) Writer {
 		return Markdown{W: w, Options: o}

@@ -14,8 +14,17 @@ import (
 // document every reader accepts. A control that fails is a failure listing its
 // findings; one left unknown for want of data is an error (the check could
 // not run); one that does not apply, or whose only failures are waived, is
-// skipped with the reason; one that passes is a plain test case.
-type JUnit struct{ W io.Writer }
+// skipped with the reason; one that passes is a plain test case. A
+// control below --fail-on (FailOn) is reported in its case's output, not
+// failed: a CI page then fails what the gate fails.
+type JUnit struct {
+	W      io.Writer
+	FailOn Severity
+}
+
+// gated says a control's results count at the gate: FailOn unset counts
+// every one.
+func (j JUnit) gated(s Severity) bool { return j.FailOn == "" || s.Rank() >= j.FailOn.Rank() }
 
 // junitCounts are the attributes a suite and the suites share.
 type junitCounts struct {
@@ -72,11 +81,18 @@ func (j JUnit) Write(_ context.Context, r Report) error {
 	for _, c := range r.allControls() {
 		tc := junitCase{Name: Clean(c.ID + " " + c.Title), Classname: "wiscan." + area(c.ID), Time: "0"}
 		fs := byControl[c.ID]
+		var below []string
 		switch {
+		case c.Failed > 0 && !j.gated(c.Severity):
+			below = append(below, fmt.Sprintf("%d %s %s below --fail-on %s, reported and not failed:\n%s", c.Failed, c.Severity, Plural(c.Failed, "finding"), j.FailOn,
+				findingLines(fs, func(f Finding) bool { return f.Waiver == nil && f.Status == Fail })))
 		case c.Failed > 0:
 			sev := string(c.Severity)
 			tc.Failure = &junitProblem{Message: fmt.Sprintf("%d %s %s", c.Failed, sev, Plural(c.Failed, "finding")), Type: sev, Text: findingLines(fs, func(f Finding) bool { return f.Waiver == nil && f.Status == Fail })}
 			suite.Failures++
+		case c.Unknown > 0 && !j.gated(c.Severity):
+			below = append(below, fmt.Sprintf("%d %s unknown for want of data, below --fail-on %s:\n%s", c.Unknown, Plural(c.Unknown, "result"), j.FailOn,
+				findingLines(fs, func(f Finding) bool { return f.Waiver == nil && f.Status == Unknown })))
 		case c.Unknown > 0:
 			tc.Error = &junitProblem{Message: fmt.Sprintf("%d %s unknown for want of data", c.Unknown, Plural(c.Unknown, "result")), Type: "unknown", Text: findingLines(fs, func(f Finding) bool { return f.Waiver == nil && f.Status == Unknown })}
 			suite.Errors++
@@ -88,8 +104,9 @@ func (j JUnit) Write(_ context.Context, r Report) error {
 			suite.Skipped++
 		}
 		if waived := findingLines(fs, func(f Finding) bool { return f.Waiver != nil }); waived != "" {
-			tc.SystemOut = "waived:\n" + waived
+			below = append(below, "waived:\n"+waived)
 		}
+		tc.SystemOut = strings.Join(below, "\n")
 		suite.Cases = append(suite.Cases, tc)
 	}
 	suite.Tests = len(suite.Cases)

@@ -112,3 +112,32 @@ func TestJUnitEscapesFormatCharacters(t *testing.T) {
 		t.Errorf("the escaped text is missing:\n%s", out)
 	}
 }
+
+// With --fail-on, a control below the gate is a passing case whose output
+// says what it found: the CI page fails what the gate fails.
+func TestJUnitFollowsTheGate(t *testing.T) {
+	var b bytes.Buffer
+	if err := (JUnit{W: &b, FailOn: High}).Write(context.Background(), hostileReport()); err != nil {
+		t.Fatal(err)
+	}
+	suites, err := junit.Ingest(b.Bytes())
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := suites[0]
+	if s.Totals.Failed != 1 || s.Totals.Error != 1 || s.Totals.Passed != 1 {
+		t.Errorf("totals %+v, want the high failure failed, the critical unknown an error, the medium one passed", s.Totals)
+	}
+	for _, tc := range s.Tests {
+		if tc.Name == "WI-K8S-013 Settings" && (tc.Status != junit.StatusPassed || !strings.Contains(tc.SystemOut, "1 medium finding below --fail-on high, reported and not failed:")) {
+			t.Errorf("below the gate: %+v", tc)
+		}
+	}
+	b.Reset()
+	if err := (JUnit{W: &b, FailOn: None}).Write(context.Background(), hostileReport()); err != nil {
+		t.Fatal(err)
+	}
+	if suites, _ := junit.Ingest(b.Bytes()); suites[0].Totals.Failed != 0 || suites[0].Totals.Error != 0 {
+		t.Errorf("--fail-on none: totals %+v", suites[0].Totals)
+	}
+}

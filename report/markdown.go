@@ -37,7 +37,7 @@ func (m Markdown) Write(_ context.Context, r Report) error {
 	fmt.Fprintf(&b, "| %d | %d | %d | %d | %d | %d | %d | %d |\n", failed, r.Summary.Unknown, r.Summary.Waived, c[Pass], c[Fail], c[Unknown], c[NotApplicable], r.Summary.Namespaces)
 
 	var fails, unknowns, waived []Finding
-	for _, f := range r.Findings {
+	for _, f := range inTableOrder(r.Findings) {
 		switch {
 		case f.Waiver != nil:
 			waived = append(waived, f)

@@ -83,3 +83,14 @@ func TestMarkdownBounded(t *testing.T) {
 		t.Errorf("the cut or the verdict is not said:\n%.300s", md[len(md)-300:])
 	}
 }
+
+// The summary lists findings as the table does: the highest severity
+// first, where the report lists them by namespace (the medium finding's
+// namespace, default, comes first there).
+func TestMarkdownOrder(t *testing.T) {
+	md, _ := renderMarkdown(t, hostileReport(), Options{FailOn: High})
+	high, medium := strings.Index(md, "| high | WI-K8S-002"), strings.Index(md, "| medium | WI-K8S-013")
+	if high < 0 || medium < 0 || high > medium {
+		t.Errorf("high at %d, medium at %d:\n%s", high, medium, md)
+	}
+}

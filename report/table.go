@@ -118,10 +118,10 @@ type block struct {
 	fix             string
 }
 
-// blocks orders the findings (failures by severity, then unknowns by the
-// severity they would have; then namespace, control and resource) and
-// folds unknowns that say the same thing.
-func (t Table) blocks(fs []Finding) []block {
+// inTableOrder orders findings as the table shows them: failures by
+// severity, then unknowns by the severity they would have; then
+// namespace, control and resource. The Markdown summary shares it.
+func inTableOrder(fs []Finding) []Finding {
 	sorted := append([]Finding(nil), fs...)
 	sort.SliceStable(sorted, func(i, j int) bool {
 		a, b := sorted[i], sorted[j]
@@ -139,6 +139,13 @@ func (t Table) blocks(fs []Finding) []block {
 		}
 		return a.Resource.String() < b.Resource.String()
 	})
+	return sorted
+}
+
+// blocks orders the findings (inTableOrder) and folds unknowns that say
+// the same thing.
+func (t Table) blocks(fs []Finding) []block {
+	sorted := inTableOrder(fs)
 	var out []block
 	folded := map[string]int{}
 	members := map[int][]Finding{}

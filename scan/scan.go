@@ -197,7 +197,7 @@ func Collect(ctx context.Context, c Config) (*snapshot.Snapshot, error) {
 	s.Profiles = ps
 	var cluster collectors.Collector
 	if c.Evidence != "" {
-		cluster = &evidence.Collector{Dir: c.Evidence, Progress: c.Progress, Log: c.log()}
+		cluster = &evidence.Collector{Dir: c.Evidence, Progress: c.Progress, Log: c.log(), SkipClouds: c.skipped()}
 	} else {
 		k, err := kube.New(kube.Options{Kubeconfig: c.Kube.Kubeconfig, Context: c.Kube.Context, Timeout: c.Kube.Timeout, Progress: c.Progress, Log: c.log()})
 		if err != nil {
@@ -216,10 +216,23 @@ func Collect(ctx context.Context, c Config) (*snapshot.Snapshot, error) {
 			return nil, err
 		}
 	}
+	s.Source.SkipCloud = c.skipped()
 	// The one redaction of everything read, live or from evidence.
 	secrets.Scrub(s)
 	s.Sort()
 	return s, nil
+}
+
+// skipped are the clouds the configuration leaves unread.
+func (c Config) skipped() []string {
+	var out []string
+	for cloud, skip := range map[string]bool{"aws": c.AWS.Skip, "azure": c.Azure.Skip, "gcp": c.GCP.Skip} {
+		if skip {
+			out = append(out, cloud)
+		}
+	}
+	slices.Sort(out)
+	return out
 }
 
 // run runs one collector and names what was read when it stops.

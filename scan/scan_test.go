@@ -11,13 +11,14 @@ import (
 
 	"github.com/wiscan/wiscan/clouds"
 	"github.com/wiscan/wiscan/report"
+	"github.com/wiscan/wiscan/version"
 )
 
 const bundle = "../testdata/evidence/broken-space"
 
 func config() Config {
 	return Config{
-		Evidence: bundle, Kube: Kube{Timeout: time.Second}, Version: "dev",
+		Evidence: bundle, Kube: Kube{Timeout: time.Second}, Version: version.Of("", nil),
 		Now: func() time.Time { return time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC) },
 	}
 }

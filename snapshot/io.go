@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 	"sync"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
@@ -69,6 +70,9 @@ func Load(r io.Reader) (*Snapshot, error) {
 	}
 	var head struct {
 		SchemaVersion string `json:"schemaVersion"`
+	}
+	if json.Unmarshal(doc, &head) == nil && strings.HasPrefix(head.SchemaVersion, "wiscan.io/report/") {
+		return nil, fmt.Errorf("%w: this is a wiscan report (%s), not a snapshot: eval reads what wiscan collect writes; a report is read by wiscan plan, and as a --baseline", ErrInvalid, head.SchemaVersion)
 	}
 	if json.Unmarshal(doc, &head) == nil && head.SchemaVersion != "" && head.SchemaVersion != SchemaVersion {
 		return nil, fmt.Errorf("%w: format %q is not %s, the one this wiscan reads: collect the snapshot again with this wiscan", ErrInvalid, head.SchemaVersion, SchemaVersion)

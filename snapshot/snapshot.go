@@ -60,6 +60,9 @@ func New(now time.Time) *Snapshot {
 type Source struct {
 	// Mode is "live" or "evidence".
 	Mode string `json:"mode"`
+	// SkipCloud lists the clouds not read on purpose (--skip-cloud):
+	// their controls are unknown, and say so.
+	SkipCloud []string `json:"skipCloud,omitempty"`
 	// Context is the kubeconfig context, in live mode.
 	Context string `json:"context,omitempty"`
 	// Server is the API server URL, in live mode.

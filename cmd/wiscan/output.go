@@ -37,6 +37,15 @@ func parseFormats(specs []string) ([]output, error) {
 		}
 		out = append(out, output{format: f, path: path})
 	}
+	var stdout []string
+	for _, o := range out {
+		if o.path == "" {
+			stdout = append(stdout, o.format.Name)
+		}
+	}
+	if len(stdout) > 1 {
+		return nil, usageErr("--output: %s would all go to stdout, where they would run together; give all but one a file (FORMAT=FILE)", strings.Join(stdout, ", "))
+	}
 	return out, nil
 }
 

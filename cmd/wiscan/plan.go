@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -24,7 +25,8 @@ no command can be written from the report, what to do by hand. wiscan runs
 nothing: read the script, then run it yourself. Waived findings, unknowns and
 failures without a fix get no step.`,
 		Example: `  wiscan scan -o json=report.json
-  wiscan plan report.json -o plan.sh && less plan.sh && sh plan.sh`,
+  wiscan plan report.json -o script=plan.sh && less plan.sh && sh plan.sh
+  wiscan plan report.json -o json`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			r, err := readReport(cmd.Context(), args[0])
@@ -38,11 +40,18 @@ failures without a fix get no step.`,
 			if err != nil {
 				return usageErr("%s: %w", report.Clean(args[0]), err)
 			}
-			w, err := a.create(out)
+			write, path := remediate.WriteShell, out
+			switch name, file, _ := strings.Cut(out, "="); name {
+			case "json":
+				write, path = remediate.WriteJSON, cmp.Or(file, "-")
+			case "script":
+				path = cmp.Or(file, "-")
+			}
+			w, err := a.create(path)
 			if err != nil {
 				return incomplete(err)
 			}
-			if err := remediate.WriteShell(w, p, args[0]); err != nil {
+			if err := write(w, p, args[0]); err != nil {
 				w.abort()
 				return incomplete(err)
 			}
@@ -53,7 +62,7 @@ failures without a fix get no step.`,
 			return nil
 		},
 	}
-	cmd.Flags().StringVarP(&out, "output", "o", "-", "where the script goes: a file, or - for stdout")
+	cmd.Flags().StringVarP(&out, "output", "o", "script", "FORMAT[=FILE]: script (a shell script to review and run) or json (the steps, each command as its argument vector), to stdout or FILE; a bare FILE is script=FILE; --format is the same flag")
 	return cmd
 }
 

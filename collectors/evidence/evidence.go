@@ -59,7 +59,17 @@ type Collector struct {
 	// Recognizers make the clouds' evidence readers for a scan; nil means
 	// the built-in list (recognizers).
 	Recognizers func() []collectors.Recognizer
+	// SkipClouds are the clouds (aws, azure, gcp) whose exports are
+	// recognised and counted but not read (--skip-cloud), as a live scan
+	// does not read them.
+	SkipClouds []string
 }
+
+// unread recognises a cloud's files, so that none is reported as
+// unrecognised, and reads nothing from them.
+type unread struct{ collectors.Recognizer }
+
+func (unread) Finish(*snapshot.Snapshot, collectors.EvidenceGaps) {}
 
 // Name implements collectors.Collector.
 func (c *Collector) Name() string { return Name }
@@ -90,7 +100,13 @@ func (c *Collector) Collect(ctx context.Context, s *snapshot.Snapshot) error {
 	if newRecognizers == nil {
 		newRecognizers = recognizers
 	}
-	r := &reader{s: s, log: log, seen: map[string]int{}, clouds: newRecognizers(), where: map[string]*snapshot.Location{}}
+	clouds := newRecognizers()
+	for i, rec := range clouds {
+		if slices.ContainsFunc(c.SkipClouds, func(name string) bool { return strings.EqualFold(name, rec.Name()) }) {
+			clouds[i] = unread{rec}
+		}
+	}
+	r := &reader{s: s, log: log, seen: map[string]int{}, clouds: clouds, where: map[string]*snapshot.Location{}}
 	for _, sk := range skipped {
 		r.gapFile(relative(root, sk.path), 0, "unreadable", sk.reason)
 	}

@@ -129,7 +129,9 @@ gap_messages(kind, name) := sort([sprintf("%s not readable (%s): %s", [kind, e.r
 	object.get(e, "name", "") in {"", name}
 ])
 
-not_collected_msg := "the evidence holds no AWS CLI exports: add them (see the evidence export script in the README)" if {
+not_collected_msg := "AWS was not read (--skip-cloud): its controls need it; scan without --skip-cloud" if {
+	"aws" in object.get(object.get(input, "source", {}), "skipCloud", [])
+} else := "the evidence holds no AWS CLI exports: add them (see the evidence export script in the README)" if {
 	object.get(object.get(input, "source", {}), "mode", "") == "evidence"
 } else := "AWS was not read: scan without --skip-cloud, with AWS credentials (pass --cloud aws if nothing in the cluster names AWS)"
 

@@ -69,7 +69,9 @@ summary(list) := concat(", ", list) if {
 
 collected if input.azure
 
-not_collected_msg := "the evidence holds no az exports: add them (see the Azure evidence export in the README)" if {
+not_collected_msg := "Azure was not read (--skip-cloud): its controls need it; scan without --skip-cloud" if {
+	"azure" in object.get(object.get(input, "source", {}), "skipCloud", [])
+} else := "the evidence holds no az exports: add them (see the Azure evidence export in the README)" if {
 	object.get(object.get(input, "source", {}), "mode", "") == "evidence"
 } else := "Azure was not read: scan without --skip-cloud, with Azure credentials and --azure-subscription (pass --cloud azure if nothing in the cluster names Azure)"
 

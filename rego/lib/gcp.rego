@@ -84,7 +84,9 @@ summary(list) := concat(", ", list) if {
 
 collected if input.gcp
 
-not_collected_msg := "the evidence holds no gcloud exports: add them (see the GCP evidence export in the README)" if {
+not_collected_msg := "GCP was not read (--skip-cloud): its controls need it; scan without --skip-cloud" if {
+	"gcp" in object.get(object.get(input, "source", {}), "skipCloud", [])
+} else := "the evidence holds no gcloud exports: add them (see the GCP evidence export in the README)" if {
 	object.get(object.get(input, "source", {}), "mode", "") == "evidence"
 } else := "GCP was not read: scan without --skip-cloud, with Application Default Credentials and --gcp-project (pass --cloud gcp if nothing in the cluster names GCP)"
 
