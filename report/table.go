@@ -8,7 +8,6 @@ import (
 	"strconv"
 	"strings"
 	"unicode"
-	"unicode/utf8"
 )
 
 // Table writes a report for people: a header, then one block per finding,
@@ -43,22 +42,36 @@ const indent = 22
 // Write implements Writer.
 func (t Table) Write(_ context.Context, r Report) error {
 	var b strings.Builder
-	t.line(&b, "", t.heading(r))
+	for _, l := range t.wrap(t.heading(r), 0) {
+		t.line(&b, "", l)
+	}
 	blocks := t.blocks(r.Findings)
 	if len(blocks) > 0 {
 		b.WriteString("\n")
 		t.line(&b, "", t.paint(bold, fmt.Sprintf("%-8s  %-10s  %s", "SEVERITY", "CONTROL", "WHERE, WHAT AND FIX")))
 	}
 	for _, bl := range blocks {
-		t.line(&b, "", t.label(bl.first)+"  "+fmt.Sprintf("%-10s", Clean(bl.control))+"  "+t.fit(Clean(bl.where), indent))
+		pad := strings.Repeat(" ", indent)
+		for i, l := range t.wrap(Clean(bl.where), indent) {
+			if i == 0 {
+				t.line(&b, "", t.label(bl.first)+"  "+fmt.Sprintf("%-10s", Clean(bl.control))+"  "+l)
+				continue
+			}
+			t.line(&b, pad, l)
+		}
 		if bl.resource != "" {
-			t.line(&b, strings.Repeat(" ", indent), t.fit(Clean(bl.resource), indent))
+			for _, l := range t.wrap(Clean(bl.resource), indent) {
+				t.line(&b, pad, l)
+			}
 		}
 		for _, l := range t.wrap(Clean(bl.first.Message), indent) {
-			t.line(&b, strings.Repeat(" ", indent), l)
+			t.line(&b, pad, l)
 		}
 		if bl.fix != "" {
-			t.line(&b, strings.Repeat(" ", indent), t.paint(dim, t.fit("fix: "+Clean(bl.fix), indent)))
+			// A command wraps, never is cut: every word of it is shown.
+			for _, l := range t.wrap("fix: "+Clean(bl.fix), indent) {
+				t.line(&b, pad, t.paint(dim, l))
+			}
 		}
 	}
 	if len(r.Notes) > 0 {
@@ -105,7 +118,7 @@ func (t Table) heading(r Report) string {
 	for _, p := range r.Profiles {
 		profiles = append(profiles, fmt.Sprintf("%s (%d %s)", p.Name, p.Targets, Plural(p.Targets, "namespace")))
 	}
-	return t.fit(fmt.Sprintf("wiscan %s · %s · profile %s", r.Tool.Version, Clean(src), Clean(strings.Join(profiles, ", "))), 0)
+	return fmt.Sprintf("wiscan %s · %s · profile %s", r.Tool.Version, Clean(src), Clean(strings.Join(profiles, ", ")))
 }
 
 // block is one finding, or unknown results folded together.
@@ -266,21 +279,9 @@ func where(r Resource) string {
 	return s
 }
 
-// fit cuts s to the width left after used columns, ending it with "…".
-func (t Table) fit(s string, used int) string {
-	room := t.Width - used
-	if t.Width <= 0 || utf8.RuneCountInString(s) <= room {
-		return s
-	}
-	if room < 2 {
-		return "…"
-	}
-	rs := []rune(s)
-	return string(rs[:room-1]) + "…"
-}
-
 // wrap breaks s into lines that fit the width after used columns, at
-// spaces where it can; a word longer than a line is cut.
+// spaces where it can; a word longer than a line goes on over the next
+// lines: nothing is left out, so a command or a name is whole.
 func (t Table) wrap(s string, used int) []string {
 	room := t.Width - used
 	if t.Width <= 0 || room < 10 {

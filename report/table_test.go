@@ -9,15 +9,19 @@ import (
 	"github.com/wiscan/wiscan/snapshot"
 )
 
-func TestWrapAndFit(t *testing.T) {
+// Lines fit the width, and nothing is left out: joined again, the lines
+// give every word (a long one split over lines) in order.
+func TestWrap(t *testing.T) {
 	tb := Table{Width: 30}
-	for _, l := range tb.wrap("a message long enough to need three lines at this width, with averyveryveryverylongwordthatmustbecut", 10) {
+	const s = "a message long enough to need three lines at this width, with averyveryveryverylongwordthatmustbecut"
+	lines := tb.wrap(s, 10)
+	for _, l := range lines {
 		if n := utf8.RuneCountInString(l); n > 20 {
 			t.Errorf("line %q is %d wide, room 20", l, n)
 		}
 	}
-	if got := tb.fit("0123456789012345678901234567890123", 0); got != "01234567890123456789012345678…" {
-		t.Errorf("fit: %q", got)
+	if got := strings.Replace(strings.Join(lines, " "), "averyveryveryverylon gwordthatmustbecut", "averyveryveryverylongwordthatmustbecut", 1); got != s {
+		t.Errorf("wrapped text loses words: %q", lines)
 	}
 	if got := (Table{}).wrap("whole line", 0); len(got) != 1 || got[0] != "whole line" {
 		t.Errorf("no width: %q", got)
@@ -84,11 +88,13 @@ note: profile q matched no namespaces
 
 1 finding (1 high), 1 unknown · controls: 1 passed, 1 failed, 1 unknown, 2 not applicable · 1 namespace · FAIL (findings at or above high)
 `,
-		40: `wiscan v1 · evidence bundle · profile p…
+		40: `wiscan v1 · evidence bundle · profile p
+(1 namespace)
 
 SEVERITY  CONTROL     WHERE, WHAT AND FIX
 HIGH      WI-X-001    ns
-                      ServiceAccount/sa…
+                      ServiceAccount/sa
+                      (sa.yaml:3)
                       the service
                       account has no
                       binding at all

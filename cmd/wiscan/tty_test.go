@@ -65,6 +65,20 @@ func TestTableOnTerminal(t *testing.T) {
 			if !strings.Contains(plain, "SEVERITY  CONTROL     WHERE, WHAT AND FIX") {
 				t.Error("no header")
 			}
+			// Nothing is cut: the restart command and the evidence file
+			// name are whole once the wrapped lines are joined again.
+			joined := regexp.MustCompile(`\n {22}`).ReplaceAllString(plain, " ")
+			for _, whole := range []string{
+				"fix: kubectl rollout restart deployment mxp-controller -n mxp-c4d2e8f0-1a3b-4c5d-8e9f-0a1b2c3d4e5f-system",
+				"IAMRole/arn:aws:iam::123456789012:role/backup-restore-role (aws/authorization-details.json:5)",
+			} {
+				if !strings.Contains(joined, whole) {
+					t.Errorf("%q is cut:\n%s", whole, plain)
+				}
+			}
+			if strings.Contains(plain, "…\n") {
+				t.Errorf("a line is shortened:\n%s", plain)
+			}
 			golden(t, fmt.Sprintf("broken-space.table-%d.txt", cols), plain)
 		})
 	}
