@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/wiscan/wiscan/clouds"
@@ -14,7 +15,7 @@ import (
 // ErrContract marks a policy result that breaks the output contract.
 var ErrContract = errors.New("policy result breaks the contract")
 
-var findingKeys = map[string]bool{"msg": true, "resource": true, "evidence": true, "fix": true, "profile": true, "key": true, "cloud": true}
+var findingKeys = map[string]bool{"msg": true, "resource": true, "evidence": true, "fix": true, "profile": true, "key": true, "cloud": true, "formerly": true}
 
 // finding turns one deny or unknown value into a report finding. A value
 // must be an object with msg (string) and resource (object with kind and
@@ -65,10 +66,42 @@ func finding(c report.Control, status report.Status, v any) (report.Finding, err
 	}
 	f.Key = report.FindingKey(c.ID, report.Resource{Kind: f.Resource.Kind, Namespace: f.Resource.Namespace, Name: f.Resource.Name}, problem)
 	f.Fingerprint = report.Fingerprint(f.Key)
+	if v, present := m["formerly"]; present {
+		var err error
+		if f.Formerly, err = formerly(c.ID, v); err != nil {
+			errs = append(errs, err)
+		}
+	}
 	if err := errors.Join(errs...); err != nil {
 		return f, fmt.Errorf("%w: %s (%s): %w", ErrContract, c.ID, c.Package, err)
 	}
 	return f, nil
+}
+
+// formerly reads the keys an earlier release gave a finding: a list of
+// objects with resource (kind, namespace, name) and key, as a finding
+// has them.
+func formerly(control string, v any) ([]string, error) {
+	list, ok := v.([]any)
+	if !ok {
+		return nil, errors.New("formerly must be a list")
+	}
+	var out []string
+	for _, it := range list {
+		m, ok := it.(map[string]any)
+		res, okRes := m["resource"].(map[string]any)
+		problem, okKey := m["key"].(string)
+		if !ok || !okRes || !okKey {
+			return nil, errors.New("formerly: each item needs resource (an object) and key (a string)")
+		}
+		r := resource(res)
+		k := report.FindingKey(control, report.Resource{Kind: r.Kind, Namespace: r.Namespace, Name: r.Name}, problem)
+		if !slices.Contains(out, k) {
+			out = append(out, k)
+		}
+	}
+	slices.Sort(out)
+	return out, nil
 }
 
 // decodeFix reads a fix object strictly: an action of the closed list, the

@@ -101,6 +101,12 @@ type Finding struct {
 	// to scan and version to version, whatever the message says.
 	Key         string `json:"key"`
 	Fingerprint string `json:"fingerprint"`
+	// Formerly are the keys an earlier release gave the same problem
+	// (0.1.0 split WI-AWS-006 by control plane and moved WI-K8S-005 from
+	// the pod to its workload): waivers and baselines that use them still
+	// match, and WI-SCAN-002 names the key to write instead. Read for
+	// this release only.
+	Formerly []string `json:"formerly,omitempty"`
 	// Cloud is the cloud the finding is about, "" for none.
 	Cloud       string   `json:"cloud,omitempty"`
 	Title       string   `json:"title"`

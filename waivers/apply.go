@@ -2,6 +2,7 @@ package waivers
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -30,18 +31,53 @@ func Apply(findings []report.Finding, controls []report.Control, ws []Waiver, no
 			continue
 		}
 		matched := false
+		var renamed []string
 		for i := range findings {
 			f := &findings[i]
-			if f.Waiver == nil && w.matches(*f) {
+			switch {
+			case f.Waiver != nil:
+			case w.matches(*f):
 				f.Waiver = w.marker()
 				matched = true
+			case w.matchesFormer(*f):
+				f.Waiver = w.marker()
+				matched = true
+				renamed = append(renamed, f.Key)
 			}
+		}
+		if len(renamed) > 0 {
+			slices.Sort(renamed)
+			instead := "write " + strings.Join(slices.Compact(renamed), ", ") + " instead"
+			if w.baseline() {
+				instead = "take the baseline again (it will hold " + strings.Join(slices.Compact(renamed), ", ") + ")"
+			}
+			health = append(health, finding(w, "renamed", fmt.Sprintf("%s names its findings by the key an earlier release gave them, which this release still reads and the next will not: %s", w.what(), instead)))
 		}
 		if !matched && !w.baseline() {
 			health = append(health, finding(w, "unmatched", fmt.Sprintf("waiver of %s matches no finding: the problem is gone (fixed, or its resource removed) or the waiver names it wrong", w.name())))
 		}
 	}
 	return health
+}
+
+// what names the waiver in a message: a waivers file's, or a baseline's
+// entry.
+func (w Waiver) what() string {
+	if w.baseline() {
+		return "baseline entry " + w.name()
+	}
+	return "waiver of " + w.name()
+}
+
+// matchesFormer says the waiver names a key the finding had in an earlier
+// release.
+func (w Waiver) matchesFormer(f report.Finding) bool {
+	for _, k := range f.Formerly {
+		if (w.Key != "" && w.Key == k) || (w.Fingerprint != "" && w.Fingerprint == report.Fingerprint(k)) {
+			return true
+		}
+	}
+	return false
 }
 
 // control is the control a key names; "" for a fingerprint.

@@ -182,3 +182,33 @@ func TestBaseline(t *testing.T) {
 		t.Error("a missing baseline was accepted")
 	}
 }
+
+// A waiver that names a finding by the key an earlier release gave it
+// still waives it, and WI-SCAN-002 names the key to write instead; by its
+// fingerprint too.
+func TestApplyFormerKey(t *testing.T) {
+	f := scanFinding("WI-K8S-005", "mxp-1-system", "mxp-controller", report.Fail)
+	old := "WI-K8S-005|Pod/mxp-1-system/mxp-controller-7d9f8b6c5d-m4n7r|stale:AWS_ROLE_ARN"
+	f.Formerly = []string{old}
+	controls := []report.Control{{ID: "WI-K8S-005"}, Control}
+	until := time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC)
+	for _, w := range []Waiver{
+		{Key: old, Reason: "later", Expires: until, File: "w.yaml", Line: 4},
+		{Fingerprint: report.Fingerprint(old), Reason: "later", Expires: until, File: "w.yaml", Line: 4},
+	} {
+		fs := []report.Finding{f}
+		health := Apply(fs, controls, []Waiver{w}, scanTime)
+		if fs[0].Waiver == nil {
+			t.Errorf("%+v: not waived", w)
+		}
+		if len(health) != 1 || !strings.Contains(health[0].Message, "names its findings by the key an earlier release gave them") ||
+			!strings.HasSuffix(health[0].Message, "write "+f.Key+" instead") {
+			t.Errorf("%+v: WI-SCAN-002 %+v", w, health)
+		}
+	}
+	// A finding without former keys is not matched by one.
+	fs := []report.Finding{scanFinding("WI-K8S-005", "mxp-1-system", "mxp-controller", report.Fail)}
+	if Apply(fs, controls, []Waiver{{Key: old, Reason: "later", Expires: until, File: "w.yaml", Line: 4}}, scanTime); fs[0].Waiver != nil {
+		t.Error("waived by a key it never had")
+	}
+}

@@ -3,7 +3,7 @@
 # description: >-
 #   The trust policy admits system:serviceaccount:<namespace>:<service
 #   account> for every target namespace. A control plane whose subject is
-#   missing cannot back up.
+#   missing cannot back up; each is its own finding.
 # related_resources:
 #   - ref: https://docs.upbound.io/spaces/howtos/self-hosted/workload-id/backup-restore-config/
 # custom:
@@ -23,18 +23,25 @@ denied(arn) := [d |
 	d.decision != "indeterminate"
 ]
 
+# deny is one finding per control plane the trust policy does not admit:
+# a control plane added later is a new finding, not a change of another's.
+# formerly is the key the role's one finding had before 0.1.0, which
+# waivers and baselines written then still use (read for this release
+# only).
 deny contains f if {
 	some arn in provider.irsa_roles
 	count(aws.analysis[arn].irsa.statements) > 0
 	ds := denied(arn)
 	count(ds) > 0
-	ns := sort([namespace(d.subject) | some d in ds])
 	stmts := aws.analysis[arn].irsa.statements
+	some d in ds
 	f := {
-		"msg": sprintf("trust policy of role %s (%s) does not admit %d of %d control plane(s): %s", [arn, concat(", ", stmts), count(ns), count(aws.namespaces_via(arn, "irsa")), aws.summary(ns)]),
+		"msg": sprintf("trust policy of role %s (%s) does not admit control plane %s (subject %s); %d of %d control plane(s) using the role are not admitted", [arn, concat(", ", stmts), namespace(d.subject), d.subject, count(ds), count(aws.namespaces_via(arn, "irsa"))]),
 		"resource": aws.role_resource(arn),
-		"evidence": {"role": arn, "statements": stmts, "namespaces": ns, "denied": ds},
-		"fix": {"action": "trust-subject", "kind": "IAMRole", "name": arn, "role": arn, "subjects": sort([d.subject | some d in ds])},
+		"key": d.subject,
+		"evidence": {"role": arn, "statements": stmts, "namespace": namespace(d.subject), "denied": d},
+		"fix": {"action": "trust-subject", "kind": "IAMRole", "name": arn, "role": arn, "subjects": [d.subject]},
+		"formerly": [{"resource": aws.role_resource(arn), "key": ""}],
 	}
 }
 

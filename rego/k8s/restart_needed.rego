@@ -4,7 +4,9 @@
 #   Pods get their identity when they start: the AWS and Azure webhooks
 #   inject it into the pod, GKE reads the service account then. Pods started
 #   before the service account's binding changed keep the old identity until
-#   the workload is restarted.
+#   the workload is restarted. A finding is on the workload, one per
+#   problem, naming its pods: a pod rescheduled under another name is the
+#   same finding.
 # related_resources:
 #   - ref: https://docs.upbound.io/spaces/howtos/self-hosted/workload-id/backup-restore-config/
 # custom:
@@ -33,32 +35,52 @@ pairs(t) := {[key, env] | some [key, env] in injected; key == k8s.identity_key(k
 
 else := injected
 
-deny contains f if {
+# stale[profile][namespace][key] are the target's pods that need the
+# restart for one reason (key), each with its sentence and evidence.
+stale[t.profile.name][t.namespace][sprintf("stale:%s", [env])] contains {
+	"pod": p,
+	"why": sprintf("pod %s carries %s but its service account declares %s", [p.name, carried_text(env, carried), declared_text(declared)]),
+	"evidence": {"pod": p.name, "env": env, "podValues": sorted(carried), "serviceAccountValue": declared, "podCreatedAt": object.get(p, "createdAt", null)},
+} if {
 	some t in k8s.targets
 	sa := k8s.service_account(t)
 	some [key, env] in pairs(t)
 	declared := object.get(sa.annotations, key, null)
 	some p in k8s.workload_pods(t)
 	carried := k8s.env_values(p.spec, env)
-	stale(declared, carried)
+	stale_value(declared, carried)
+}
+
+# deny is one finding per workload and reason, naming its pods; formerly
+# are the keys the pod findings had before 0.1.0, which waivers and
+# baselines written then still use (read for this release only).
+deny contains f if {
+	some t in k8s.targets
+	some key, xs in stale[t.profile.name][t.namespace]
+	pods := sort([x.pod.name | some x in xs])
 	f := {
-		"msg": sprintf("pod %s carries %s but its service account declares %s: restart the workload", [p.name, carried_text(env, carried), declared_text(declared)]),
-		"resource": k8s.resource("Pod", p),
-		"key": sprintf("stale:%s", [env]),
-		"evidence": {"env": env, "podValues": sorted(carried), "serviceAccountValue": declared, "podCreatedAt": object.get(p, "createdAt", null)},
+		"msg": sprintf("%s: restart the workload", [concat("; ", sort([x.why | some x in xs]))]),
+		"resource": workload_resource(t),
+		"key": key,
+		"evidence": {"pods": pods, "each": [x.evidence | some x in xs]},
 		"fix": k8s.restart_fix(t),
 		"profile": t.profile.name,
+		"formerly": [{"resource": k8s.resource("Pod", x.pod), "key": key} | some x in xs],
 	}
 }
 
+workload_resource(t) := k8s.resource(t.profile.workload.kind, k8s.workload(t))
+
+workload_resource(t) := {"kind": t.profile.workload.kind, "namespace": t.namespace, "name": t.profile.workload.name} if not k8s.workload(t)
+
 # A declared identity the pod lacks, or differs from.
-stale(declared, carried) if {
+stale_value(declared, carried) if {
 	declared != null
 	carried != {declared}
 }
 
 # An identity the pod still carries that the service account dropped.
-stale(null, carried) if count(carried) > 0
+stale_value(null, carried) if count(carried) > 0
 
 sorted(s) := sort([x | some x in s])
 
@@ -72,7 +94,11 @@ carried_text(env, carried) := sprintf("%s=%s", [env, concat(",", sorted(carried)
 
 # A cloud-side binding (an EKS Pod Identity association) made after the
 # pods started: its webhook's variable is missing.
-deny contains f if {
+stale[t.profile.name][t.namespace][sprintf("binding:%s", [b.id])] contains {
+	"pod": p,
+	"why": sprintf("pod %s lacks %s, which %s %s injects into new pods", [p.name, env, b.what, b.id]),
+	"evidence": {"pod": p.name, "binding": b.id, "identity": b.identity, "podCreatedAt": object.get(p, "createdAt", null)},
+} if {
 	some t in k8s.targets
 	some b in bindings.of(t)
 	some m in clouds[b.cloud].methods
@@ -81,33 +107,21 @@ deny contains f if {
 	env != ""
 	some p in k8s.workload_pods(t)
 	not k8s.has_env(p.spec, env)
-	f := {
-		"msg": sprintf("pod %s lacks %s, which %s %s injects into new pods: restart the workload", [p.name, env, b.what, b.id]),
-		"resource": k8s.resource("Pod", p),
-		"key": sprintf("binding:%s", [b.id]),
-		"evidence": {"binding": b.id, "identity": b.identity, "podCreatedAt": object.get(p, "createdAt", null)},
-		"fix": k8s.restart_fix(t),
-		"profile": t.profile.name,
-	}
 }
 
 # A cloud whose webhook injects nothing (GKE): a pod created before the
 # service account last changed may hold the old identity.
-deny contains f if {
+stale[t.profile.name][t.namespace]["started-before-change"] contains {
+	"pod": p,
+	"why": sprintf("pod %s started at %s, before service account %s last changed at %s", [p.name, p.createdAt, sa.name, sa.updatedAt]),
+	"evidence": {"pod": p.name, "podCreatedAt": p.createdAt, "serviceAccountUpdatedAt": sa.updatedAt},
+} if {
 	some t in k8s.targets
 	reads_at_start(t)
 	sa := k8s.service_account(t)
 	updated := time.parse_rfc3339_ns(sa.updatedAt)
 	some p in k8s.workload_pods(t)
 	time.parse_rfc3339_ns(p.createdAt) < updated
-	f := {
-		"msg": sprintf("pod %s started at %s, before service account %s last changed at %s: restart the workload", [p.name, p.createdAt, sa.name, sa.updatedAt]),
-		"resource": k8s.resource("Pod", p),
-		"key": "started-before-change",
-		"evidence": {"podCreatedAt": p.createdAt, "serviceAccountUpdatedAt": sa.updatedAt},
-		"fix": k8s.restart_fix(t),
-		"profile": t.profile.name,
-	}
 }
 
 unknown contains u if {

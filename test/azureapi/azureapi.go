@@ -237,7 +237,7 @@ func SpaceFindings() []string {
 		"fail WI-AZ-004 ServiceAccount " + cp2 + " mxp-controller",
 		"fail WI-AZ-006 ManagedIdentity  backup-restore-identity",
 		"fail WI-AZ-007 StorageAccount  spacesbackups",
-		"fail WI-K8S-005 Pod " + cp2 + " mxp-controller-6d7e8f9a0b-q8r2t",
+		"fail WI-K8S-005 Deployment " + cp2 + " mxp-controller",
 		"fail WI-K8S-006 Deployment " + cp2 + " mxp-controller",
 		"fail WI-K8S-006 Pod " + cp2 + " mxp-controller-6d7e8f9a0b-q8r2t",
 	}

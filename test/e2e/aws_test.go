@@ -27,7 +27,7 @@ func trustFor(srv *awsapi.Server, namespaces ...string) string {
 // A Space of six control planes on IRSA, set up as documented except that
 // the role's trust policy names only the first four: wiscan scan, reading
 // the real API server and the AWS APIs through the real SDK, reports
-// exactly that, once, naming the two control planes left out.
+// exactly that: one finding for each of the two control planes left out.
 func TestAWSSpace(t *testing.T) {
 	env := startSpace(t)
 	c := newCluster(t, env)
@@ -55,15 +55,17 @@ func TestAWSSpace(t *testing.T) {
 	}, "--cluster-name", "spaces")
 	var got []string
 	for _, f := range r.Findings {
-		got = append(got, f.ControlID+" "+string(f.Status)+" "+f.Resource.Kind+"/"+f.Resource.Name)
+		got = append(got, f.ControlID+" "+string(f.Status)+" "+f.Resource.Kind+"/"+f.Resource.Name+" "+f.Key[strings.LastIndex(f.Key, "|")+1:])
 	}
-	want := []string{"WI-AWS-006 fail IAMRole/" + roleARN}
+	var want []string
+	for _, ns := range all[4:] {
+		want = append(want, "WI-AWS-006 fail IAMRole/"+roleARN+" system:serviceaccount:"+ns+":mxp-controller")
+	}
 	if !slices.Equal(got, want) {
 		t.Fatalf("findings\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
-	f := r.Findings[0]
-	for _, ns := range all[4:] {
-		if !strings.Contains(f.Message, ns) {
+	for i, ns := range all[4:] {
+		if f := r.Findings[i]; !strings.Contains(f.Message, "does not admit control plane "+ns) || !strings.Contains(f.Message, "2 of 6 control plane(s)") {
 			t.Errorf("finding %q does not name %s", f.Message, ns)
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	batchv1 "k8s.io/api/batch/v1"
@@ -53,7 +54,7 @@ func TestCronJobWorkload(t *testing.T) {
 			continue
 		}
 		restart = true
-		if f.Resource.Kind != "Pod" || f.Resource.Name != "nightly-29001-abcde" || f.Fix == nil || f.Fix.Kind != "CronJob" ||
+		if f.Resource.Kind != "CronJob" || f.Resource.Name != "nightly" || !strings.Contains(f.Message, "pod nightly-29001-abcde ") || f.Fix == nil || f.Fix.Kind != "CronJob" ||
 			f.Fix.Command != "kubectl create job --from=cronjob/nightly nightly-rebound -n team-a" {
 			t.Errorf("restart finding %+v, fix %+v", f.Resource, f.Fix)
 		}
