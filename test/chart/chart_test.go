@@ -329,3 +329,60 @@ func TestChartVersionIsTheRelease(t *testing.T) {
 		t.Errorf("image %s, want the release's", img)
 	}
 }
+
+// The keys chart users reach for: names, common labels, security
+// contexts of their own, environment (a proxy), more volumes, a priority
+// class; an unknown key is still refused.
+func TestStandardKeys(t *testing.T) {
+	r := render(t, map[string]any{
+		"fullnameOverride":   "scanner",
+		"commonLabels":       map[string]any{"team": "platform"},
+		"podSecurityContext": map[string]any{"runAsNonRoot": true, "runAsUser": 1000, "fsGroup": 2000},
+		"securityContext":    map[string]any{"allowPrivilegeEscalation": false, "readOnlyRootFilesystem": true, "capabilities": map[string]any{"drop": []any{"ALL"}}},
+		"env":                []any{map[string]any{"name": "HTTPS_PROXY", "value": "http://proxy.corp:3128"}},
+		"envFrom":            []any{map[string]any{"configMapRef": map[string]any{"name": "proxy"}}},
+		"extraVolumes":       []any{map[string]any{"name": "ca", "configMap": map[string]any{"name": "corp-ca"}}},
+		"extraVolumeMounts":  []any{map[string]any{"name": "ca", "mountPath": "/etc/ssl/certs/corp", "readOnly": true}},
+		"priorityClassName":  "low",
+		"pushgateway":        map[string]any{"urlSecret": map[string]any{"name": "pg", "key": "url"}},
+	})
+	cj := r.Find("CronJob", "scanner")
+	if cj == nil {
+		t.Fatal("no CronJob named by fullnameOverride")
+	}
+	for _, kind := range []string{"CronJob", "ServiceAccount", "ClusterRole"} {
+		for _, o := range r.Objects {
+			if o.GetKind() == kind && o.GetLabels()["team"] != "platform" {
+				t.Errorf("%s %s lacks the common label", kind, o.GetName())
+			}
+		}
+	}
+	spec, _, _ := unstructured.NestedMap(cj.Object, "spec", "jobTemplate", "spec", "template", "spec")
+	if fmt.Sprint(spec["priorityClassName"]) != "low" || fmt.Sprint(spec["securityContext"].(map[string]any)["runAsUser"]) != "1000" {
+		t.Errorf("pod spec: %v", spec)
+	}
+	cs, _, _ := unstructured.NestedSlice(spec, "containers")
+	c := cs[0].(map[string]any)
+	env, _, _ := unstructured.NestedSlice(c, "env")
+	var names []string
+	for _, e := range env {
+		names = append(names, e.(map[string]any)["name"].(string))
+	}
+	if !slices.Equal(names, []string{"WISCAN_PUSHGATEWAY_URL", "HTTPS_PROXY"}) {
+		t.Errorf("env %v", names)
+	}
+	mounts, _, _ := unstructured.NestedSlice(c, "volumeMounts")
+	if len(mounts) != 2 || mounts[1].(map[string]any)["mountPath"] != "/etc/ssl/certs/corp" {
+		t.Errorf("mounts %v", mounts)
+	}
+	for name, values := range map[string]map[string]any{
+		"unknown key":            {"replicaCount": 2},
+		"env shadowing wiscan's": {"env": []any{map[string]any{"name": "WISCAN_PUSHGATEWAY_URL", "value": "x"}}},
+		"volume named tmp":       {"extraVolumes": []any{map[string]any{"name": "tmp", "emptyDir": map[string]any{}}}},
+		"name not a DNS label":   {"fullnameOverride": "Scanner_1"},
+	} {
+		if _, err := Render("wiscan", "wiscan-system", values); err == nil {
+			t.Errorf("%s: the values were accepted", name)
+		}
+	}
+}
