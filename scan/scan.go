@@ -74,6 +74,9 @@ type Kube struct {
 	Context    string
 	// Timeout bounds each API call (and each cloud call).
 	Timeout time.Duration
+	// SkipSecrets reads no Secret, live or from evidence (the controls on
+	// their content do not apply, and say why).
+	SkipSecrets bool
 }
 
 // Policies configure the evaluation.
@@ -197,9 +200,9 @@ func Collect(ctx context.Context, c Config) (*snapshot.Snapshot, error) {
 	s.Profiles = ps
 	var cluster collectors.Collector
 	if c.Evidence != "" {
-		cluster = &evidence.Collector{Dir: c.Evidence, Progress: c.Progress, Log: c.log(), SkipClouds: c.skipped()}
+		cluster = &evidence.Collector{Dir: c.Evidence, Progress: c.Progress, Log: c.log(), SkipClouds: c.skipped(), SkipSecrets: c.Kube.SkipSecrets}
 	} else {
-		k, err := kube.New(kube.Options{Kubeconfig: c.Kube.Kubeconfig, Context: c.Kube.Context, Timeout: c.Kube.Timeout, Progress: c.Progress, Log: c.log()})
+		k, err := kube.New(kube.Options{Kubeconfig: c.Kube.Kubeconfig, Context: c.Kube.Context, Timeout: c.Kube.Timeout, SkipSecrets: c.Kube.SkipSecrets, Progress: c.Progress, Log: c.log()})
 		if err != nil {
 			return nil, fmt.Errorf("%w: %w", ErrConfig, err)
 		}

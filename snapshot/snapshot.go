@@ -63,6 +63,10 @@ type Source struct {
 	// SkipCloud lists the clouds not read on purpose (--skip-cloud):
 	// their controls are unknown, and say so.
 	SkipCloud []string `json:"skipCloud,omitempty"`
+	// SkipSecrets says Secrets were not read on purpose (--skip-secrets,
+	// the chart's rbac.readSecrets=false): the controls on their content
+	// do not apply, and say so.
+	SkipSecrets bool `json:"skipSecrets,omitempty"`
 	// Context is the kubeconfig context, in live mode.
 	Context string `json:"context,omitempty"`
 	// Server is the API server URL, in live mode.

@@ -97,3 +97,45 @@ func TestSkipCloudInEvidence(t *testing.T) {
 		t.Errorf("unknown GCP controls: %v, want all eight", unknown)
 	}
 }
+
+// --skip-secrets reads no Secret: WI-K8S-010 does not apply, saying why;
+// a credential variable is still found by its name. The snapshot says it
+// skipped them, and eval reads it.
+func TestSkipSecrets(t *testing.T) {
+	snap := filepath.Join(t.TempDir(), "s.json")
+	if code, _, stderr := wiscan(t, "collect", "--evidence", bundle, "--skip-secrets", "--skip-cloud", "-o", snap); code != exitOK {
+		t.Fatalf("collect: %d %s", code, stderr)
+	}
+	code, out, stderr := wiscan(t, "eval", snap, "-o", "json", "--fail-on", "none")
+	var r struct {
+		Controls []struct {
+			ID, Status, Reason string
+		} `json:"controls"`
+		Findings []struct{ ControlID, Status string } `json:"findings"`
+	}
+	if code != exitOK || json.Unmarshal([]byte(out), &r) != nil {
+		t.Fatalf("eval: %d %s", code, stderr)
+	}
+	seen := false
+	for _, c := range r.Controls {
+		if c.ID == "WI-K8S-010" {
+			seen = true
+			if c.Status != "not_applicable" || !strings.HasPrefix(c.Reason, "Secrets are not read (--skip-secrets") {
+				t.Errorf("WI-K8S-010: %+v", c)
+			}
+		}
+	}
+	if !seen {
+		t.Error("no WI-K8S-010 in the report")
+	}
+	found := false
+	for _, f := range r.Findings {
+		if f.ControlID == "WI-K8S-010" {
+			t.Errorf("a WI-K8S-010 result without Secrets: %+v", f)
+		}
+		found = found || (f.ControlID == "WI-K8S-011" && f.Status == "fail")
+	}
+	if !found {
+		t.Error("the credential variable is no longer found")
+	}
+}

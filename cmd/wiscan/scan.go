@@ -32,6 +32,7 @@ type collectFlags struct {
 	profileFiles []string
 	cloud        string
 	skipCloud    bool
+	skipSecrets  bool
 	region       string
 	clusterName  string
 	trustQuota   int
@@ -71,6 +72,7 @@ func (f *collectFlags) register(cmd *cobra.Command) {
 	fl.StringArrayVar(&f.profileFiles, "profile-file", nil, "user profile file (YAML), repeatable")
 	fl.StringVar(&f.cloud, "cloud", "", fmt.Sprintf("cloud in use for every profile: %s (default: the profile's, else inferred)", strings.Join(clouds.Names(), ", ")))
 	fl.BoolVar(&f.skipCloud, "skip-cloud", false, "do not read the cloud's IAM state (its controls are then unknown)")
+	fl.BoolVar(&f.skipSecrets, "skip-secrets", false, "read no Secret, live or from evidence: the controls on Secrets' content do not apply, and say why (for a scanner without get/list on secrets)")
 	fl.StringVar(&f.region, "region", "", "AWS region (default: the SDK's, else the region in an EKS context's ARN)")
 	fl.StringVar(&f.clusterName, "cluster-name", "", "EKS cluster name (default: from a kubeconfig context named after the cluster's ARN)")
 	fl.StringArrayVar(&f.azure.subscriptions, "azure-subscription", nil, "Azure subscription in scope, repeatable: the AKS cluster's first; a client ID is proven absent only in these (default: AZURE_SUBSCRIPTION_ID)")
@@ -218,7 +220,7 @@ func (f *evalFlags) pushOutput() (*output, error) {
 func (a *app) config(cf collectFlags, ef evalFlags) scan.Config {
 	return scan.Config{
 		Profiles: cf.profiles, ProfileFiles: cf.profileFiles, Cloud: cf.cloud, Evidence: cf.evidence,
-		Kube: scan.Kube{Kubeconfig: cf.kubeconfig, Context: cf.context, Timeout: cf.timeout},
+		Kube: scan.Kube{Kubeconfig: cf.kubeconfig, Context: cf.context, Timeout: cf.timeout, SkipSecrets: cf.skipSecrets},
 		AWS:  scan.AWS{Skip: cf.skipCloud, Region: cf.region, ClusterName: cf.clusterName, TrustPolicyQuota: cf.trustQuota},
 		Azure: scan.Azure{Skip: cf.skipCloud, Subscriptions: azureSubscriptions(cf.azure.subscriptions), ResourceGroup: cf.azure.resourceGroup,
 			Cluster: cf.azure.cluster, StorageAccounts: cf.azure.storageAccounts, Asked: cf.azure.set()},

@@ -63,6 +63,9 @@ type Collector struct {
 	// recognised and counted but not read (--skip-cloud), as a live scan
 	// does not read them.
 	SkipClouds []string
+	// SkipSecrets leaves the Secrets in the evidence unread (counted, not
+	// kept), as a live scan with --skip-secrets lists none.
+	SkipSecrets bool
 }
 
 // unread recognises a cloud's files, so that none is reported as
@@ -95,7 +98,7 @@ func (c *Collector) Collect(ctx context.Context, s *snapshot.Snapshot) error {
 	if err != nil {
 		return fmt.Errorf("%w: %w", ErrUnreadable, err)
 	}
-	s.Source = snapshot.Source{Mode: "evidence", Evidence: c.Dir}
+	s.Source = snapshot.Source{Mode: "evidence", Evidence: c.Dir, SkipSecrets: c.SkipSecrets}
 	newRecognizers := c.Recognizers
 	if newRecognizers == nil {
 		newRecognizers = recognizers
@@ -489,6 +492,11 @@ func (f *fileSink) value(line int, m map[string]any, apiVersion, kind string) {
 		f.r.seen["other"]++
 		return
 	}
+	if gvk.Group == "" && gvk.Kind == "Secret" && f.r.s.Source.SkipSecrets {
+		// Counted, never decoded: --skip-secrets reads no Secret.
+		f.r.seen["Secret (not read)"]++
+		return
+	}
 	loc := &snapshot.Location{File: f.file, Line: line}
 	if err := f.r.add(u, loc); err != nil {
 		f.unusable(line, u, err.Error())
@@ -625,7 +633,7 @@ func (r *reader) notProvided() {
 	}
 	done := map[string]bool{}
 	for _, k := range kinds {
-		if done[k] || r.seen[k] > 0 {
+		if done[k] || r.seen[k] > 0 || (k == "Secret" && r.s.Source.SkipSecrets) {
 			continue
 		}
 		done[k] = true

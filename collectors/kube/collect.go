@@ -64,8 +64,10 @@ type Options struct {
 	Timeout time.Duration
 	// PageSize is the LIST page size; 500 when zero.
 	PageSize int64
-	Progress collectors.Progress
-	Log      *slog.Logger
+	// SkipSecrets leaves Secrets unlisted (the snapshot says so).
+	SkipSecrets bool
+	Progress    collectors.Progress
+	Log         *slog.Logger
 }
 
 // Collector reads the cluster through client-go.
@@ -168,7 +170,7 @@ func (c *Collector) Collect(ctx context.Context, s *snapshot.Snapshot) error {
 	if err != nil {
 		return fmt.Errorf("%w: %w", ErrConfig, err)
 	}
-	s.Source = snapshot.Source{Mode: "live", Context: c.context, Server: c.cfg.Host}
+	s.Source = snapshot.Source{Mode: "live", Context: c.context, Server: c.cfg.Host, SkipSecrets: c.opts.SkipSecrets}
 	if err := c.preflight(ctx, cs); err != nil {
 		return err
 	}

@@ -109,7 +109,8 @@ var namespacedKinds = []kind{
 		},
 	},
 	{
-		name: "Secret",
+		name:   "Secret",
+		wanted: func(s *snapshot.Snapshot) bool { return !s.Source.SkipSecrets },
 		list: func(ctx context.Context, cs *kubernetes.Clientset, ns string, o metav1.ListOptions) (runtime.Object, error) {
 			return cs.CoreV1().Secrets(ns).List(ctx, o)
 		},

@@ -33,3 +33,12 @@ cases := {
 	"secrets forbidden": {"o": {"errors": [{"collector": "kubernetes", "kind": "Secret", "reason": "forbidden", "message": "secrets is forbidden"}]}, "want": {"deny": set(), "unknown": {fx.key_in("Namespace", fx.ns)}}},
 	"secrets not in evidence": {"o": {"errors": [{"collector": "evidence", "kind": "Secret", "reason": "not-provided", "message": "no Secret objects"}]}, "want": {"deny": set(), "unknown": {fx.key_in("Namespace", fx.ns)}}},
 }
+
+# Secrets left unread on purpose: the control does not apply, with why;
+# never a pass, and no unknown.
+test_secrets_skipped if {
+	skipped := object.union(fx.space({"secrets": {"backup-creds": secret("backup-creds", aws_pair)}}), {"source": {"mode": "live", "skipSecrets": true}})
+	count(control.deny) == 0 with input as skipped
+	count(control.unknown) == 0 with input as skipped
+	control.not_applicable == {"Secrets are not read (--skip-secrets, or the chart's rbac.readSecrets=false)"} with input as skipped
+}

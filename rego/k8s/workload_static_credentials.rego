@@ -108,5 +108,31 @@ unknown contains u if {
 	u := k8s.unknown_result([k8s.workload_kind(t), "Pod", "Secret"], t, k8s.sa_resource(t))
 }
 
+# With Secrets left unread on purpose, a workload that reads one (envFrom,
+# a mounted volume, a variable from a key) may read a static credential
+# there: unknown, naming the Secrets, unless a finding already names it.
+unknown contains u if {
+	k8s.secrets_skipped
+	some t in k8s.targets
+	some w in k8s.workload_specs(t)
+	count(uses(t.namespace, w.spec)) == 0
+	refs := referenced(w.spec)
+	count(refs) > 0
+	u := {
+		"msg": sprintf("%s %s reads Secret(s) %s, whose content is not read: %s", [w.resource.kind, w.resource.name, concat(", ", sort(refs)), k8s.secrets_skipped_reason]),
+		"resource": w.resource,
+		"key": "secrets-not-read",
+	}
+}
+
+# referenced are the Secrets a pod spec reads.
+referenced(spec) := {name |
+	some c in spec.containers
+	some name in array.concat(
+		[e.secretRef.name | some e in c.env; e.secretRef],
+		array.concat([ef.secret | some ef in c.envFrom; object.get(ef, "secret", "") != ""], [s | some m in c.mounts; some s in volume_secrets(spec, m.volume)]),
+	)
+}
+
 # Why the control has nothing to check, when it has not.
 not_applicable contains why if some why in k8s.no_targets

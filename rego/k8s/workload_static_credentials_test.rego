@@ -51,3 +51,15 @@ test_variable_named_once if {
 	f.resource.kind == "Deployment"
 	f.evidence.uses == ["container mxp-controller: env AWS_ACCESS_KEY_ID from Secret creds key id (aws-access-key)"]
 }
+
+# Secrets left unread on purpose: a workload that reads one is unknown,
+# naming it; one named by a credential variable is still a finding.
+test_secrets_skipped if {
+	skipped := {"source": {"mode": "live", "skipSecrets": true}}
+	reads := object.union(fx.space({"template_envFrom": [{"secret": "backup-creds"}]}), skipped)
+	[u] := [u | some u in control.unknown] with input as reads
+	u.msg == "Deployment mxp-controller reads Secret(s) backup-creds, whose content is not read: Secrets are not read (--skip-secrets, or the chart's rbac.readSecrets=false)"
+	named := object.union(fx.space({"template_env": [{"name": "AWS_ACCESS_KEY_ID", "secretRef": {"name": "x", "key": "id"}}]}), skipped)
+	count(control.deny) == 1 with input as named
+	count(control.unknown) == 0 with input as named
+}

@@ -192,3 +192,9 @@ has_env(spec, name) if {
 workload_specs(t) := [{"resource": resource(d.kind, d), "spec": d.template}] if {
 	d := workload(t)
 } else := [{"resource": resource("Pod", p), "spec": p.spec} | some p in workload_pods(t)]
+
+# secrets_skipped holds when Secrets were not read on purpose
+# (--skip-secrets, the chart's rbac.readSecrets=false).
+secrets_skipped if object.get(object.get(input, "source", {}), "skipSecrets", false)
+
+secrets_skipped_reason := "Secrets are not read (--skip-secrets, or the chart's rbac.readSecrets=false)"

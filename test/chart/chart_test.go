@@ -386,3 +386,21 @@ func TestStandardKeys(t *testing.T) {
 		}
 	}
 }
+
+// rbac.readSecrets=false takes Secrets out of the role and passes
+// --skip-secrets, so that the scan does not read what it may not.
+func TestReadSecretsOff(t *testing.T) {
+	r := render(t, map[string]any{"rbac": map[string]any{"readSecrets": false}})
+	if !slices.Contains(args(t, r), "--skip-secrets") {
+		t.Errorf("args %v", args(t, r))
+	}
+	for _, rule := range r.Find("ClusterRole", "wiscan-reader").Object["rules"].([]any) {
+		res, _ := rule.(map[string]any)["resources"].([]any)
+		if slices.Contains(res, any("secrets")) {
+			t.Errorf("the role still reads Secrets: %v", rule)
+		}
+	}
+	if args := args(t, render(t, nil)); slices.Contains(args, "--skip-secrets") {
+		t.Errorf("Secrets skipped by default: %v", args)
+	}
+}

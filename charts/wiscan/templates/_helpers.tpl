@@ -73,6 +73,9 @@ helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" }}
 {{- if .Values.scan.skipCloud }}
 - --skip-cloud
 {{- end }}
+{{- if not .Values.rbac.readSecrets }}
+- --skip-secrets
+{{- end }}
 {{- with .Values.scan.aws.clusterName }}
 - --cluster-name={{ . }}
 {{- end }}
