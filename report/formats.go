@@ -42,6 +42,9 @@ var formats = []Format{
 	{Name: "markdown", Help: "a Markdown summary for a CI job page", New: func(w io.Writer, o Options) Writer {
 		return Markdown{W: w, Options: o}
 	}},
+	{Name: "policyreport", Help: "PolicyReport objects (" + PolicyReportAPIVersion + "), one per target namespace and a ClusterPolicyReport, as a YAML stream for kubectl apply", New: func(w io.Writer, _ Options) Writer {
+		return PolicyReports{W: w}
+	}},
 	{Name: "prometheus", Help: "metrics in Prometheus' text format", New: func(w io.Writer, o Options) Writer {
 		return Prometheus{W: w, Options: o}
 	}},

@@ -6,6 +6,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -155,6 +156,8 @@ const UnknownRemediation = "wiscan could not read what this control needs (the m
 type ProfileSummary struct {
 	Name    string `json:"name"`
 	Targets int    `json:"targets"`
+	// Namespaces are the target namespaces, sorted.
+	Namespaces []string `json:"namespaces"`
 }
 
 // Tool names the scanner.
@@ -211,7 +214,7 @@ func New(tool Tool, now time.Time, s *snapshot.Snapshot, controls []Control, fin
 	}
 	namespaces := map[string]bool{}
 	for _, p := range s.Profiles {
-		r.Profiles = append(r.Profiles, ProfileSummary{Name: p.Name, Targets: len(p.Targets)})
+		r.Profiles = append(r.Profiles, ProfileSummary{Name: p.Name, Targets: len(p.Targets), Namespaces: slices.Sorted(slices.Values(append([]string{}, p.Targets...)))})
 		for _, ns := range p.Targets {
 			namespaces[ns] = true
 		}

@@ -27,7 +27,7 @@ deny contains f if {
 		"msg": sprintf("Google service account %s has user-managed key %s%s%s: a static credential that works without workload identity; the account serves %d control plane(s): %s", [email, k.id, disabled(k), since(k), count(ns), gcp.summary(ns)]),
 		"resource": gcp.account_resource(email),
 		"key": k.id,
-		"evidence": {"email": email, "keyId": k.id, "disabled": object.get(k, "disabled", false)},
+		"evidence": {"email": email, "keyId": k.id, "disabled": object.get(k, "disabled", false), "namespaces": ns},
 		"fix": {"action": "delete-key", "kind": "GoogleServiceAccount", "name": email, "key": k.id},
 	}
 }

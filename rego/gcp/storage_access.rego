@@ -42,7 +42,7 @@ deny contains f if {
 		"msg": sprintf("%s cannot %s on bucket %s%s: %s; used by %s", [r.identity.name, verbs(bad), r.storage.bucket, under(r.storage.prefix), concat("; ", [explain(n) | some n in bad]), gcp.summary(ns)]),
 		"resource": r.identity.resource,
 		"key": r.storage.bucket,
-		"evidence": {"identity": r.identity.name, "bucket": r.storage.bucket, "prefix": r.storage.prefix, "needs": r.access.needs},
+		"evidence": {"identity": r.identity.name, "bucket": r.storage.bucket, "prefix": r.storage.prefix, "needs": r.access.needs, "namespaces": ns},
 	}
 	f := object.union(base, fix(r, bad))
 }

@@ -38,7 +38,7 @@ deny contains f if {
 		"msg": sprintf("%s holds %s on %s (%s)%s: %s; used by %s", [e.identity.name, x.role, x.resource, level(x), via(x), what(x), gcp.summary(ns)]),
 		"resource": e.identity.resource,
 		"key": sprintf("%s|%s|%s", [x.resource, x.role, x.member]),
-		"evidence": {"identity": e.identity.name, "resource": x.resource, "role": x.role, "member": x.member, "witness": x.witness, "conditional": object.get(x, "conditional", false)},
+		"evidence": {"identity": e.identity.name, "resource": x.resource, "role": x.role, "member": x.member, "witness": x.witness, "conditional": object.get(x, "conditional", false), "namespaces": ns},
 	}
 }
 

@@ -36,7 +36,7 @@ deny contains f if {
 		"msg": sprintf("%s on %s is granted to %s: %s; the account serves %d control plane(s): %s", [g.role, g.resource, g.member, g.why, count(ns), gcp.summary(ns)]),
 		"resource": gcp.account_resource(email),
 		"key": sprintf("%s|%s", [g.resource, g.member]),
-		"evidence": {"email": email, "resource": g.resource, "member": g.member, "role": g.role, "covers": g.why},
+		"evidence": {"email": email, "resource": g.resource, "member": g.member, "role": g.role, "covers": g.why, "namespaces": ns},
 	}
 }
 

@@ -32,7 +32,7 @@ deny contains f if {
 		"msg": sprintf("Google service account %s does not grant %s to %s%s", [email, gcp.wiu, gcp.member(t), near(r)]),
 		"resource": gcp.account_resource(email),
 		"key": t.namespace,
-		"evidence": {"email": email, "member": gcp.member(t), "principal": gcp.principal(t), "near": r.near},
+		"evidence": {"email": email, "member": gcp.member(t), "principal": gcp.principal(t), "near": r.near, "namespace": t.namespace},
 		"fix": {"action": "bind", "kind": "GoogleServiceAccount", "name": email, "role": gcp.wiu, "member": member_fix(t)},
 	}
 }
