@@ -77,7 +77,8 @@ var apiVersions = map[string]string{
 
 // Write implements Writer.
 func (p PolicyReports) Write(_ context.Context, r Report) error {
-	ts := prTimestamp{Seconds: r.GeneratedAt.Unix(), Nanos: int32(r.GeneratedAt.Nanosecond())}
+	// Nanosecond is below 1e9, within an int32.
+	ts := prTimestamp{Seconds: r.GeneratedAt.Unix(), Nanos: int32(r.GeneratedAt.Nanosecond())} //nolint:gosec // G115: see above
 	reports := map[string]*prObject{}
 	get := func(ns string) *prObject {
 		if o, ok := reports[ns]; ok {
