@@ -124,7 +124,7 @@ func TestCronJob(t *testing.T) {
 	if !slices.Equal(drop, []string{"ALL"}) {
 		t.Errorf("capabilities dropped: %v", drop)
 	}
-	want := []string{"scan", "--profile=spaces-backup", "--fail-on=none", "--timeout=30s", "--log-level=warn", "--output=table"}
+	want := []string{"scan", "--profile=spaces-backup", "--fail-on=none", "--timeout=30s", "--eval-memory=640", "--log-level=warn", "--output=table"}
 	if got := args(t, r); !slices.Equal(got, want) {
 		t.Errorf("default args %q, want %q", got, want)
 	}
@@ -145,7 +145,7 @@ func TestEveryOption(t *testing.T) {
 		"--cloud=aws", "--skip-cloud", "--cluster-name=spaces", "--region=us-east-1",
 		"--azure-subscription=0b1f6471-1bf0-4dda-aec3-111122223333", "--azure-resource-group=spaces", "--azure-cluster=spaces", "--azure-storage-account=spacesbackups",
 		"--gcp-project=acme-prod", "--gcp-location=us-central1", "--gcp-cluster=spaces", "--gcp-bucket=spaces-backups",
-		"--fail-on=high", "--timeout=30s", "--log-level=warn", "--output=table",
+		"--fail-on=high", "--timeout=30s", "--eval-memory=640", "--log-level=warn", "--output=table",
 		"--pushgateway=http://pushgateway.monitoring:9091", "--pushgateway-job=wiscan", "--pushgateway-label=cluster=prod",
 		"--allow-empty",
 	}
@@ -402,5 +402,33 @@ func TestReadSecretsOff(t *testing.T) {
 	}
 	if args := args(t, render(t, nil)); slices.Contains(args, "--skip-secrets") {
 		t.Errorf("Secrets skipped by default: %v", args)
+	}
+}
+
+// The evaluation's memory bound stays below the container's limit, so a
+// scan too large ends with a message, not an OOM kill; the chart refuses
+// values that would let the kernel act first.
+func TestEvalMemoryBelowLimit(t *testing.T) {
+	if !slices.Contains(args(t, render(t, nil)), "--eval-memory=640") {
+		t.Errorf("default args %v", args(t, render(t, nil)))
+	}
+	for _, ok := range []map[string]any{
+		{"scan": map[string]any{"evalMemory": 3000}, "resources": map[string]any{"limits": map[string]any{"memory": "4Gi"}}},
+		{"scan": map[string]any{"evalMemory": 900}, "resources": map[string]any{"limits": map[string]any{"memory": "1000M"}}},
+		{"resources": map[string]any{"requests": map[string]any{"memory": "128Mi"}}},
+	} {
+		if _, err := Render("wiscan", "wiscan-system", ok); err != nil {
+			t.Errorf("%v: %v", ok, err)
+		}
+	}
+	for _, bad := range []map[string]any{
+		{"scan": map[string]any{"evalMemory": 1024}},
+		{"scan": map[string]any{"evalMemory": 640}, "resources": map[string]any{"limits": map[string]any{"memory": "512Mi"}}},
+		{"scan": map[string]any{"evalMemory": 2000}, "resources": map[string]any{"limits": map[string]any{"memory": "2G"}}},
+	} {
+		_, err := Render("wiscan", "wiscan-system", bad)
+		if err == nil || !strings.Contains(err.Error(), "must stay below the container's memory limit") {
+			t.Errorf("%v: %v", bad, err)
+		}
 	}
 }

@@ -56,6 +56,23 @@ helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" }}
 {{- if and .Values.pushgateway.url .Values.pushgateway.urlSecret.name -}}
 {{- fail "pushgateway.url and pushgateway.urlSecret.name: set one of them" -}}
 {{- end -}}
+{{- $limit := include "wiscan.memoryLimitMiB" . | int -}}
+{{- if and (gt $limit 0) (ge (int .Values.scan.evalMemory) $limit) -}}
+{{- fail (printf "scan.evalMemory (%d MiB) must stay below the container's memory limit (%d MiB): the evaluation's bound would let the kernel kill the Job before wiscan can stop it with a message" (int .Values.scan.evalMemory) $limit) -}}
+{{- end -}}
+{{- end -}}
+
+{{/* The container's memory limit in MiB (Mi, Gi, M, G or bytes), 0 when
+there is none. */}}
+{{- define "wiscan.memoryLimitMiB" -}}
+{{- $l := toString (dig "limits" "memory" "" .Values.resources) -}}
+{{- if hasSuffix "Gi" $l -}}{{ mul (trimSuffix "Gi" $l | int) 1024 }}
+{{- else if hasSuffix "Mi" $l -}}{{ trimSuffix "Mi" $l | int }}
+{{- else if hasSuffix "G" $l -}}{{ div (mul (trimSuffix "G" $l | int) 1000000000) 1048576 }}
+{{- else if hasSuffix "M" $l -}}{{ div (mul (trimSuffix "M" $l | int) 1000000) 1048576 }}
+{{- else if regexMatch "^[0-9]+$" $l -}}{{ div ($l | int64) 1048576 }}
+{{- else -}}0
+{{- end -}}
 {{- end -}}
 
 {{/* wiscan scan's arguments. */}}
@@ -108,6 +125,7 @@ helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" }}
 {{- end }}
 - --fail-on={{ .Values.scan.failOn }}
 - --timeout={{ .Values.scan.timeout }}
+- --eval-memory={{ .Values.scan.evalMemory }}
 - --log-level={{ .Values.scan.logLevel }}
 - --output=table
 {{- if or .Values.pushgateway.url .Values.pushgateway.urlSecret.name }}
