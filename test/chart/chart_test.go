@@ -16,6 +16,7 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"sigs.k8s.io/yaml"
 
+	"github.com/wiscan/wiscan/profiles"
 	"github.com/wiscan/wiscan/version"
 )
 
@@ -30,7 +31,7 @@ func full() map[string]any {
 				"storageAccounts": []any{"spacesbackups"}, "clientId": "8a0d2c4e-5f6b-4a7c-9d8e-1f2a3b4c5d6e"},
 			"gcp": map[string]any{"project": "acme-prod", "location": "us-central1", "cluster": "spaces", "buckets": []any{"spaces-backups"},
 				"serviceAccount": "wiscan-reader@acme-prod.iam.gserviceaccount.com"},
-			"customProfiles": map[string]any{"billing-copy": map[string]any{"name": "billing-copy", "serviceAccount": "vector"}},
+			"customProfiles": map[string]any{"billing-copy": map[string]any{"serviceAccount": "vector", "namespaces": map[string]any{"pattern": "^mxp-[0-9a-f-]+-system$"}, "access": map[string]any{"objects": []any{"write", "list"}}}},
 			"extraArgs":      []any{"--allow-empty"},
 		},
 		"pushgateway":    map[string]any{"url": "http://pushgateway.monitoring:9091", "labels": map[string]any{"cluster": "prod"}},
@@ -170,8 +171,9 @@ func TestEveryOption(t *testing.T) {
 		t.Fatal("no ConfigMap for the custom profile")
 	}
 	data, _, _ := unstructured.NestedString(cm.Object, "data", "billing-copy.yaml")
-	var p map[string]any
-	if err := yaml.Unmarshal([]byte(data), &p); err != nil || p["serviceAccount"] != "vector" {
+	// The Job reads the file as wiscan --profile-file does: apiVersion,
+	// kind and name filled in from the entry.
+	if p, err := profiles.Parse("billing-copy.yaml", []byte(data)); err != nil || p.Name != "billing-copy" || p.ServiceAccount != "vector" {
 		t.Errorf("profile file %q: %v", data, err)
 	}
 	if pr := r.Find("PrometheusRule", "wiscan"); pr == nil || pr.GetLabels()["release"] != "kube-prometheus-stack" {
@@ -212,7 +214,7 @@ func TestConfigChecksum(t *testing.T) {
 		return pod["checksum/config"]
 	}
 	a, b := full(), full()
-	b["scan"].(map[string]any)["customProfiles"] = map[string]any{"billing-copy": map[string]any{"name": "billing-copy", "serviceAccount": "vector2"}}
+	b["scan"].(map[string]any)["customProfiles"] = map[string]any{"billing-copy": map[string]any{"serviceAccount": "vector2", "namespaces": map[string]any{"names": []any{"x"}}}}
 	if sum(a) == "" || sum(a) != sum(full()) || sum(a) == sum(b) {
 		t.Errorf("checksums %q, %q, %q: want stable and changed with the profiles", sum(a), sum(full()), sum(b))
 	}
@@ -429,6 +431,36 @@ func TestEvalMemoryBelowLimit(t *testing.T) {
 		_, err := Render("wiscan", "wiscan-system", bad)
 		if err == nil || !strings.Contains(err.Error(), "must stay below the container's memory limit") {
 			t.Errorf("%v: %v", bad, err)
+		}
+	}
+}
+
+// A custom profile is checked at helm install by the profile schema the
+// chart carries, which accepts every built-in profile and refuses what
+// wiscan would refuse.
+func TestCustomProfilesSchema(t *testing.T) {
+	for _, name := range profiles.Builtin() {
+		b, err := os.ReadFile(filepath.Join("..", "..", "profiles", "builtin", name+".yaml")) //nolint:gosec // G304: the shipped profiles
+		if err != nil {
+			t.Fatal(err)
+		}
+		var entry map[string]any
+		if err := yaml.Unmarshal(b, &entry); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := Render("wiscan", "wiscan-system", map[string]any{"scan": map[string]any{"customProfiles": map[string]any{"copy": entry}}}); err != nil {
+			t.Errorf("built-in profile %s refused: %v", name, err)
+		}
+	}
+	for what, entry := range map[string]map[string]any{
+		"no namespaces":      {"serviceAccount": "sa"},
+		"unknown field":      {"serviceAccount": "sa", "namespaces": map[string]any{"names": []any{"a"}}, "replicas": 2},
+		"unknown workload":   {"serviceAccount": "sa", "namespaces": map[string]any{"names": []any{"a"}}, "workload": map[string]any{"kind": "Rollout"}},
+		"unknown operation":  {"serviceAccount": "sa", "namespaces": map[string]any{"names": []any{"a"}}, "access": map[string]any{"objects": []any{"admin"}}},
+		"another apiVersion": {"apiVersion": "v2", "serviceAccount": "sa", "namespaces": map[string]any{"names": []any{"a"}}},
+	} {
+		if _, err := Render("wiscan", "wiscan-system", map[string]any{"scan": map[string]any{"customProfiles": map[string]any{"p": entry}}}); err == nil {
+			t.Errorf("%s: accepted", what)
 		}
 	}
 }

@@ -48,7 +48,7 @@ helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" }}
 {{- define "wiscan.configData" -}}
 {{- range $name, $profile := .Values.scan.customProfiles }}
 {{ $name }}.yaml: |
-{{ toYaml $profile | indent 2 }}
+{{ toYaml (merge (deepCopy $profile) (dict "apiVersion" "wiscan.io/v1alpha1" "kind" "Profile" "name" $name)) | indent 2 }}
 {{- end }}
 {{- end -}}
 
