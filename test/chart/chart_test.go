@@ -1,14 +1,20 @@
 package chart
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
+	"github.com/wiscan/wiscan/report"
+	"github.com/wiscan/wiscan/snapshot"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"helm.sh/helm/v4/pkg/chart/v2/lint"
 	"helm.sh/helm/v4/pkg/chart/v2/lint/support"
@@ -462,5 +468,77 @@ func TestCustomProfilesSchema(t *testing.T) {
 		if _, err := Render("wiscan", "wiscan-system", map[string]any{"scan": map[string]any{"customProfiles": map[string]any{"p": entry}}}); err == nil {
 			t.Errorf("%s: accepted", what)
 		}
+	}
+}
+
+// The dashboard's every query is PromQL promtool accepts, and names only
+// series and labels wiscan writes (with the Pushgateway's cluster label).
+func TestDashboard(t *testing.T) {
+	if render(t, nil).Find("ConfigMap", "wiscan-dashboard") != nil {
+		t.Error("a dashboard without dashboard.enabled")
+	}
+	r := render(t, map[string]any{"dashboard": map[string]any{"enabled": true}})
+	cm := r.Find("ConfigMap", "wiscan-dashboard")
+	if cm == nil || cm.GetLabels()["grafana_dashboard"] != "1" {
+		t.Fatalf("no dashboard ConfigMap with the sidecar's label: %v", cm)
+	}
+	data, _, _ := unstructured.NestedString(cm.Object, "data", "wiscan.json")
+	var d struct {
+		Panels []struct {
+			Title   string `json:"title"`
+			Targets []struct {
+				Expr string `json:"expr"`
+			} `json:"targets"`
+		} `json:"panels"`
+	}
+	if err := json.Unmarshal([]byte(data), &d); err != nil || len(d.Panels) == 0 {
+		t.Fatalf("dashboard JSON: %v", err)
+	}
+	// What wiscan writes: the metrics of a report, as its writer prints them.
+	var metrics bytes.Buffer
+	snap := snapshot.New(time.Now())
+	snap.Profiles = []snapshot.Profile{{Name: "spaces-backup", Targets: []string{"ns"}}}
+	fs := []report.Finding{{ControlID: "WI-K8S-001", Status: report.Fail, Severity: report.High, Cloud: "aws", Profile: "spaces-backup", Resource: report.Resource{Kind: "ServiceAccount", Namespace: "ns", Name: "sa"}}}
+	rep := report.New(report.Tool{Name: "wiscan", Version: "0.1.0"}, time.Now(), snap, []report.Control{{ID: "WI-K8S-001", Severity: report.High}}, fs, nil)
+	if err := (report.Prometheus{W: &metrics}).Write(context.Background(), rep); err != nil {
+		t.Fatal(err)
+	}
+	labels := map[string]map[string]bool{}
+	for _, m := range regexp.MustCompile(`(?m)^(wiscan_[a-z_]+)(\{([^}]*)\})?`).FindAllStringSubmatch(metrics.String(), -1) {
+		if labels[m[1]] == nil {
+			labels[m[1]] = map[string]bool{"cluster": true, "job": true, "instance": true}
+		}
+		for _, kv := range regexp.MustCompile(`([a-z_]+)=`).FindAllStringSubmatch(m[3], -1) {
+			labels[m[1]][kv[1]] = true
+		}
+	}
+	var rules strings.Builder
+	rules.WriteString("groups:\n- name: dashboard\n  rules:\n")
+	for _, p := range d.Panels {
+		for i, q := range p.Targets {
+			for _, m := range regexp.MustCompile(`(wiscan_[a-z_]+)\{([^}]*)\}`).FindAllStringSubmatch(q.Expr, -1) {
+				if labels[m[1]] == nil {
+					t.Errorf("%s: %s is no series wiscan writes", p.Title, m[1])
+					continue
+				}
+				for _, kv := range regexp.MustCompile(`([a-z_]+)\s*(=~|!=|=)`).FindAllStringSubmatch(m[2], -1) {
+					if !labels[m[1]][kv[1]] {
+						t.Errorf("%s: %s has no label %s", p.Title, m[1], kv[1])
+					}
+				}
+			}
+			fmt.Fprintf(&rules, "  - record: dashboard:%d_%d\n    expr: %q\n", len(rules.String()), i, strings.ReplaceAll(q.Expr, "$cluster", ".*"))
+		}
+	}
+	promtool, err := exec.LookPath("promtool")
+	if err != nil {
+		t.Fatalf("promtool is not installed (Debian's prometheus package; .ci/run installs it): %v", err)
+	}
+	f := filepath.Join(t.TempDir(), "dashboard-rules.yaml")
+	if err := os.WriteFile(f, []byte(rules.String()), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := exec.CommandContext(context.Background(), promtool, "check", "rules", f).CombinedOutput(); err != nil { //nolint:gosec // G204: promtool on the test's own file
+		t.Errorf("promtool check rules: %v\n%s\n%s", err, out, rules.String())
 	}
 }
