@@ -35,14 +35,17 @@ pairs(t) := {[key, env] | some [key, env] in injected; key == k8s.identity_key(k
 
 else := injected
 
-# stale[profile][namespace][key] are the target's pods that need the
-# restart for one reason (key), each with its sentence and evidence.
-stale[t.profile.name][t.namespace][sprintf("stale:%s", [env])] contains {
+# stale(t) are the target's pods that need the restart, each with the
+# reason (key), its sentence and evidence: a function of the target, so
+# that each target's pods are looked at once.
+stale(t) := (stale_values(t) | stale_bindings(t)) | stale_starts(t)
+
+stale_values(t) := {{
+	"key": sprintf("stale:%s", [env]),
 	"pod": p,
 	"why": sprintf("pod %s carries %s but its service account declares %s", [p.name, carried_text(env, carried), declared_text(declared)]),
 	"evidence": {"pod": p.name, "env": env, "podValues": sorted(carried), "serviceAccountValue": declared, "podCreatedAt": object.get(p, "createdAt", null)},
-} if {
-	some t in k8s.targets
+} |
 	sa := k8s.service_account(t)
 	some [key, env] in pairs(t)
 	declared := object.get(sa.annotations, key, null)
@@ -56,16 +59,19 @@ stale[t.profile.name][t.namespace][sprintf("stale:%s", [env])] contains {
 # baselines written then still use (read for this release only).
 deny contains f if {
 	some t in k8s.targets
-	some key, xs in stale[t.profile.name][t.namespace]
-	pods := sort([x.pod.name | some x in xs])
+	xs := stale(t)
+	count(xs) > 0
+	some key in {x.key | some x in xs}
+	these := [x | some x in xs; x.key == key]
+	pods := sort([x.pod.name | some x in these])
 	f := {
-		"msg": sprintf("%s: restart the workload", [concat("; ", sort([x.why | some x in xs]))]),
+		"msg": sprintf("%s: restart the workload", [concat("; ", sort([x.why | some x in these]))]),
 		"resource": workload_resource(t),
 		"key": key,
-		"evidence": {"pods": pods, "each": [x.evidence | some x in xs]},
+		"evidence": {"pods": pods, "each": [x.evidence | some x in these]},
 		"fix": k8s.restart_fix(t),
 		"profile": t.profile.name,
-		"formerly": [{"resource": k8s.resource("Pod", x.pod), "key": key} | some x in xs],
+		"formerly": [{"resource": k8s.resource("Pod", x.pod), "key": key} | some x in these],
 	}
 }
 
@@ -94,12 +100,12 @@ carried_text(env, carried) := sprintf("%s=%s", [env, concat(",", sorted(carried)
 
 # A cloud-side binding (an EKS Pod Identity association) made after the
 # pods started: its webhook's variable is missing.
-stale[t.profile.name][t.namespace][sprintf("binding:%s", [b.id])] contains {
+stale_bindings(t) := {{
+	"key": sprintf("binding:%s", [b.id]),
 	"pod": p,
 	"why": sprintf("pod %s lacks %s, which %s %s injects into new pods", [p.name, env, b.what, b.id]),
 	"evidence": {"pod": p.name, "binding": b.id, "identity": b.identity, "podCreatedAt": object.get(p, "createdAt", null)},
-} if {
-	some t in k8s.targets
+} |
 	some b in bindings.of(t)
 	some m in clouds[b.cloud].methods
 	m.name == b.method
@@ -111,12 +117,12 @@ stale[t.profile.name][t.namespace][sprintf("binding:%s", [b.id])] contains {
 
 # A cloud whose webhook injects nothing (GKE): a pod created before the
 # service account last changed may hold the old identity.
-stale[t.profile.name][t.namespace]["started-before-change"] contains {
+stale_starts(t) := {{
+	"key": "started-before-change",
 	"pod": p,
 	"why": sprintf("pod %s started at %s, before service account %s last changed at %s", [p.name, p.createdAt, sa.name, sa.updatedAt]),
 	"evidence": {"pod": p.name, "podCreatedAt": p.createdAt, "serviceAccountUpdatedAt": sa.updatedAt},
-} if {
-	some t in k8s.targets
+} |
 	reads_at_start(t)
 	sa := k8s.service_account(t)
 	updated := time.parse_rfc3339_ns(sa.updatedAt)
