@@ -150,3 +150,31 @@ func TestParseCondition(t *testing.T) {
 		}
 	}
 }
+
+// Edges of the decision: an inequality with a name outside the needed
+// objects always holds; a condition with more tests than wiscan combines
+// is unknown, saying so, one test fewer is decided.
+func TestDecideEdges(t *testing.T) {
+	c, err := ParseCondition(`resource.name != "projects/_/buckets/other/objects/x"`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v := c.Decide(objects("cp/")); v.Status != "all" {
+		t.Errorf("inequality with another bucket's object: %+v", v)
+	}
+	tests := func(n int) string {
+		var parts []string
+		for i := range n {
+			parts = append(parts, `resource.name.endsWith("`+strings.Repeat("z", i+1)+`")`)
+		}
+		return strings.Join(parts, " || ")
+	}
+	c, _ = ParseCondition(tests(maxFree + 1))
+	if v := c.Decide(objects("")); v.Status != "unknown" || !strings.Contains(v.Why, "more than 16 tests") {
+		t.Errorf("%d tests: %+v", maxFree+1, v)
+	}
+	c, _ = ParseCondition(tests(maxFree))
+	if v := c.Decide(objects("")); v.Status != "refuses" {
+		t.Errorf("%d tests: %+v", maxFree, v)
+	}
+}

@@ -308,3 +308,14 @@ func TestDistance(t *testing.T) {
 		}
 	}
 }
+
+// Without a scan time, request.time is judged now: a grant that ended in
+// 2001 is missing.
+func TestNowWithoutScanTime(t *testing.T) {
+	g := bucket(project(documented()), snapshot.IAMBinding{Role: "roles/storage.objectAdmin", Members: []string{"serviceAccount:" + email},
+		Condition: &snapshot.IAMCondition{Expression: `request.time < timestamp("2001-01-01T00:00:00Z")`}})
+	a := Analyze(map[string]Subject{"k": gsa}, Context{Bucket: "backups", Needs: needs, Now: "not a time", GCP: g})["k"]
+	if got := statuses(a); !reflect.DeepEqual(got, all("missing")) {
+		t.Errorf("needs %v", got)
+	}
+}
