@@ -14,6 +14,9 @@ type Options struct {
 	Color         bool
 	// Width is the terminal's width; 0 leaves lines whole.
 	Width int
+	// ReportAPI is the group of the policyreport format's objects
+	// (wgpolicyk8s.io, the default, or openreports.io).
+	ReportAPI string
 }
 
 // Format is one output format: its name on the command line, a few words
@@ -42,8 +45,8 @@ var formats = []Format{
 	{Name: "markdown", Help: "a Markdown summary for a CI job page", New: func(w io.Writer, o Options) Writer {
 		return Markdown{W: w, Options: o}
 	}},
-	{Name: "policyreport", Help: "PolicyReport objects (" + PolicyReportAPIVersion + "), one per target namespace and a ClusterPolicyReport, as a YAML stream for kubectl apply", New: func(w io.Writer, _ Options) Writer {
-		return PolicyReports{W: w}
+	{Name: "policyreport", Help: "PolicyReport objects (" + PolicyReportAPIVersion + ", or " + OpenReportsAPIVersion + " with --policyreport-api), one per target namespace and one for the cluster, as a YAML stream for kubectl apply", New: func(w io.Writer, o Options) Writer {
+		return PolicyReports{W: w, API: o.ReportAPI}
 	}},
 	{Name: "prometheus", Help: "metrics in Prometheus' text format", New: func(w io.Writer, o Options) Writer {
 		return Prometheus{W: w, Options: o}

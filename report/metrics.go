@@ -25,6 +25,7 @@ const (
 	metricLastScan      = "wiscan_last_scan_timestamp_seconds"
 	metricExitCode      = "wiscan_scan_exit_code"
 	metricBuildInfo     = "wiscan_build_info"
+	metricUndelivered   = "wiscan_delivery_failed"
 )
 
 var (
@@ -41,6 +42,8 @@ var (
 		"When the last scan's report was made, in seconds since the epoch.", nil, nil)
 	descExitCode = prometheus.NewDesc(metricExitCode,
 		"The exit code the last scan's results give under its --fail-on gate: 0 pass, 1 findings, 3 unknown for want of data.", nil, nil)
+	descUndelivered = prometheus.NewDesc(metricUndelivered,
+		"1 for each output the last scan could not deliver (policyreport: applying the PolicyReports failed).", []string{"output"}, nil)
 	descBuildInfo = prometheus.NewDesc(metricBuildInfo,
 		"wiscan's version, as a label; the value is 1.", []string{"version"}, nil)
 )
@@ -61,7 +64,7 @@ func NewMetrics(r Report, o Options) prometheus.Collector { return reportCollect
 
 // Describe implements prometheus.Collector.
 func (c reportCollector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{descControlResult, descFindings, descTargets, descLastScan, descExitCode, descBuildInfo} {
+	for _, d := range []*prometheus.Desc{descControlResult, descFindings, descTargets, descLastScan, descExitCode, descBuildInfo, descUndelivered} {
 		ch <- d
 	}
 }
@@ -100,6 +103,9 @@ func (c reportCollector) Collect(ch chan<- prometheus.Metric) {
 	}
 	ch <- prometheus.MustNewConstMetric(descExitCode, prometheus.GaugeValue, float64(c.r.ExitCode(c.o.FailOn, c.o.FailOnUnknown)))
 	ch <- prometheus.MustNewConstMetric(descBuildInfo, prometheus.GaugeValue, 1, c.r.Tool.Version)
+	for _, o := range c.r.Undelivered {
+		ch <- prometheus.MustNewConstMetric(descUndelivered, prometheus.GaugeValue, 1, o)
+	}
 }
 
 // gather collects a report's metrics in a registry of their own, which

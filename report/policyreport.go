@@ -11,26 +11,62 @@ import (
 	"sigs.k8s.io/yaml"
 )
 
-// PolicyReportAPIVersion is the PolicyReport API the writer speaks
-// (kubernetes-sigs/wg-policy-prototypes), as Kyverno, Kubescape and Policy
-// Reporter read it.
-const PolicyReportAPIVersion = "wgpolicyk8s.io/v1alpha2"
+// The report APIs the writer speaks: the PolicyReport API of
+// kubernetes-sigs/wg-policy-prototypes, as Kyverno, Kubescape and Policy
+// Reporter read it (the default), and its successor, OpenReports.
+const (
+	PolicyReportAPIVersion = "wgpolicyk8s.io/v1alpha2"
+	OpenReportsAPIVersion  = "openreports.io/v1alpha1"
+)
+
+// PolicyReportAPIs are the values --policyreport-api accepts: the API groups.
+var PolicyReportAPIs = []string{"wgpolicyk8s.io", "openreports.io"}
+
+// PolicyReportAPI is one report API: its version and the kinds of its
+// namespaced and cluster reports, with their resource names.
+type PolicyReportAPI struct {
+	Group, Version            string
+	Kind, ClusterKind         string
+	Resource, ClusterResource string
+}
+
+// LookupPolicyReportAPI returns the report API of a group ("" is the default,
+// wgpolicyk8s.io).
+func LookupPolicyReportAPI(group string) (PolicyReportAPI, bool) {
+	switch group {
+	case "", "wgpolicyk8s.io":
+		return PolicyReportAPI{Group: "wgpolicyk8s.io", Version: "v1alpha2", Kind: "PolicyReport", ClusterKind: "ClusterPolicyReport", Resource: "policyreports", ClusterResource: "clusterpolicyreports"}, true
+	case "openreports.io":
+		return PolicyReportAPI{Group: "openreports.io", Version: "v1alpha1", Kind: "Report", ClusterKind: "ClusterReport", Resource: "reports", ClusterResource: "clusterreports"}, true
+	}
+	return PolicyReportAPI{}, false
+}
+
+// APIVersion is the API's group/version.
+func (a PolicyReportAPI) APIVersion() string { return a.Group + "/" + a.Version }
 
 // PolicyReports writes the report as PolicyReport objects, a YAML stream
 // for kubectl apply: one PolicyReport named wiscan per target namespace,
-// and one ClusterPolicyReport named wiscan for what concerns no namespace.
+// and one ClusterPolicyReport named wiscan for what concerns no namespace
+// (with API openreports.io: a Report and a ClusterReport).
 // A finding on a namespaced object goes to its namespace's report; one on
 // a cloud object (a role, an identity, a bucket) to the report of each
 // namespace its evidence names, the cloud object among its resources, else
 // to the cluster's. Results map as: fail → fail, unknown → error (with
-// what is missing), waived → skip (with the waiver), and each control that
-// passed → pass, in every target namespace's report.
-type PolicyReports struct{ W io.Writer }
+// what is missing), waived → skip (with the waiver); a control that
+// applies passes in each target namespace none of its findings concerns,
+// unless one concerns the cluster as a whole.
+type PolicyReports struct {
+	W io.Writer
+	// API is the report API's group; "" is wgpolicyk8s.io.
+	API string
+}
 
 type prObject struct {
 	APIVersion string         `json:"apiVersion"`
 	Kind       string         `json:"kind"`
 	Metadata   prMeta         `json:"metadata"`
+	Source     string         `json:"source,omitempty"`
 	Summary    map[string]int `json:"summary"`
 	Results    []prResult     `json:"results"`
 }
@@ -77,6 +113,10 @@ var apiVersions = map[string]string{
 
 // Write implements Writer.
 func (p PolicyReports) Write(_ context.Context, r Report) error {
+	api, ok := LookupPolicyReportAPI(p.API)
+	if !ok {
+		return fmt.Errorf("report API %q: want one of %s", p.API, strings.Join(PolicyReportAPIs, ", "))
+	}
 	// Nanosecond is below 1e9, within an int32.
 	ts := prTimestamp{Seconds: r.GeneratedAt.Unix(), Nanos: int32(r.GeneratedAt.Nanosecond())} //nolint:gosec // G115: see above
 	reports := map[string]*prObject{}
@@ -84,11 +124,14 @@ func (p PolicyReports) Write(_ context.Context, r Report) error {
 		if o, ok := reports[ns]; ok {
 			return o
 		}
-		o := &prObject{APIVersion: PolicyReportAPIVersion, Kind: "PolicyReport",
+		o := &prObject{APIVersion: api.APIVersion(), Kind: api.Kind,
 			Metadata: prMeta{Name: "wiscan", Namespace: ns, Labels: map[string]string{"app.kubernetes.io/managed-by": "wiscan"}},
 			Summary:  map[string]int{"pass": 0, "fail": 0, "warn": 0, "error": 0, "skip": 0}, Results: []prResult{}}
 		if ns == "" {
-			o.Kind = "ClusterPolicyReport"
+			o.Kind = api.ClusterKind
+		}
+		if api.Group == "openreports.io" {
+			o.Source = "wiscan"
 		}
 		reports[ns] = o
 		return o
@@ -109,6 +152,7 @@ func (p PolicyReports) Write(_ context.Context, r Report) error {
 	for _, c := range r.Controls {
 		controls[c.ID] = c
 	}
+	found := map[string]map[string]bool{} // control → namespaces its findings concern
 	for _, f := range r.Findings {
 		c := controls[f.ControlID]
 		res := prResult{
@@ -137,14 +181,23 @@ func (p PolicyReports) Write(_ context.Context, r Report) error {
 			o := get(ns)
 			o.Results = append(o.Results, res)
 			o.Summary[res.Result]++
+			if found[f.ControlID] == nil {
+				found[f.ControlID] = map[string]bool{}
+			}
+			found[f.ControlID][ns] = true
 		}
 	}
-	// A control that passed passes in every target namespace.
+	// A control passes in every target namespace none of its findings
+	// concerns, unless one concerns the cluster as a whole (and so every
+	// namespace) or the control does not apply.
 	for _, c := range r.Controls {
-		if c.Status != Pass {
+		if c.Status == NotApplicable || found[c.ID][""] {
 			continue
 		}
 		for _, ns := range targets {
+			if found[c.ID][ns] {
+				continue
+			}
 			o := get(ns)
 			o.Results = append(o.Results, prResult{Source: "wiscan", Policy: c.ID, Rule: c.Title, Category: category(c), Severity: string(c.Severity), Result: "pass", Timestamp: ts})
 			o.Summary["pass"]++

@@ -189,6 +189,9 @@ type Report struct {
 	Findings      []Finding        `json:"findings"`
 	// Notes are things the reader should know that are not findings.
 	Notes []string `json:"notes,omitempty"`
+	// Undelivered names the outputs that could not be delivered before
+	// this one was written (policyreport, when applying them failed).
+	Undelivered []string `json:"undelivered,omitempty"`
 }
 
 // Writer renders a report.

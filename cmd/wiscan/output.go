@@ -53,7 +53,7 @@ func (a *app) write(ctx context.Context, r report.Report, outs []output, g gate)
 	var errs []error
 	for _, o := range outs {
 		if o.push != nil {
-			if err := o.push.Push(ctx, r, report.Options{FailOn: g.failOn, FailOnUnknown: g.failOnUnknown}); err != nil {
+			if err := o.push.Push(ctx, r, report.Options{FailOn: g.failOn, FailOnUnknown: g.failOnUnknown, ReportAPI: g.reportAPI}); err != nil {
 				errs = append(errs, err)
 			}
 			continue
@@ -63,7 +63,7 @@ func (a *app) write(ctx context.Context, r report.Report, outs []output, g gate)
 			errs = append(errs, err)
 			continue
 		}
-		opts := report.Options{FailOn: g.failOn, FailOnUnknown: g.failOnUnknown}
+		opts := report.Options{FailOn: g.failOn, FailOnUnknown: g.failOnUnknown, ReportAPI: g.reportAPI}
 		if o.path == "" {
 			opts.Color = isTerminal(a.stdout) && os.Getenv("NO_COLOR") == ""
 			opts.Width = a.width()

@@ -178,6 +178,35 @@ func TestFlagRanges(t *testing.T) {
 	}
 }
 
+// A refused value is echoed back with what would be accepted (a password
+// in a URL masked).
+func TestRefusedValuesEchoed(t *testing.T) {
+	for _, c := range []struct {
+		args []string
+		want []string
+	}{
+		{[]string{"--policyreport-api", "bogus.io"}, []string{`"bogus.io"`, "wgpolicyk8s.io, openreports.io"}},
+		{[]string{"--fail-on", "extreme"}, []string{`"extreme"`, "info, low, medium, high, critical, none"}},
+		{[]string{"-o", "yaml"}, []string{`"yaml"`, "table, json, sarif"}},
+		{[]string{"--pushgateway", "ftp://u:hunter2@gw:9091"}, []string{`"ftp://u:xxxxx@gw:9091"`, "http or https"}},
+		{[]string{"--pushgateway", "http://gw:9091", "--pushgateway-label", "nolabel"}, []string{`"nolabel"`, "NAME=VALUE"}},
+		{[]string{"--eval-memory", "0"}, []string{"--eval-memory 0", "greater than 0"}},
+	} {
+		code, _, stderr := wiscan(t, append([]string{"scan", "--evidence", bundle}, c.args...)...)
+		if code != exitUsage {
+			t.Errorf("%v: exit %d, want %d", c.args, code, exitUsage)
+		}
+		for _, w := range c.want {
+			if !strings.Contains(stderr, w) {
+				t.Errorf("%v: stderr %q does not say %q", c.args, stderr, w)
+			}
+		}
+		if strings.Contains(stderr, "hunter2") {
+			t.Errorf("%v: the password is echoed: %s", c.args, stderr)
+		}
+	}
+}
+
 // Control characters from input are shown escaped, never sent raw.
 func TestClean(t *testing.T) {
 	for in, want := range map[string]string{

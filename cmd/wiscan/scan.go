@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/wiscan/wiscan/clouds"
+	"github.com/wiscan/wiscan/collectors/kube"
 	"github.com/wiscan/wiscan/collectors/secrets"
 	"github.com/wiscan/wiscan/engine"
 	"github.com/wiscan/wiscan/input"
@@ -106,6 +107,8 @@ type evalFlags struct {
 	allowEmpty    bool
 	evalTimeout   time.Duration
 	evalMemory    int64
+	applyReports  bool
+	reportAPI     string
 	waivers       string
 	baseline      string
 	pushgateway   string
@@ -119,7 +122,15 @@ type gate struct {
 	failOn        report.Severity
 	failOnUnknown bool
 	allowEmpty    bool
+	// reportAPI is the PolicyReports' API group.
+	reportAPI string
+	// apply, when set, applies the PolicyReports with the kubeconfig and
+	// context it names.
+	apply *kubeTarget
 }
+
+// kubeTarget is where PolicyReports are applied.
+type kubeTarget struct{ kubeconfig, context string }
 
 func (f *evalFlags) register(cmd *cobra.Command) {
 	fl := cmd.Flags()
@@ -136,6 +147,8 @@ func (f *evalFlags) register(cmd *cobra.Command) {
 	fl.StringVar(&f.pushJob, "pushgateway-job", "wiscan", "the job the metrics are pushed under")
 	fl.StringArrayVar(&f.pushLabels, "pushgateway-label", nil, "a grouping label NAME=VALUE of the pushed metrics (such as cluster=prod), repeatable")
 	fl.Int64Var(&f.evalMemory, "eval-memory", engine.DefaultMaxMemory>>20, "limit in MiB of the heap during the policy evaluation (greater than 0); past it the scan ends with exit 3 naming the policy")
+	fl.BoolVar(&f.applyReports, "apply-policyreports", false, "apply the results to the cluster as PolicyReports (server-side apply, field manager wiscan; needs the CRD and write access to the reports): the one write wiscan makes, and only when asked")
+	fl.StringVar(&f.reportAPI, "policyreport-api", "wgpolicyk8s.io", "the API group of the PolicyReports written and applied: "+strings.Join(report.PolicyReportAPIs, " or ")+" (OpenReports' Report and ClusterReport)")
 }
 
 func (a *app) scanCommand() *cobra.Command {
@@ -153,6 +166,9 @@ control and write the report.`,
 			outs, g, e, err := a.prepare(cmd.Context(), a.config(cf, ef), ef)
 			if err != nil {
 				return err
+			}
+			if g.apply != nil {
+				g.apply.kubeconfig, g.apply.context = cf.kubeconfig, cf.context
 			}
 			s, err := a.collect(cmd.Context(), cf)
 			if err != nil {
@@ -191,7 +207,14 @@ func (f *evalFlags) parse() ([]output, gate, error) {
 	if push != nil {
 		outs = append(outs, *push)
 	}
-	return outs, gate{failOn: failOn, failOnUnknown: f.failOnUnknown, allowEmpty: f.allowEmpty}, nil
+	if _, ok := report.LookupPolicyReportAPI(f.reportAPI); !ok || f.reportAPI == "" {
+		return nil, gate{}, usageErr("--policyreport-api %q: want one of %s", f.reportAPI, strings.Join(report.PolicyReportAPIs, ", "))
+	}
+	g := gate{failOn: failOn, failOnUnknown: f.failOnUnknown, allowEmpty: f.allowEmpty, reportAPI: f.reportAPI}
+	if f.applyReports {
+		g.apply = &kubeTarget{}
+	}
+	return outs, g, nil
 }
 
 // pushOutput reads the Pushgateway flags: nil without --pushgateway.
@@ -282,8 +305,27 @@ func (a *app) evaluate(ctx context.Context, e *scan.Evaluator, s *snapshot.Snaps
 	if err != nil {
 		return scanErr(err)
 	}
+	// The PolicyReports go first, so that the metrics pushed after them
+	// count a failed delivery; the failure is said after every output.
+	var undelivered error
+	if g.apply != nil {
+		cfg, err := kube.RESTConfig(g.apply.kubeconfig, g.apply.context)
+		if err == nil {
+			err = applyPolicyReports(ctx, cfg, r, g.reportAPI)
+		}
+		if err != nil {
+			undelivered = err
+			r.Undelivered = append(r.Undelivered, "policyreport")
+		}
+	}
 	if err := a.write(ctx, r, outs, g); err != nil {
 		return incomplete(err)
+	}
+	if undelivered != nil {
+		_, _ = fmt.Fprintf(a.stderr, "wiscan: PolicyReports not applied: %s\n", report.Clean(undelivered.Error())) // best effort: the exit code says it too
+		if r.ExitCode(g.failOn, g.failOnUnknown) != report.ExitFindings {
+			return incomplete(fmt.Errorf("PolicyReports not applied: %w", undelivered))
+		}
 	}
 	var empty []string
 	for _, p := range r.Profiles {

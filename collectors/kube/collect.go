@@ -78,6 +78,17 @@ type Collector struct {
 	calls   atomic.Int64
 }
 
+// RESTConfig loads the client configuration the way kubectl does.
+func RESTConfig(kubeconfig, context string) (*rest.Config, error) {
+	rules := clientcmd.NewDefaultClientConfigLoadingRules()
+	rules.ExplicitPath = kubeconfig
+	cfg, err := clientcmd.NewNonInteractiveDeferredLoadingClientConfig(rules, &clientcmd.ConfigOverrides{CurrentContext: context}).ClientConfig()
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrConfig, err)
+	}
+	return cfg, nil
+}
+
 // New loads the client configuration the way kubectl does.
 func New(opts Options) (*Collector, error) {
 	rules := clientcmd.NewDefaultClientConfigLoadingRules()

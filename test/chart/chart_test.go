@@ -282,6 +282,8 @@ func TestValuesSchema(t *testing.T) {
 		"gcp project":          {"scan": map[string]any{"gcp": map[string]any{"project": "--impersonate-service-account=x"}}},
 		"gcp bucket":           {"scan": map[string]any{"gcp": map[string]any{"buckets": []any{"gs://spaces-backups"}}}},
 		"gcp service account":  {"scan": map[string]any{"gcp": map[string]any{"serviceAccount": "wiscan@example.com"}}},
+		"report api":           {"policyReports": map[string]any{"apply": true, "api": "policy.example.com"}},
+		"apply not a boolean":  {"policyReports": map[string]any{"apply": "yes"}},
 	} {
 		if _, err := Render("wiscan", "wiscan-system", values); err == nil {
 			t.Errorf("%s: the values were accepted", name)
@@ -540,5 +542,46 @@ func TestDashboard(t *testing.T) {
 	}
 	if out, err := exec.CommandContext(context.Background(), promtool, "check", "rules", f).CombinedOutput(); err != nil { //nolint:gosec // G204: promtool on the test's own file
 		t.Errorf("promtool check rules: %v\n%s\n%s", err, out, rules.String())
+	}
+}
+
+// policyReports.apply passes --apply-policyreports and grants the one
+// write it needs, on PolicyReports only, in a role of its own; off (the
+// default) there is neither.
+func TestPolicyReportsApply(t *testing.T) {
+	if r := render(t, nil); r.Find("ClusterRole", "wiscan-policyreports") != nil || slices.Contains(args(t, r), "--apply-policyreports") {
+		t.Error("PolicyReports applied by default")
+	}
+	r := render(t, map[string]any{"policyReports": map[string]any{"apply": true}})
+	if a := args(t, r); !slices.Contains(a, "--apply-policyreports") || !slices.Contains(a, "--policyreport-api=wgpolicyk8s.io") {
+		t.Errorf("args %v", a)
+	}
+	role := r.Find("ClusterRole", "wiscan-policyreports")
+	if role == nil || r.Find("ClusterRoleBinding", "wiscan-policyreports") == nil {
+		t.Fatal("no role and binding for the PolicyReports")
+	}
+	rules, _, _ := unstructured.NestedSlice(role.Object, "rules")
+	for _, rule := range rules {
+		groups, _, _ := unstructured.NestedStringSlice(rule.(map[string]any), "apiGroups")
+		verbs, _, _ := unstructured.NestedStringSlice(rule.(map[string]any), "verbs")
+		if !slices.Equal(groups, []string{"wgpolicyk8s.io"}) || slices.Contains(verbs, "delete") || slices.Contains(verbs, "*") {
+			t.Errorf("rule %v", rule)
+		}
+	}
+	// With OpenReports, the role is on OpenReports' kinds.
+	or := render(t, map[string]any{"policyReports": map[string]any{"apply": true, "api": "openreports.io"}})
+	orRules, _, _ := unstructured.NestedSlice(or.Find("ClusterRole", "wiscan-policyreports").Object, "rules")
+	if len(orRules) != 1 || !slices.Contains(args(t, or), "--policyreport-api=openreports.io") {
+		t.Errorf("openreports.io: rules %v, args %v", orRules, args(t, or))
+	} else if g, _, _ := unstructured.NestedStringSlice(orRules[0].(map[string]any), "apiGroups"); !slices.Equal(g, []string{"openreports.io"}) {
+		t.Errorf("openreports.io: groups %v", g)
+	}
+	// The reader role stays read-only.
+	reader := r.Find("ClusterRole", "wiscan-reader")
+	rr, _, _ := unstructured.NestedSlice(reader.Object, "rules")
+	for _, rule := range rr {
+		if verbs, _, _ := unstructured.NestedStringSlice(rule.(map[string]any), "verbs"); !slices.Equal(verbs, []string{"get", "list"}) {
+			t.Errorf("reader rule %v", rule)
+		}
 	}
 }

@@ -139,6 +139,10 @@ there is none. */}}
 - --pushgateway-label={{ $k }}={{ $v }}
 {{- end }}
 {{- end }}
+{{- if .Values.policyReports.apply }}
+- --apply-policyreports
+- --policyreport-api={{ .Values.policyReports.api }}
+{{- end }}
 {{- range .Values.scan.extraArgs }}
 - {{ . }}
 {{- end }}
