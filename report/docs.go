@@ -29,6 +29,7 @@ func ControlDoc(c Control) string {
 	b.WriteString("## Where the details are\n\n" +
 		"Each finding names its resource (with the evidence file and line in evidence mode), what is wrong, and a fix:\n\n" +
 		"- in the scan's table: `kubectl logs job/<the CronJob's last Job> -n <its namespace>` for the chart's scheduled scan;\n" +
+		"- in the PolicyReports, when the scan applies them (`--apply-policyreports`, the chart's `policyReports.apply`): `kubectl get policyreport wiscan -n <control plane namespace> -o yaml`, the results whose `policy` is " + c.ID + ";\n" +
 		"- in the JSON report (`wiscan scan -o json=report.json`), whose `fix` a plan turns into commands (`wiscan plan report.json`);\n" +
 		"- in the metrics: `wiscan_findings{control=\"" + c.ID + "\"}` and `wiscan_control_result{control=\"" + c.ID + "\"}`.\n\n" +
 		"An `unknown` result names what could not be read: grant the scanner the read-only access the README lists, or export the missing piece into the evidence.\n")

@@ -568,6 +568,23 @@ func TestPolicyReportsApply(t *testing.T) {
 			t.Errorf("rule %v", rule)
 		}
 	}
+	// The alerts say where the results are: the PolicyReports, beside the
+	// log.
+	withAlerts := func(api string) string {
+		v := full()
+		v["policyReports"] = map[string]any{"apply": true, "api": api}
+		b, err := yaml.Marshal(render(t, v).Find("PrometheusRule", "wiscan").Object)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(b)
+	}
+	if a := withAlerts("wgpolicyk8s.io"); strings.Count(a, "kubectl get policyreports -A -l app.kubernetes.io/managed-by=wiscan") != 3 {
+		t.Errorf("the finding and unverified alerts do not name the PolicyReports:\n%s", a)
+	}
+	if a := withAlerts("openreports.io"); strings.Count(a, "kubectl get reports.openreports.io -A") != 3 {
+		t.Errorf("the alerts do not name OpenReports' reports:\n%s", a)
+	}
 	// With OpenReports, the role is on OpenReports' kinds.
 	or := render(t, map[string]any{"policyReports": map[string]any{"apply": true, "api": "openreports.io"}})
 	orRules, _, _ := unstructured.NestedSlice(or.Find("ClusterRole", "wiscan-policyreports").Object, "rules")
