@@ -77,6 +77,9 @@ type Kube struct {
 	// SkipSecrets reads no Secret, live or from evidence (the controls on
 	// their content do not apply, and say why).
 	SkipSecrets bool
+	// Namespaces confine a live scan to these namespaces, with namespaced
+	// reads only (kube.Options.Namespaces).
+	Namespaces []string
 }
 
 // Policies configure the evaluation.
@@ -202,7 +205,7 @@ func Collect(ctx context.Context, c Config) (*snapshot.Snapshot, error) {
 	if c.Evidence != "" {
 		cluster = &evidence.Collector{Dir: c.Evidence, Progress: c.Progress, Log: c.log(), SkipClouds: c.skipped(), SkipSecrets: c.Kube.SkipSecrets}
 	} else {
-		k, err := kube.New(kube.Options{Kubeconfig: c.Kube.Kubeconfig, Context: c.Kube.Context, Timeout: c.Kube.Timeout, SkipSecrets: c.Kube.SkipSecrets, Progress: c.Progress, Log: c.log()})
+		k, err := kube.New(kube.Options{Kubeconfig: c.Kube.Kubeconfig, Context: c.Kube.Context, Timeout: c.Kube.Timeout, SkipSecrets: c.Kube.SkipSecrets, Namespaces: c.Kube.Namespaces, Progress: c.Progress, Log: c.log()})
 		if err != nil {
 			return nil, fmt.Errorf("%w: %w", ErrConfig, err)
 		}

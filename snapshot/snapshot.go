@@ -67,6 +67,9 @@ type Source struct {
 	// the chart's rbac.readSecrets=false): the controls on their content
 	// do not apply, and say so.
 	SkipSecrets bool `json:"skipSecrets,omitempty"`
+	// Namespaces are the namespaces a live scan was confined to
+	// (--namespace, namespaced mode): cluster-scoped kinds were not read.
+	Namespaces []string `json:"namespaces,omitempty"`
 	// Context is the kubeconfig context, in live mode.
 	Context string `json:"context,omitempty"`
 	// Server is the API server URL, in live mode.

@@ -32,8 +32,9 @@ func (e errNoReportCRD) Error() string {
 // applyPolicyReports applies the report's PolicyReports with server-side
 // apply (field manager wiscan), and empties the reports wiscan wrote
 // earlier in namespaces that are no longer targets, so that none is left
-// stale.
-func applyPolicyReports(ctx context.Context, cfg *rest.Config, r report.Report, group string) error {
+// stale. In namespaced mode (namespaces set) those are looked for in
+// those namespaces only.
+func applyPolicyReports(ctx context.Context, cfg *rest.Config, r report.Report, group string, namespaces []string) error {
 	api, ok := report.LookupPolicyReportAPI(group)
 	if !ok {
 		return fmt.Errorf("report API %q: want one of %s", group, strings.Join(report.PolicyReportAPIs, ", "))
@@ -66,11 +67,26 @@ func applyPolicyReports(ctx context.Context, cfg *rest.Config, r report.Report, 
 		}
 		written[u.GetNamespace()] = true
 	}
-	old, err := namespaced.List(ctx, metav1.ListOptions{LabelSelector: "app.kubernetes.io/managed-by=wiscan"})
-	if err != nil {
-		return fmt.Errorf("list %s: %w", api.Resource, err)
+	var old []unstructured.Unstructured
+	sel := metav1.ListOptions{LabelSelector: "app.kubernetes.io/managed-by=wiscan"}
+	if len(namespaces) == 0 {
+		l, err := namespaced.List(ctx, sel)
+		if err != nil {
+			return fmt.Errorf("list %s: %w", api.Resource, err)
+		}
+		old = l.Items
 	}
-	for _, it := range old.Items {
+	for _, ns := range namespaces {
+		if written[ns] {
+			continue
+		}
+		l, err := namespaced.Namespace(ns).List(ctx, sel)
+		if err != nil {
+			return fmt.Errorf("list %s in %s: %w", api.Resource, ns, err)
+		}
+		old = append(old, l.Items...)
+	}
+	for _, it := range old {
 		if written[it.GetNamespace()] || it.GetName() != "wiscan" {
 			continue
 		}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
+	"k8s.io/apimachinery/pkg/util/validation"
 
 	"github.com/wiscan/wiscan/clouds"
 	"github.com/wiscan/wiscan/collectors/kube"
@@ -34,6 +35,7 @@ type collectFlags struct {
 	cloud        string
 	skipCloud    bool
 	skipSecrets  bool
+	namespaces   []string
 	region       string
 	clusterName  string
 	trustQuota   int
@@ -74,6 +76,7 @@ func (f *collectFlags) register(cmd *cobra.Command) {
 	fl.StringVar(&f.cloud, "cloud", "", fmt.Sprintf("cloud in use for every profile: %s (default: the profile's, else inferred)", strings.Join(clouds.Names(), ", ")))
 	fl.BoolVar(&f.skipCloud, "skip-cloud", false, "do not read the cloud's IAM state (its controls are then unknown)")
 	fl.BoolVar(&f.skipSecrets, "skip-secrets", false, "read no Secret, live or from evidence: the controls on Secrets' content do not apply, and say why (for a scanner without get/list on secrets)")
+	fl.StringArrayVarP(&f.namespaces, "namespace", "n", nil, "confine a live scan to this namespace, repeatable, with namespaced reads only (for a scanner bound by RoleBindings in these namespaces, the chart's rbac.namespaces): name the control plane namespaces and their groups' namespaces; cluster-scoped kinds (nodes, SpaceBackupConfig) are not read, and the controls that need them say so")
 	fl.StringVar(&f.region, "region", "", "AWS region (default: the SDK's, else the region in an EKS context's ARN)")
 	fl.StringVar(&f.clusterName, "cluster-name", "", "EKS cluster name (default: from a kubeconfig context named after the cluster's ARN)")
 	fl.StringArrayVar(&f.azure.subscriptions, "azure-subscription", nil, "Azure subscription in scope, repeatable: the AKS cluster's first; a client ID is proven absent only in these (default: AZURE_SUBSCRIPTION_ID)")
@@ -94,6 +97,21 @@ func (f *collectFlags) check() error {
 	}
 	if f.trustQuota < 0 {
 		return usageErr("--aws-trust-policy-quota %d: want 0 or more", f.trustQuota)
+	}
+	seen := map[string]bool{}
+	var names []string
+	for _, ns := range f.namespaces {
+		if errs := validation.IsDNS1123Label(ns); len(errs) > 0 {
+			return usageErr("--namespace %q: want a namespace name (%s)", report.Clean(ns), strings.Join(errs, "; "))
+		}
+		if !seen[ns] {
+			seen[ns] = true
+			names = append(names, ns)
+		}
+	}
+	f.namespaces = names
+	if len(f.namespaces) > 0 && f.evidence != "" {
+		return usageErr("--namespace confines a live scan's reads; with --evidence, export only those namespaces, or name them in a profile")
 	}
 	return nil
 }
@@ -129,8 +147,12 @@ type gate struct {
 	apply *kubeTarget
 }
 
-// kubeTarget is where PolicyReports are applied.
-type kubeTarget struct{ kubeconfig, context string }
+// kubeTarget is where PolicyReports are applied: the cluster, and in
+// namespaced mode the namespaces the scan is confined to.
+type kubeTarget struct {
+	kubeconfig, context string
+	namespaces          []string
+}
 
 func (f *evalFlags) register(cmd *cobra.Command) {
 	fl := cmd.Flags()
@@ -168,7 +190,7 @@ control and write the report.`,
 				return err
 			}
 			if g.apply != nil {
-				g.apply.kubeconfig, g.apply.context = cf.kubeconfig, cf.context
+				g.apply.kubeconfig, g.apply.context, g.apply.namespaces = cf.kubeconfig, cf.context, cf.namespaces
 			}
 			s, err := a.collect(cmd.Context(), cf)
 			if err != nil {
@@ -243,7 +265,7 @@ func (f *evalFlags) pushOutput() (*output, error) {
 func (a *app) config(cf collectFlags, ef evalFlags) scan.Config {
 	return scan.Config{
 		Profiles: cf.profiles, ProfileFiles: cf.profileFiles, Cloud: cf.cloud, Evidence: cf.evidence,
-		Kube: scan.Kube{Kubeconfig: cf.kubeconfig, Context: cf.context, Timeout: cf.timeout, SkipSecrets: cf.skipSecrets},
+		Kube: scan.Kube{Kubeconfig: cf.kubeconfig, Context: cf.context, Timeout: cf.timeout, SkipSecrets: cf.skipSecrets, Namespaces: cf.namespaces},
 		AWS:  scan.AWS{Skip: cf.skipCloud, Region: cf.region, ClusterName: cf.clusterName, TrustPolicyQuota: cf.trustQuota},
 		Azure: scan.Azure{Skip: cf.skipCloud, Subscriptions: azureSubscriptions(cf.azure.subscriptions), ResourceGroup: cf.azure.resourceGroup,
 			Cluster: cf.azure.cluster, StorageAccounts: cf.azure.storageAccounts, Asked: cf.azure.set()},
@@ -311,7 +333,7 @@ func (a *app) evaluate(ctx context.Context, e *scan.Evaluator, s *snapshot.Snaps
 	if g.apply != nil {
 		cfg, err := kube.RESTConfig(g.apply.kubeconfig, g.apply.context)
 		if err == nil {
-			err = applyPolicyReports(ctx, cfg, r, g.reportAPI)
+			err = applyPolicyReports(ctx, cfg, r, g.reportAPI, g.apply.namespaces)
 		}
 		if err != nil {
 			undelivered = err

@@ -66,8 +66,15 @@ type Options struct {
 	PageSize int64
 	// SkipSecrets leaves Secrets unlisted (the snapshot says so).
 	SkipSecrets bool
-	Progress    collectors.Progress
-	Log         *slog.Logger
+	// Namespaces, when set, confine the scan to these namespaces with
+	// namespaced reads only, for a scanner bound by RoleBindings in them:
+	// each namespace is read by name, each kind is listed in each of them,
+	// and cluster-scoped kinds (Node, SpaceBackupConfig) are not read,
+	// each recorded as a gap of reason not-read that the controls needing
+	// it name.
+	Namespaces []string
+	Progress   collectors.Progress
+	Log        *slog.Logger
 }
 
 // Collector reads the cluster through client-go.
@@ -181,7 +188,7 @@ func (c *Collector) Collect(ctx context.Context, s *snapshot.Snapshot) error {
 	if err != nil {
 		return fmt.Errorf("%w: %w", ErrConfig, err)
 	}
-	s.Source = snapshot.Source{Mode: "live", Context: c.context, Server: c.cfg.Host, SkipSecrets: c.opts.SkipSecrets}
+	s.Source = snapshot.Source{Mode: "live", Context: c.context, Server: c.cfg.Host, SkipSecrets: c.opts.SkipSecrets, Namespaces: slices.Clone(c.opts.Namespaces)}
 	if err := c.preflight(ctx, cs); err != nil {
 		return err
 	}
@@ -195,7 +202,12 @@ func (c *Collector) Collect(ctx context.Context, s *snapshot.Snapshot) error {
 			Objects:         r.counts,
 		})
 	}()
-	nsRead := r.namespaces(ctx)
+	var nsRead bool
+	if len(c.opts.Namespaces) > 0 {
+		nsRead = r.namedNamespaces(ctx)
+	} else {
+		nsRead = r.namespaces(ctx)
+	}
 	if nsRead {
 		if err := profiles.Target(s); err != nil {
 			return err
@@ -321,11 +333,58 @@ func (r *run) namespaces(ctx context.Context) bool {
 	return true
 }
 
+// NotRead is the reason of a gap left on purpose: a kind the scan was
+// told not to read. The controls that need it are unknown and name it; it
+// is not a collection failure (WI-SCAN-001).
+const NotRead = "not-read"
+
+// namespacedOnly is why a cluster-scoped kind is not read with Namespaces.
+const namespacedOnly = "cluster-scoped, not read in namespaced mode (--namespace)"
+
+// namespaced reports whether the scan is confined to named namespaces.
+func (r *run) namespacedMode() bool { return len(r.c.opts.Namespaces) > 0 }
+
+// notRead records a kind left unread on purpose.
+func (r *run) notRead(kind, ns, why string) {
+	r.c.opts.Log.Info("not read", "kind", kind, "namespace", ns, "reason", why)
+	r.s.AddError(snapshot.CollectionError{Collector: Name, Kind: kind, Namespace: ns, Reason: NotRead, Message: why})
+}
+
+// namedNamespaces reads the namespaces named in Options.Namespaces one by
+// one (get, which a RoleBinding in the namespace can grant). One that
+// does not exist or cannot be read is a gap; one that cannot be read
+// stands in by its name, its labels unknown.
+func (r *run) namedNamespaces(ctx context.Context) bool {
+	n := 0
+	for _, name := range r.c.opts.Namespaces {
+		ns, err := r.cs.CoreV1().Namespaces().Get(ctx, name, metav1.GetOptions{})
+		if err != nil {
+			r.gap("Namespace", name, err)
+			if !apierrors.IsNotFound(err) {
+				r.s.Kubernetes.Namespaces[name] = snapshot.Namespace{Name: name, Labels: map[string]string{}}
+			}
+			continue
+		}
+		r.s.Kubernetes.Namespaces[ns.Name] = Namespace(ns, nil)
+		n++
+	}
+	if n > 0 {
+		r.listed++
+	}
+	r.counts["Namespace"] = n
+	r.progress("Namespace", n)
+	return true
+}
+
 // nodes lists the nodes when a target uses GCP, and keeps those its pods
 // run on.
 func (r *run) nodes(ctx context.Context) {
 	want := NodesWanted(r.s)
 	if len(want) == 0 {
+		return
+	}
+	if r.namespacedMode() {
+		r.notRead("Node", "", namespacedOnly)
 		return
 	}
 	n := 0
@@ -375,19 +434,30 @@ func (r *run) namespaced(ctx context.Context, k kind) {
 		}
 		return nil
 	}
-	err := r.each(ctx, func(ctx context.Context, o metav1.ListOptions) (runtime.Object, error) {
-		return k.list(ctx, r.cs, metav1.NamespaceAll, o)
-	}, keep)
-	if apierrors.IsForbidden(err) {
-		r.c.opts.Log.Info("cluster-wide list forbidden, listing per namespace", "kind", k.name, "namespaces", len(r.targets))
+	var err error
+	if !r.namespacedMode() {
+		err = r.each(ctx, func(ctx context.Context, o metav1.ListOptions) (runtime.Object, error) {
+			return k.list(ctx, r.cs, metav1.NamespaceAll, o)
+		}, keep)
+	}
+	if r.namespacedMode() || apierrors.IsForbidden(err) {
+		if !r.namespacedMode() {
+			r.c.opts.Log.Info("cluster-wide list forbidden, listing per namespace", "kind", k.name, "namespaces", len(r.targets))
+		}
 		err = nil
+		read := 0
 		for _, ns := range r.fallbackNamespaces() {
 			e := r.each(ctx, func(ctx context.Context, o metav1.ListOptions) (runtime.Object, error) {
 				return k.list(ctx, r.cs, ns, o)
 			}, keep)
 			if e != nil {
 				r.gap(k.name, ns, e)
+				continue
 			}
+			read++
+		}
+		if read == 0 {
+			return
 		}
 	}
 	if err != nil {
@@ -419,20 +489,45 @@ func (r *run) spaces(ctx context.Context) {
 		return
 	}
 	for kind, resource := range spacesKinds {
-		version, ok := served[resource]
+		res, ok := served[resource]
 		r.s.Kubernetes.Spaces.Kinds[kind] = ok
 		if !ok {
 			continue
 		}
-		gvr := schema.GroupVersionResource{Group: SpacesGroup, Version: version, Resource: resource}
+		gvr := schema.GroupVersionResource{Group: SpacesGroup, Version: res.version, Resource: resource}
 		n := 0
-		err := r.each(ctx, func(ctx context.Context, o metav1.ListOptions) (runtime.Object, error) {
-			return r.dyn.Resource(gvr).List(ctx, o)
-		}, func(o runtime.Object) error {
+		add := func(o runtime.Object) error {
 			addSpaces(&r.s.Kubernetes, o.(*unstructured.Unstructured), nil)
 			n++
 			return nil
-		})
+		}
+		if r.namespacedMode() {
+			if !res.namespaced {
+				r.notRead(kind, "", namespacedOnly)
+				continue
+			}
+			// In each named namespace: the control planes' groups among
+			// them.
+			read := 0
+			for _, ns := range r.c.opts.Namespaces {
+				if err := r.each(ctx, func(ctx context.Context, o metav1.ListOptions) (runtime.Object, error) {
+					return r.dyn.Resource(gvr).Namespace(ns).List(ctx, o)
+				}, add); err != nil {
+					r.gap(kind, ns, err)
+					continue
+				}
+				read++
+			}
+			if read > 0 {
+				r.listed++
+				r.counts[kind] = n
+				r.progress(kind, n)
+			}
+			continue
+		}
+		err := r.each(ctx, func(ctx context.Context, o metav1.ListOptions) (runtime.Object, error) {
+			return r.dyn.Resource(gvr).List(ctx, o)
+		}, add)
 		if err != nil {
 			r.gap(kind, "", err)
 			continue
@@ -443,12 +538,19 @@ func (r *run) spaces(ctx context.Context) {
 	}
 }
 
+// servedResource is a served Spaces resource: the version to read, and
+// whether it is namespaced.
+type servedResource struct {
+	version    string
+	namespaced bool
+}
+
 // spacesResources maps each served Spaces resource to the version to read,
 // preferring the group's preferred version. It asks for the one group
 // directly, under the scan's context, rather than discovering every group.
-func (r *run) spacesResources(ctx context.Context) (map[string]string, error) {
+func (r *run) spacesResources(ctx context.Context) (map[string]servedResource, error) {
 	rc := r.cs.Discovery().RESTClient()
-	out := map[string]string{}
+	out := map[string]servedResource{}
 	var group metav1.APIGroup
 	err := getJSON(ctx, rc, &group, "/apis", SpacesGroup)
 	if apierrors.IsNotFound(err) {
@@ -468,7 +570,7 @@ func (r *run) spacesResources(ctx context.Context) (map[string]string, error) {
 		}
 		for _, res := range list.APIResources {
 			if _, ok := out[res.Name]; !ok {
-				out[res.Name] = v.Version
+				out[res.Name] = servedResource{version: v.Version, namespaced: res.Namespaced}
 			}
 		}
 	}

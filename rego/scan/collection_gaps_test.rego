@@ -7,6 +7,8 @@ cases := {
 	"no gaps passes": {"o": {}, "want": 0},
 	"forbidden list": {"o": {"errors": [{"collector": "kubernetes", "kind": "Secret", "reason": "forbidden", "message": "secrets is forbidden"}]}, "want": 1},
 	# A malformed evidence file names the file.
+	# A kind not read on purpose is no failure here.
+	"not read on purpose": {"o": {"errors": [{"collector": "kubernetes", "kind": "Node", "reason": "not-read", "message": "cluster-scoped, not read in namespaced mode (--namespace)"}]}, "want": 0},
 	"malformed file": {"o": {"errors": [{"collector": "evidence", "reason": "malformed", "message": "a.yaml:3: bad", "source": {"file": "a.yaml", "line": 3}}]}, "want": 1},
 }
 

@@ -283,6 +283,7 @@ func TestValuesSchema(t *testing.T) {
 		"gcp bucket":           {"scan": map[string]any{"gcp": map[string]any{"buckets": []any{"gs://spaces-backups"}}}},
 		"gcp service account":  {"scan": map[string]any{"gcp": map[string]any{"serviceAccount": "wiscan@example.com"}}},
 		"report api":           {"policyReports": map[string]any{"apply": true, "api": "policy.example.com"}},
+		"namespace name":       {"rbac": map[string]any{"namespaces": []any{"--all-namespaces"}}},
 		"apply not a boolean":  {"policyReports": map[string]any{"apply": "yes"}},
 	} {
 		if _, err := Render("wiscan", "wiscan-system", values); err == nil {
@@ -600,5 +601,49 @@ func TestPolicyReportsApply(t *testing.T) {
 		if verbs, _, _ := unstructured.NestedStringSlice(rule.(map[string]any), "verbs"); !slices.Equal(verbs, []string{"get", "list"}) {
 			t.Errorf("reader rule %v", rule)
 		}
+	}
+}
+
+// rbac.namespaces binds the reader in those namespaces only (RoleBindings
+// to the reader role, no ClusterRoleBinding), drops the cluster-scoped
+// kinds from the role, and passes --namespace for each.
+func TestNamespacedRBAC(t *testing.T) {
+	ns := []any{"team-a", "mxp-1-system"}
+	r := render(t, map[string]any{"rbac": map[string]any{"namespaces": ns}, "policyReports": map[string]any{"apply": true}})
+	if r.Find("ClusterRoleBinding", "wiscan-reader") != nil || r.Find("ClusterRoleBinding", "wiscan-policyreports") != nil {
+		t.Error("a cluster-wide binding in namespaced mode")
+	}
+	for _, n := range ns {
+		for _, name := range []string{"wiscan-reader", "wiscan-policyreports"} {
+			found := false
+			for _, o := range r.Objects {
+				if o.GetKind() == "RoleBinding" && o.GetName() == name && o.GetNamespace() == n {
+					found = true
+				}
+			}
+			if !found {
+				t.Errorf("no RoleBinding %s in %s", name, n)
+			}
+		}
+		if !slices.Contains(args(t, r), "--namespace="+n.(string)) {
+			t.Errorf("args %v lack --namespace=%s", args(t, r), n)
+		}
+	}
+	b, _ := yaml.Marshal(r.Find("ClusterRole", "wiscan-reader").Object)
+	if strings.Contains(string(b), "nodes") || strings.Contains(string(b), "spacebackupconfigs") {
+		t.Errorf("cluster-scoped kinds in the namespaced reader:\n%s", b)
+	}
+	cr := r.Find("ClusterRole", "wiscan-clusterreport")
+	if cr == nil {
+		t.Fatal("no role for the cluster's report")
+	}
+	rules, _, _ := unstructured.NestedSlice(cr.Object, "rules")
+	if names, _, _ := unstructured.NestedStringSlice(rules[0].(map[string]any), "resourceNames"); len(rules) != 1 || !slices.Equal(names, []string{"wiscan"}) {
+		t.Errorf("the cluster report's role: %v", rules)
+	}
+	// Cluster-wide (the default), the reader reads nodes and is bound once.
+	d := render(t, nil)
+	if d.Find("ClusterRoleBinding", "wiscan-reader") == nil || slices.ContainsFunc(args(t, d), func(a string) bool { return strings.HasPrefix(a, "--namespace") }) {
+		t.Error("the default is not cluster-wide")
 	}
 }

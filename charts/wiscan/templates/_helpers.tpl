@@ -93,6 +93,9 @@ there is none. */}}
 {{- if not .Values.rbac.readSecrets }}
 - --skip-secrets
 {{- end }}
+{{- range .Values.rbac.namespaces }}
+- --namespace={{ . }}
+{{- end }}
 {{- with .Values.scan.aws.clusterName }}
 - --cluster-name={{ . }}
 {{- end }}
