@@ -137,3 +137,40 @@ func TestSyntheticFindings(t *testing.T) {
 		t.Errorf("findings by control %v, want %v", count, want)
 	}
 }
+
+// BenchmarkEvaluateRoles is BenchmarkEvaluate with a role of its own for
+// each control plane: grouping the targets by role stays linear however
+// many roles there are.
+func BenchmarkEvaluateRoles(b *testing.B) {
+	e, err := New(context.Background(), Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, n := range []int{1000, 10000} {
+		s := rolePerControlPlane(synthetic(n))
+		b.Run(fmt.Sprintf("namespaces=%d", n), func(b *testing.B) {
+			for b.Loop() {
+				if _, err := e.Evaluate(context.Background(), s); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// rolePerControlPlane gives each control plane's service account a role of
+// its own, with the shared role's policies.
+func rolePerControlPlane(s *snapshot.Snapshot) *snapshot.Snapshot {
+	shared := s.AWS.Roles["arn:aws:iam::123456789012:role/backup-restore-role"]
+	for ns, sas := range s.Kubernetes.ServiceAccounts {
+		sa := sas["mxp-controller"]
+		for k := range sa.Annotations {
+			role := fmt.Sprintf("arn:aws:iam::123456789012:role/backup-%s", ns[4:12])
+			sa.Annotations[k] = role
+			r := shared
+			r.ARN, r.Name = role, "backup-"+ns[4:12]
+			s.AWS.Roles[role] = r
+		}
+	}
+	return s
+}

@@ -63,36 +63,35 @@ irsa_role(t) := arn if {
 # association is the target's EKS Pod Identity association.
 association(t) := input.aws.podIdentityAssociations[t.namespace][t.profile.serviceAccount]
 
-# uses[arn] are the targets that reach a role, and how.
-uses[arn] contains use(t, "irsa") if {
-	some t in targets
-	arn := irsa_role(t)
+# uses[arn] are the targets that reach a role, and how: a complete rule,
+# computed once, grouped through a comprehension that OPA indexes by role
+# (linear in the targets, however many roles).
+uses := {arn: us |
+	some pair in use_pairs
+	arn := pair[0]
+	us := {u | some q in use_pairs; q[0] == arn; u := q[1]}
 }
 
-uses[arn] contains use(t, "pod-identity") if {
-	some t in targets
-	arn := trim_space(association(t).roleArn)
-}
+use_pairs := array.concat(
+	[[arn, use(t, "irsa")] | some t in targets; arn := irsa_role(t)],
+	[[arn, use(t, "pod-identity")] | some t in targets; arn := trim_space(association(t).roleArn)],
+)
 
 use(t, via) := {"namespace": t.namespace, "serviceAccount": t.profile.serviceAccount, "profile": t.profile.name, "via": via}
 
-# The following are rules, not functions, so that each is computed once
-# per role however many controls ask.
-via_uses[arn][how] := [u | some u in uses[arn]; u.via == how] if {
-	some arn, _ in uses
-	some how in {"irsa", "pod-identity"}
-}
+# The following are complete rules, not functions or rules with a nested
+# key, so that each is computed once for every role however many controls
+# and targets ask (a rule with a nested key is evaluated again at each
+# look-up, which made this quadratic in the control planes).
+via_uses := {arn: {how: [u | some u in us; u.via == how] | some how in {"irsa", "pod-identity"}} | some arn, us in uses}
 
 via(arn, how) := via_uses[arn][how]
 
-role_namespaces[arn] := sort({u.namespace | some u in us}) if some arn, us in uses
+role_namespaces := {arn: sort({u.namespace | some u in us}) | some arn, us in uses}
 
 namespaces(arn) := role_namespaces[arn]
 
-via_namespaces[arn][how] := sort({u.namespace | some u in us}) if {
-	some arn, hows in via_uses
-	some how, us in hows
-}
+via_namespaces := {arn: {how: sort({u.namespace | some u in us}) | some how, us in hows} | some arn, hows in via_uses}
 
 namespaces_via(arn, how) := via_namespaces[arn][how]
 
@@ -201,10 +200,19 @@ configs("SpaceBackupConfig") := input.kubernetes.spaces.spaceBackupConfigs
 
 # scopes are the profiles whose control planes reach a role through IRSA:
 # a subject the trust policy admits outside all of them is too broad.
-scopes(arn) := [{"namespaces": p.namespaces, "serviceAccount": p.serviceAccount, "targets": p.targets} |
+# A profile's targets stand for its namespaces only when it names neither
+# a pattern nor names (a label selector); they are left out otherwise, so
+# that a role's context does not grow with the control planes.
+scopes(arn) := [{"namespaces": p.namespaces, "serviceAccount": p.serviceAccount, "targets": scope_targets(p)} |
 	some p in input.profiles
 	p.name in {u.profile | some u in via(arn, "irsa")}
 ]
+
+scope_targets(p) := [] if {
+	object.get(p.namespaces, "pattern", "") != ""
+} else := [] if {
+	count(object.get(p.namespaces, "names", [])) > 0
+} else := p.targets
 
 irsa_subject_set[arn] := {sprintf("system:serviceaccount:%s:%s", [u.namespace, u.serviceAccount]) | some u in via(arn, "irsa")} if {
 	some arn, _ in uses
@@ -233,11 +241,11 @@ context(arn) := {
 	"scopes": scopes(arn),
 	"podSubjects": sort([[u.namespace, u.serviceAccount] | some u in via(arn, "pod-identity")]),
 	"buckets": sort(buckets(arn)),
-	"bucketPolicies": object.get(input.aws, "buckets", {}),
+	"bucketPolicies": {b: p | some b in buckets(arn); p := input.aws.buckets[b]},
 	"access": role_access[arn],
 	"now": object.get(input, "collectedAt", ""),
 	"region": cluster_region,
-	"bucketRegions": bucket_regions,
+	"bucketRegions": {b: r | some b in buckets(arn); r := bucket_regions[b]},
 }
 
 # cluster_region is the region in the cluster's ARN, "" when unknown.
