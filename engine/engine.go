@@ -371,19 +371,6 @@ func identify(fs []report.Finding, controls []report.Control, s *snapshot.Snapsh
 	}
 }
 
-// Input converts a snapshot into OPA's value form once per evaluation.
-func Input(s *snapshot.Snapshot) (ast.Value, error) {
-	b, err := json.Marshal(s)
-	if err != nil {
-		return nil, fmt.Errorf("encode input: %w", err)
-	}
-	v, err := ast.ValueFromReader(strings.NewReader(string(b)))
-	if err != nil {
-		return nil, fmt.Errorf("convert input: %w", err)
-	}
-	return v, nil
-}
-
 func asList(v any) []any {
 	l, _ := v.([]any)
 	return l

@@ -1,0 +1,70 @@
+package engine
+
+import (
+	"context"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/open-policy-agent/opa/v1/ast"
+
+	"github.com/wiscan/wiscan/collectors/evidence"
+	"github.com/wiscan/wiscan/profiles"
+	"github.com/wiscan/wiscan/snapshot"
+)
+
+// The input built directly from the snapshot equals the snapshot's JSON
+// parsed, for every shipped bundle, the benchmarks' Spaces, and values
+// JSON treats specially: invalid UTF-8, times, floats, nil and empty
+// slices and maps, policy documents with numbers and nesting.
+func TestInputIsTheSnapshotsJSON(t *testing.T) {
+	cases := map[string]*snapshot.Snapshot{
+		"synthetic": synthetic(50),
+		"roles":     rolePerControlPlane(synthetic(20)),
+		"gcp":       syntheticGCP(20, true),
+		"odd":       oddSnapshot(),
+	}
+	bundles, err := filepath.Glob(filepath.Join("..", "testdata", "evidence", "*-space"))
+	if err != nil || len(bundles) < 3 {
+		t.Fatalf("bundles %v: %v", bundles, err)
+	}
+	for _, dir := range bundles {
+		s := snapshot.New(time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC))
+		p, _ := profiles.Get(profiles.Default)
+		s.Profiles = []snapshot.Profile{p}
+		if err := (&evidence.Collector{Dir: dir}).Collect(context.Background(), s); err != nil {
+			t.Fatal(err)
+		}
+		if err := profiles.Target(s); err != nil {
+			t.Fatal(err)
+		}
+		cases[filepath.Base(dir)] = s
+	}
+	for name, s := range cases {
+		got, err := Input(s)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		want, err := inputViaJSON(s)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if ast.Compare(got, want) != 0 {
+			t.Errorf("%s: the direct input differs from the JSON's:\n got  %.2000v\n want %.2000v", name, got, want)
+		}
+	}
+}
+
+func oddSnapshot() *snapshot.Snapshot {
+	s := snapshot.New(time.Date(2026, 12, 1, 12, 30, 45, 123456789, time.FixedZone("x", 3600)))
+	created := time.Date(2025, 1, 2, 3, 4, 5, 6, time.UTC)
+	s.Kubernetes.Namespaces["bad\xffutf8\xfe"] = snapshot.Namespace{Name: "bad\xffutf8\xfe", Labels: map[string]string{"k\x00": "v\u2028"}}
+	snapshot.Put(s.Kubernetes.ServiceAccounts, "ns", "sa", snapshot.ServiceAccount{Meta: snapshot.Meta{Namespace: "ns", Name: "sa", CreatedAt: &created}})
+	snapshot.Put(s.Kubernetes.Pods, "ns", "p", snapshot.Pod{Meta: snapshot.Meta{Namespace: "ns", Name: "p", Labels: map[string]string{}}})
+	s.Stats = []snapshot.CollectorStats{{Collector: "x", DurationSeconds: 0.1 + 0.2, APICalls: 3, Objects: map[string]int{"Pod": 1}}}
+	s.AWS = snapshot.NewAWS()
+	s.AWS.Roles["r"] = snapshot.Role{ARN: "r", TrustPolicy: &snapshot.PolicyDocument{Document: map[string]any{
+		"Version": "2012-10-17", "N": 1.5e300, "I": 42.0, "Nested": []any{nil, true, map[string]any{"a": []any{}}, "\xff"},
+	}}}
+	return s
+}
