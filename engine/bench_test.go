@@ -174,3 +174,24 @@ func rolePerControlPlane(s *snapshot.Snapshot) *snapshot.Snapshot {
 	}
 	return s
 }
+
+// BenchmarkEvaluateWorkers compares one query with the controls evaluated
+// in groups side by side.
+func BenchmarkEvaluateWorkers(b *testing.B) {
+	for _, workers := range []int{1, 2} {
+		e, err := New(context.Background(), Options{Workers: workers})
+		if err != nil {
+			b.Fatal(err)
+		}
+		for _, n := range []int{1000, 10000} {
+			s := synthetic(n)
+			b.Run(fmt.Sprintf("workers=%d/namespaces=%d", workers, n), func(b *testing.B) {
+				for b.Loop() {
+					if _, err := e.Evaluate(context.Background(), s); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+		}
+	}
+}

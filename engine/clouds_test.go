@@ -39,7 +39,7 @@ func TestThirdCloudInTheTable(t *testing.T) {
 			mods[i] = table
 		}
 	}
-	e, err := compile(context.Background(), mods, Capabilities())
+	e, err := compile(context.Background(), mods, Capabilities(), 1)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,8 +1,11 @@
 package engine
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -67,4 +70,88 @@ func oddSnapshot() *snapshot.Snapshot {
 		"Version": "2012-10-17", "N": 1.5e300, "I": 42.0, "Nested": []any{nil, true, map[string]any{"a": []any{}}, "\xff"},
 	}}}
 	return s
+}
+
+// The findings are the same, in the same order, whatever the number of
+// workers the controls are split among.
+func TestWorkersGiveOneResult(t *testing.T) {
+	cases := map[string]*snapshot.Snapshot{"synthetic": synthetic(200), "gcp": syntheticGCP(50, false), "odd": oddSnapshot()}
+	bundles, _ := filepath.Glob(filepath.Join("..", "testdata", "evidence", "*-space"))
+	for _, dir := range bundles {
+		s := snapshot.New(time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC))
+		p, _ := profiles.Get(profiles.Default)
+		s.Profiles = []snapshot.Profile{p}
+		if err := (&evidence.Collector{Dir: dir}).Collect(context.Background(), s); err != nil {
+			t.Fatal(err)
+		}
+		if err := profiles.Target(s); err != nil {
+			t.Fatal(err)
+		}
+		cases[filepath.Base(dir)] = s
+	}
+	var want map[string][]byte
+	for _, workers := range []int{1, 2, 3, 7, 100} {
+		e, err := New(context.Background(), Options{Workers: workers})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if workers <= len(e.controls) && len(e.queries) != workers {
+			t.Errorf("%d workers: %d queries", workers, len(e.queries))
+		}
+		got := map[string][]byte{}
+		for name, s := range cases {
+			r, err := e.Run(context.Background(), s)
+			if err != nil {
+				t.Fatalf("%s, %d workers: %v", name, workers, err)
+			}
+			b, err := json.Marshal(r)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got[name] = b
+		}
+		if want == nil {
+			want = got
+			if len(want["broken-space"]) < 1000 {
+				t.Fatalf("too little to compare: %s", want["broken-space"])
+			}
+			continue
+		}
+		for name := range cases {
+			if !bytes.Equal(got[name], want[name]) {
+				t.Errorf("%s: %d workers give another result than 1", name, workers)
+			}
+		}
+	}
+}
+
+// Every control is in exactly one group, a cloud's controls in one.
+func TestGroups(t *testing.T) {
+	e, err := New(context.Background(), Options{Workers: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range []int{1, 2, 3, 50} {
+		seen := map[int]int{}
+		cloudGroup := -1
+		for g, members := range groups(e.controls, n) {
+			for _, i := range members {
+				seen[i]++
+				if strings.Count(e.controls[i].Package, ".") > 1 && !strings.HasPrefix(e.controls[i].Package, "wiscan.k8s.") && !strings.HasPrefix(e.controls[i].Package, "wiscan.scan.") {
+					if cloudGroup >= 0 && cloudGroup != g {
+						t.Errorf("%d groups: %s apart from its cloud's other controls", n, e.controls[i].ID)
+					}
+					cloudGroup = g
+				}
+			}
+		}
+		if len(seen) != len(e.controls) {
+			t.Errorf("%d groups hold %d of %d controls", n, len(seen), len(e.controls))
+		}
+		for i, k := range seen {
+			if k != 1 {
+				t.Errorf("%d groups: %s in %d", n, e.controls[i].ID, k)
+			}
+		}
+	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime/debug"
 	"runtime/metrics"
 	"time"
 
@@ -32,6 +33,7 @@ const culpritBudget = 10 * time.Second
 // limited runs fn under the engine's time limit and a heap watchdog that
 // cancels it when the live heap passes the memory limit.
 func (e *Engine) limited(ctx context.Context, timeout time.Duration, fn func(context.Context) error) error {
+	defer collectLess(e.maxMemory)()
 	ctx, cancelTime := context.WithTimeoutCause(ctx, timeout, ErrEvalTimeout)
 	defer cancelTime()
 	ctx, cancel := context.WithCancelCause(ctx)
@@ -101,4 +103,26 @@ func (e *Engine) culprit(ctx context.Context, input ast.Value, limit error) erro
 		}
 	}
 	return fmt.Errorf("%w: no single control hits it alone", limit)
+}
+
+// evalGCPercent is the garbage collector's target while an evaluation
+// runs. The evaluation allocates much and keeps little, so that at Go's
+// default (100) the collector, not the policies, bounds how far the
+// workers run side by side.
+const evalGCPercent = 400
+
+// collectLess lets the heap grow further between collections while an
+// evaluation runs, within a soft memory limit below the evaluation's own
+// bound (so that garbage alone never reaches it), and returns what
+// restores the settings.
+func collectLess(maxMemory int64) func() {
+	oldPercent := debug.SetGCPercent(evalGCPercent)
+	oldLimit := debug.SetMemoryLimit(-1)
+	if soft := maxMemory / 10 * 9; maxMemory > 0 && soft < oldLimit {
+		debug.SetMemoryLimit(soft)
+	}
+	return func() {
+		debug.SetGCPercent(oldPercent)
+		debug.SetMemoryLimit(oldLimit)
+	}
 }

@@ -90,6 +90,9 @@ type Policies struct {
 	// defaults when zero).
 	EvalTimeout time.Duration
 	MaxMemory   int64
+	// Workers is how many groups of controls are evaluated side by side
+	// (GOMAXPROCS when zero).
+	Workers int
 }
 
 // Accept names what accepts findings: a waivers file, and an earlier JSON
@@ -267,7 +270,7 @@ type Evaluator struct {
 
 // NewEvaluator compiles the built-in and user policies.
 func NewEvaluator(ctx context.Context, c Config) (*Evaluator, error) {
-	eng, err := engine.New(ctx, engine.Options{PolicyDirs: c.Policies.Dirs, EvalTimeout: c.Policies.EvalTimeout, MaxMemory: c.Policies.MaxMemory})
+	eng, err := engine.New(ctx, engine.Options{PolicyDirs: c.Policies.Dirs, EvalTimeout: c.Policies.EvalTimeout, MaxMemory: c.Policies.MaxMemory, Workers: c.Policies.Workers})
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrConfig, err)
 	}

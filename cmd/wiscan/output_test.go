@@ -191,6 +191,7 @@ func TestRefusedValuesEchoed(t *testing.T) {
 		{[]string{"--pushgateway", "ftp://u:hunter2@gw:9091"}, []string{`"ftp://u:xxxxx@gw:9091"`, "http or https"}},
 		{[]string{"--pushgateway", "http://gw:9091", "--pushgateway-label", "nolabel"}, []string{`"nolabel"`, "NAME=VALUE"}},
 		{[]string{"--eval-memory", "0"}, []string{"--eval-memory 0", "greater than 0"}},
+		{[]string{"--workers", "0"}, []string{"--workers 0", "1 or more"}},
 		{[]string{"--namespace", "Team_A"}, []string{`"Team_A"`, "lower case alphanumeric"}},
 		{[]string{"-n", "team-a"}, []string{"--namespace confines a live scan", "--evidence"}},
 	} {

@@ -125,6 +125,7 @@ type evalFlags struct {
 	allowEmpty    bool
 	evalTimeout   time.Duration
 	evalMemory    int64
+	workers       int
 	applyReports  bool
 	reportAPI     string
 	waivers       string
@@ -168,6 +169,7 @@ func (f *evalFlags) register(cmd *cobra.Command) {
 	fl.StringVar(&f.pushgateway, "pushgateway", "", "push the scan's metrics to this Prometheus Pushgateway URL (http or https; user:password@ is sent as basic authentication), replacing the job's earlier push")
 	fl.StringVar(&f.pushJob, "pushgateway-job", "wiscan", "the job the metrics are pushed under")
 	fl.StringArrayVar(&f.pushLabels, "pushgateway-label", nil, "a grouping label NAME=VALUE of the pushed metrics (such as cluster=prod), repeatable")
+	fl.IntVar(&f.workers, "workers", 0, "how many groups of controls are evaluated side by side (1 or more; default: the CPUs the process may use, GOMAXPROCS); the report is the same whatever the number")
 	fl.Int64Var(&f.evalMemory, "eval-memory", engine.DefaultMaxMemory>>20, "limit in MiB of the heap during the policy evaluation (greater than 0); past it the scan ends with exit 3 naming the policy")
 	fl.BoolVar(&f.applyReports, "apply-policyreports", false, "apply the results to the cluster as PolicyReports (server-side apply, field manager wiscan; needs the CRD and write access to the reports): the one write wiscan makes, and only when asked")
 	fl.StringVar(&f.reportAPI, "policyreport-api", "wgpolicyk8s.io", "the API group of the PolicyReports written and applied: "+strings.Join(report.PolicyReportAPIs, " or ")+" (OpenReports' Report and ClusterReport)")
@@ -207,6 +209,9 @@ control and write the report.`,
 func (f *evalFlags) parse() ([]output, gate, error) {
 	if f.evalTimeout <= 0 {
 		return nil, gate{}, usageErr("--eval-timeout %s: want a duration greater than 0", f.evalTimeout)
+	}
+	if f.workers < 0 || (f.workers == 0 && f.flags != nil && f.flags.Changed("workers")) {
+		return nil, gate{}, usageErr("--workers %d: want 1 or more", f.workers)
 	}
 	if f.evalMemory <= 0 {
 		return nil, gate{}, usageErr("--eval-memory %d: want a number of MiB greater than 0", f.evalMemory)
@@ -271,7 +276,7 @@ func (a *app) config(cf collectFlags, ef evalFlags) scan.Config {
 			Cluster: cf.azure.cluster, StorageAccounts: cf.azure.storageAccounts, Asked: cf.azure.set()},
 		GCP: scan.GCP{Skip: cf.skipCloud, Project: cf.gcp.project, Location: cf.gcp.location, Cluster: cf.gcp.cluster,
 			Buckets: cf.gcp.buckets, Asked: cf.gcp.set()},
-		Policies: scan.Policies{Dirs: ef.policies, EvalTimeout: ef.evalTimeout, MaxMemory: ef.evalMemory << 20},
+		Policies: scan.Policies{Dirs: ef.policies, EvalTimeout: ef.evalTimeout, MaxMemory: ef.evalMemory << 20, Workers: ef.workers},
 		Accept:   scan.Accept{Waivers: ef.waivers, Baseline: ef.baseline},
 		Version:  currentVersion(), Log: a.log, Progress: a.progress(), ProgressDone: a.endProgress, Now: a.now,
 	}
