@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/open-policy-agent/opa/v1/ast"
+	"github.com/open-policy-agent/opa/v1/profiler"
 	"github.com/open-policy-agent/opa/v1/rego"
 
 	"github.com/wiscan/wiscan/analysis"
@@ -336,6 +337,18 @@ func (e *Engine) Controls() []report.Control {
 type Result struct {
 	Findings      []report.Finding
 	NotApplicable map[string]string
+	// Phases are how long each part of the evaluation took.
+	Phases Phases
+}
+
+// Phases time an evaluation: the input built from the snapshot, each
+// group's query (side by side, so Eval is the longest of them), and the
+// findings read from the results.
+type Phases struct {
+	Input    time.Duration
+	Groups   []time.Duration
+	Eval     time.Duration
+	Findings time.Duration
 }
 
 // Evaluate runs every control against the snapshot and returns the
@@ -348,14 +361,21 @@ func (e *Engine) Evaluate(ctx context.Context, s *snapshot.Snapshot) ([]report.F
 // Run runs every control against the snapshot. A control that defines
 // not_applicable (a set of reasons) and finds nothing does not apply.
 func (e *Engine) Run(ctx context.Context, s *snapshot.Snapshot) (Result, error) {
+	var ph Phases
+	start := time.Now()
 	input, err := Input(s)
 	if err != nil {
 		return Result{}, err
 	}
+	ph.Input = time.Since(start)
+	start = time.Now()
 	bindings := rego.Vars{}
+	ph.Groups = make([]time.Duration, len(e.queries))
 	err = e.limited(ctx, e.evalTimeout, func(ctx context.Context) error {
-		return e.evalAll(ctx, input, bindings)
+		return e.evalAll(ctx, input, bindings, ph.Groups)
 	})
+	ph.Eval = time.Since(start)
+	start = time.Now()
 	if errors.Is(err, ErrEvalTimeout) || errors.Is(err, ErrEvalMemory) {
 		runtime.GC()
 		return Result{}, e.culprit(ctx, input, err)
@@ -395,12 +415,57 @@ func (e *Engine) Run(ctx context.Context, s *snapshot.Snapshot) (Result, error) 
 	}
 	identify(out.Findings, e.controls, s)
 	report.Sort(out.Findings)
+	ph.Findings = time.Since(start)
+	out.Phases = ph
+	return out, nil
+}
+
+// ExprCost is the time one policy expression took in an evaluation, and
+// how many times it was evaluated.
+type ExprCost struct {
+	Location string
+	Time     time.Duration
+	Evals    int
+}
+
+// Profile evaluates every control once more, in one query under OPA's
+// profiler (several times slower than Run), and returns the n
+// expressions that took longest, with their file and line.
+func (e *Engine) Profile(ctx context.Context, s *snapshot.Snapshot, n int) ([]ExprCost, error) {
+	input, err := Input(s)
+	if err != nil {
+		return nil, err
+	}
+	var query []string
+	for i, c := range e.controls {
+		for _, rule := range []string{"deny", "unknown", "not_applicable"} {
+			if e.compiler.GetRules(ast.MustParseRef("data."+c.Package+"."+rule)) != nil {
+				query = append(query, fmt.Sprintf(`%s%d := data.%s.%s`, rule[:1], i, c.Package, rule))
+			}
+		}
+	}
+	p := profiler.New()
+	opts := append([]func(*rego.Rego){rego.Compiler(e.compiler), rego.Query(strings.Join(query, "; ")), rego.ParsedInput(input), rego.QueryTracer(p)}, analysis.Impls()...)
+	err = e.limited(ctx, e.evalTimeout, func(ctx context.Context) error {
+		_, err := rego.New(opts...).Eval(ctx)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("profile the evaluation: %w", err)
+	}
+	var out []ExprCost
+	for _, st := range p.ReportTopNResults(-1, []string{"total_time_ns", "num_eval"}) {
+		if st.Location == nil || st.Location.File == "" || len(out) == n {
+			continue // the query itself
+		}
+		out = append(out, ExprCost{Location: fmt.Sprintf("%s:%d", st.Location.File, st.Location.Row), Time: time.Duration(st.ExprTimeNs), Evals: st.NumEval})
+	}
 	return out, nil
 }
 
 // evalAll evaluates the queries side by side on one input and gathers
 // their bindings; the first error cancels the others and is returned.
-func (e *Engine) evalAll(ctx context.Context, input ast.Value, into rego.Vars) error {
+func (e *Engine) evalAll(ctx context.Context, input ast.Value, into rego.Vars, took []time.Duration) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var (
@@ -408,9 +473,11 @@ func (e *Engine) evalAll(ctx context.Context, input ast.Value, into rego.Vars) e
 		wg    sync.WaitGroup
 		first error
 	)
-	for _, q := range e.queries {
+	for i, q := range e.queries {
 		wg.Go(func() {
+			start := time.Now()
 			rs, err := q.Eval(ctx, rego.EvalParsedInput(input))
+			took[i] = time.Since(start)
 			if err == nil && len(rs) != 1 {
 				err = fmt.Errorf("%d results, want 1", len(rs))
 			}

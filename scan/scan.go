@@ -217,18 +217,24 @@ func Collect(ctx context.Context, c Config) (*snapshot.Snapshot, error) {
 	if err := c.run(ctx, cluster, s); err != nil {
 		return nil, err
 	}
+	start := time.Now()
 	if err := profiles.Target(s); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrConfig, err)
 	}
+	c.log().Debug("targets resolved", "targets", len(s.Targets), "took", time.Since(start).Round(time.Millisecond))
 	for _, src := range c.cloudSources() {
+		start := time.Now()
 		if err := src.collect(ctx, c, s); err != nil {
 			return nil, err
 		}
+		c.log().Debug("cloud collected", "cloud", src.cloud, "took", time.Since(start).Round(time.Millisecond))
 	}
 	s.Source.SkipCloud = c.skipped()
 	// The one redaction of everything read, live or from evidence.
+	start = time.Now()
 	secrets.Scrub(s)
 	s.Sort()
+	c.log().Debug("scrubbed and sorted", "took", time.Since(start).Round(time.Millisecond))
 	return s, nil
 }
 
@@ -247,8 +253,10 @@ func (c Config) skipped() []string {
 // run runs one collector and names what was read when it stops.
 func (c Config) run(ctx context.Context, col collectors.Collector, s *snapshot.Snapshot) error {
 	c.log().Info("collecting", "collector", col.Name())
+	start := time.Now()
 	err := col.Collect(ctx, s)
 	c.done()
+	c.log().Debug("collected", "collector", col.Name(), "took", time.Since(start).Round(time.Millisecond))
 	switch {
 	case errors.Is(err, profiles.ErrInvalid):
 		return fmt.Errorf("%w: %w", ErrConfig, err)
@@ -292,9 +300,11 @@ func (e *Evaluator) Controls() []report.Control {
 // Evaluate resolves the snapshot's targets again (a snapshot from a file
 // may predate its data) and runs every control over it.
 func (e *Evaluator) Evaluate(ctx context.Context, s *snapshot.Snapshot) (report.Report, error) {
+	start := time.Now()
 	if err := profiles.Target(s); err != nil {
 		return report.Report{}, fmt.Errorf("%w: %w", ErrConfig, err)
 	}
+	targets := time.Since(start)
 	res, err := e.eng.Run(ctx, s)
 	if ctx.Err() != nil {
 		return report.Report{}, fmt.Errorf("%w: interrupted while evaluating the policies; no report was written", ErrIncomplete)
@@ -311,7 +321,27 @@ func (e *Evaluator) Evaluate(ctx context.Context, s *snapshot.Snapshot) (report.
 		}
 		res.NotApplicable[waivers.ControlID] = "no waivers or baseline given"
 	}
-	return report.New(report.Tool{Name: "wiscan", Version: e.c.Version}, now, s, controls, findings, res.NotApplicable), nil
+	start = time.Now()
+	r := report.New(report.Tool{Name: "wiscan", Version: e.c.Version}, now, s, controls, findings, res.NotApplicable)
+	groups := make([]string, len(res.Phases.Groups))
+	for i, d := range res.Phases.Groups {
+		groups[i] = d.Round(time.Millisecond).String()
+	}
+	e.c.log().Debug("evaluated", "targets", len(s.Targets), "findings", len(r.Findings),
+		"resolve", targets.Round(time.Millisecond), "input", res.Phases.Input.Round(time.Millisecond),
+		"eval", res.Phases.Eval.Round(time.Millisecond), "groups", strings.Join(groups, " "),
+		"findingsRead", res.Phases.Findings.Round(time.Millisecond), "report", time.Since(start).Round(time.Millisecond))
+	return r, nil
+}
+
+// Profile evaluates the snapshot once more under OPA's profiler and
+// returns its n costliest policy expressions.
+func (e *Evaluator) Profile(ctx context.Context, s *snapshot.Snapshot, n int) ([]engine.ExprCost, error) {
+	costs, err := e.eng.Profile(ctx, s, n)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrIncomplete, err)
+	}
+	return costs, nil
 }
 
 // ReadSoFar summarises the collectors' object counts.

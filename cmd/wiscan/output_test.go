@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -192,6 +193,7 @@ func TestRefusedValuesEchoed(t *testing.T) {
 		{[]string{"--pushgateway", "http://gw:9091", "--pushgateway-label", "nolabel"}, []string{`"nolabel"`, "NAME=VALUE"}},
 		{[]string{"--eval-memory", "0"}, []string{"--eval-memory 0", "greater than 0"}},
 		{[]string{"--workers", "0"}, []string{"--workers 0", "1 or more"}},
+		{[]string{"--eval-profile", "-1"}, []string{"--eval-profile -1", "0 or more"}},
 		{[]string{"--namespace", "Team_A"}, []string{`"Team_A"`, "lower case alphanumeric"}},
 		{[]string{"-n", "team-a"}, []string{"--namespace confines a live scan", "--evidence"}},
 	} {
@@ -279,5 +281,64 @@ func TestPushgatewayFlags(t *testing.T) {
 	}
 	if len(pushes) > 0 {
 		t.Errorf("%d pushes from refused flags", len(pushes))
+	}
+}
+
+// --log-level debug times the scan's phases: reading, targets, the input,
+// each group of controls, and the report.
+func TestDebugPhases(t *testing.T) {
+	code, _, stderr := wiscan(t, "scan", "--evidence", bundle, "--log-level", "debug", "--log-format", "json", "--workers", "2", "-o", "json=/dev/null")
+	if code != exitFindings {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	phases := map[string][]string{
+		"collected":           {"collector", "took"},
+		"targets resolved":    {"targets", "took"},
+		"scrubbed and sorted": {"took"},
+		"evaluated":           {"targets", "findings", "resolve", "input", "eval", "groups", "findingsRead", "report"},
+	}
+	seen := map[string]bool{}
+	for line := range strings.SplitSeq(stderr, "\n") {
+		var rec map[string]any
+		if json.Unmarshal([]byte(line), &rec) != nil {
+			continue
+		}
+		msg, _ := rec["msg"].(string)
+		keys, ok := phases[msg]
+		if !ok {
+			continue
+		}
+		seen[msg] = true
+		for _, k := range keys {
+			if _, ok := rec[k]; !ok {
+				t.Errorf("%q without %s: %s", msg, k, line)
+			}
+		}
+		if msg == "evaluated" && len(strings.Fields(rec["groups"].(string))) != 2 {
+			t.Errorf("two workers, groups %q", rec["groups"])
+		}
+	}
+	if len(seen) != len(phases) {
+		t.Errorf("phases logged %v, want %v", seen, phases)
+	}
+}
+
+// --eval-profile N prints, after the outputs, the N policy expressions
+// that took longest, each with its file and line.
+func TestEvalProfile(t *testing.T) {
+	code, _, stderr := wiscan(t, "scan", "--evidence", bundle, "--eval-profile", "3", "-o", "json=/dev/null")
+	if code != exitFindings {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	_, rest, ok := strings.Cut(stderr, "wiscan: the evaluation's 3 costliest expressions, under OPA's profiler:\n")
+	line := regexp.MustCompile(`^ *[0-9.]+[µm]?s +[0-9]+  rego/[a-z_/]+\.rego:[0-9]+$`)
+	lines := strings.Split(strings.TrimSuffix(rest, "\n"), "\n")
+	if !ok || len(lines) != 3 {
+		t.Fatalf("stderr %q", stderr)
+	}
+	for _, l := range lines {
+		if !line.MatchString(l) {
+			t.Errorf("profile line %q", l)
+		}
 	}
 }

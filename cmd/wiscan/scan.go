@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"strings"
 	"time"
@@ -126,6 +127,7 @@ type evalFlags struct {
 	evalTimeout   time.Duration
 	evalMemory    int64
 	workers       int
+	evalProfile   int
 	applyReports  bool
 	reportAPI     string
 	waivers       string
@@ -143,6 +145,8 @@ type gate struct {
 	allowEmpty    bool
 	// reportAPI is the PolicyReports' API group.
 	reportAPI string
+	// profile, above 0, prints the evaluation's costliest expressions.
+	profile int
 	// apply, when set, applies the PolicyReports with the kubeconfig and
 	// context it names.
 	apply *kubeTarget
@@ -169,6 +173,7 @@ func (f *evalFlags) register(cmd *cobra.Command) {
 	fl.StringVar(&f.pushgateway, "pushgateway", "", "push the scan's metrics to this Prometheus Pushgateway URL (http or https; user:password@ is sent as basic authentication), replacing the job's earlier push")
 	fl.StringVar(&f.pushJob, "pushgateway-job", "wiscan", "the job the metrics are pushed under")
 	fl.StringArrayVar(&f.pushLabels, "pushgateway-label", nil, "a grouping label NAME=VALUE of the pushed metrics (such as cluster=prod), repeatable")
+	fl.IntVar(&f.evalProfile, "eval-profile", 0, "after the outputs, evaluate once more under OPA's profiler and print to stderr the N policy expressions that took longest (file:line, time, evaluations), to find what a policy costs (0, the default: no profile)")
 	fl.IntVar(&f.workers, "workers", 0, "how many groups of controls are evaluated side by side (1 or more; default: the CPUs the process may use, GOMAXPROCS); the report is the same whatever the number")
 	fl.Int64Var(&f.evalMemory, "eval-memory", engine.DefaultMaxMemory>>20, "limit in MiB of the heap during the policy evaluation (greater than 0); past it the scan ends with exit 3 naming the policy")
 	fl.BoolVar(&f.applyReports, "apply-policyreports", false, "apply the results to the cluster as PolicyReports (server-side apply, field manager wiscan; needs the CRD and write access to the reports): the one write wiscan makes, and only when asked")
@@ -213,6 +218,9 @@ func (f *evalFlags) parse() ([]output, gate, error) {
 	if f.workers < 0 || (f.workers == 0 && f.flags != nil && f.flags.Changed("workers")) {
 		return nil, gate{}, usageErr("--workers %d: want 1 or more", f.workers)
 	}
+	if f.evalProfile < 0 {
+		return nil, gate{}, usageErr("--eval-profile %d: want 0 or more", f.evalProfile)
+	}
 	if f.evalMemory <= 0 {
 		return nil, gate{}, usageErr("--eval-memory %d: want a number of MiB greater than 0", f.evalMemory)
 	}
@@ -237,7 +245,7 @@ func (f *evalFlags) parse() ([]output, gate, error) {
 	if _, ok := report.LookupPolicyReportAPI(f.reportAPI); !ok || f.reportAPI == "" {
 		return nil, gate{}, usageErr("--policyreport-api %q: want one of %s", f.reportAPI, strings.Join(report.PolicyReportAPIs, ", "))
 	}
-	g := gate{failOn: failOn, failOnUnknown: f.failOnUnknown, allowEmpty: f.allowEmpty, reportAPI: f.reportAPI}
+	g := gate{failOn: failOn, failOnUnknown: f.failOnUnknown, allowEmpty: f.allowEmpty, reportAPI: f.reportAPI, profile: f.evalProfile}
 	if f.applyReports {
 		g.apply = &kubeTarget{}
 	}
@@ -347,6 +355,11 @@ func (a *app) evaluate(ctx context.Context, e *scan.Evaluator, s *snapshot.Snaps
 	}
 	if err := a.write(ctx, r, outs, g); err != nil {
 		return incomplete(err)
+	}
+	if g.profile > 0 {
+		if err := a.profile(ctx, e, s, g.profile); err != nil {
+			return incomplete(err)
+		}
 	}
 	if undelivered != nil {
 		_, _ = fmt.Fprintf(a.stderr, "wiscan: PolicyReports not applied: %s\n", report.Clean(undelivered.Error())) // best effort: the exit code says it too
@@ -476,4 +489,19 @@ func azureSubscriptions(flags []string) []string {
 		return []string{s}
 	}
 	return nil
+}
+
+// profile prints the evaluation's n costliest policy expressions.
+func (a *app) profile(ctx context.Context, e *scan.Evaluator, s *snapshot.Snapshot, n int) error {
+	costs, err := e.Profile(ctx, s, n)
+	if err != nil {
+		return err
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "wiscan: the evaluation's %d costliest expressions, under OPA's profiler:\n", len(costs))
+	for _, c := range costs {
+		fmt.Fprintf(&b, "%10s %9d  %s\n", c.Time.Round(time.Microsecond), c.Evals, report.Clean(c.Location))
+	}
+	_, err = io.WriteString(a.stderr, b.String())
+	return err
 }
