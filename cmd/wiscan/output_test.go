@@ -331,7 +331,7 @@ func TestEvalProfile(t *testing.T) {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
 	_, rest, ok := strings.Cut(stderr, "wiscan: the evaluation's 3 costliest expressions, under OPA's profiler:\n")
-	line := regexp.MustCompile(`^ *[0-9.]+[µm]?s +[0-9]+  rego/[a-z_/]+\.rego:[0-9]+$`)
+	line := regexp.MustCompile(`^ *[0-9.]+[µm]?s +[0-9]+  rego/[a-z0-9_/]+\.rego:[0-9]+$`)
 	lines := strings.Split(strings.TrimSuffix(rest, "\n"), "\n")
 	if !ok || len(lines) != 3 {
 		t.Fatalf("stderr %q", stderr)
