@@ -152,7 +152,12 @@ func streamJSON(r io.Reader, out sink) error {
 			if err := dec.Decode(&raw); err != nil {
 				return jsonErr(lr, dec, err)
 			}
-			item(out, line, raw, "", "")
+			var m map[string]any
+			if err := json.Unmarshal(raw, &m); err != nil || m == nil {
+				out.malformed(line, "a list item is not an object")
+				continue
+			}
+			item(out, line, raw, m, "", "")
 		}
 	case json.Delim('{'):
 		if err := streamObject(dec, lr, out); err != nil {
@@ -176,6 +181,7 @@ func streamJSON(r io.Reader, out sink) error {
 type pendingItem struct {
 	line int
 	raw  json.RawMessage
+	m    map[string]any
 }
 
 func streamObject(dec *json.Decoder, lr *lineReader, out sink) error {
@@ -225,10 +231,16 @@ func streamObject(dec *json.Decoder, lr *lineReader, out sink) error {
 			if err := dec.Decode(&raw); err != nil {
 				return jsonErr(lr, dec, err)
 			}
-			if hasKind(raw) {
-				item(out, line, raw, "", "")
+			// One decoding serves the kind's test and the item.
+			var m map[string]any
+			if err := json.Unmarshal(raw, &m); err != nil || m == nil {
+				out.malformed(line, "a list item is not an object")
+				continue
+			}
+			if hasKind(m) {
+				item(out, line, raw, m, "", "")
 			} else {
-				pending = append(pending, pendingItem{line, raw})
+				pending = append(pending, pendingItem{line, raw, m})
 			}
 		}
 		if _, err := dec.Token(); err != nil {
@@ -239,7 +251,7 @@ func streamObject(dec *json.Decoder, lr *lineReader, out sink) error {
 	version, _ := head["apiVersion"].(string)
 	if len(pending) > 0 || !strings.HasSuffix(kind, "List") {
 		for _, p := range pending {
-			item(out, p.line, p.raw, version, strings.TrimSuffix(kind, "List"))
+			item(out, p.line, p.raw, p.m, version, strings.TrimSuffix(kind, "List"))
 		}
 	}
 	switch {
@@ -253,20 +265,14 @@ func streamObject(dec *json.Decoder, lr *lineReader, out sink) error {
 	return nil
 }
 
-func hasKind(raw json.RawMessage) bool {
-	var probe struct {
-		Kind       string `json:"kind"`
-		APIVersion string `json:"apiVersion"`
-	}
-	return json.Unmarshal(raw, &probe) == nil && probe.Kind != "" && probe.APIVersion != ""
+func hasKind(m map[string]any) bool {
+	kind, _ := m["kind"].(string)
+	version, _ := m["apiVersion"].(string)
+	return kind != "" && version != ""
 }
 
-func item(out sink, line int, raw json.RawMessage, version, kind string) {
-	var m map[string]any
-	if err := json.Unmarshal(raw, &m); err != nil || m == nil {
-		out.malformed(line, "a list item is not an object")
-		return
-	}
+// item hands on a list item, raw and decoded.
+func item(out sink, line int, raw json.RawMessage, m map[string]any, version, kind string) {
 	if err := nested(raw, line, ""); err != nil {
 		if m["kind"] == nil && kind != "" {
 			m["kind"], m["apiVersion"] = kind, version

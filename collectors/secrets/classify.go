@@ -11,6 +11,8 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"github.com/wiscan/wiscan/snapshot"
 )
@@ -258,6 +260,33 @@ var (
 // when the value has the expected shape, else a redacted fingerprint; any
 // other literal keeps only the fact that it was set.
 func Env(name, value string) snapshot.EnvVar {
+	key := name + "\x00" + value
+	if e, ok := publicEnv.Load(key); ok {
+		return e.(snapshot.EnvVar)
+	}
+	e := env(name, value)
+	// A variable kept as it is (a public value such as a role ARN, the
+	// same in every control plane) is remembered; nothing secret or
+	// redacted is.
+	if e.Credential == nil && e.Value == value && publicEnvSize.Load() < maxPublicEnv {
+		if _, loaded := publicEnv.LoadOrStore(key, e); !loaded {
+			publicEnvSize.Add(1)
+		}
+	}
+	return e
+}
+
+// publicEnv remembers the classification of public variables, so that a
+// value repeated in every control plane is matched against the credential
+// shapes once; it holds at most maxPublicEnv entries.
+var (
+	publicEnv     sync.Map
+	publicEnvSize atomic.Int64
+)
+
+const maxPublicEnv = 4096
+
+func env(name, value string) snapshot.EnvVar {
 	e := snapshot.EnvVar{Name: name, HasValue: true}
 	if rest, filtered := strings.CutPrefix(strings.TrimSpace(value), RedactedValue); filtered {
 		// Written by the export filter: its hint is all there is.

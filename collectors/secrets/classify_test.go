@@ -130,3 +130,27 @@ func TestExportScriptPublicEnv(t *testing.T) {
 		t.Errorf("the script keeps %v, the snapshot %v", names, want)
 	}
 }
+
+// Env remembers the classification of public values only: a credential
+// or a value it does not keep is classified anew each time and never
+// held, and the remembered answer equals a fresh one.
+func TestEnvRemembersPublicValuesOnly(t *testing.T) {
+	key := "AKIA" + "IOSFODNN7EXAMPLE" // AWS's documented example key ID
+	for range 2 {
+		if e := Env("AWS_ACCESS_KEY_ID", key); e.Credential == nil {
+			t.Fatalf("the key is not found: %+v", e)
+		}
+		_ = Env("SOME_TOKEN", "opaque-value-of-an-unknown-variable")
+	}
+	publicEnv.Range(func(k, _ any) bool {
+		if strings.Contains(k.(string), key) || strings.Contains(k.(string), "opaque-value") {
+			t.Errorf("remembered: %q", k)
+		}
+		return true
+	})
+	role := "arn:aws:iam::123456789012:role/backup-restore-role"
+	first, again := env("AWS_ROLE_ARN", role), Env("AWS_ROLE_ARN", role)
+	if _, ok := publicEnv.Load("AWS_ROLE_ARN\x00" + role); !ok || again != first || Env("AWS_ROLE_ARN", role) != first {
+		t.Errorf("the public role ARN: remembered %v, %+v then %+v", ok, first, again)
+	}
+}
