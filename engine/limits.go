@@ -5,13 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"runtime/debug"
-	"runtime/metrics"
 	"time"
 
 	"github.com/open-policy-agent/opa/v1/ast"
 	"github.com/open-policy-agent/opa/v1/rego"
 
 	"github.com/wiscan/wiscan/analysis"
+	"github.com/wiscan/wiscan/memory"
 )
 
 // Errors for an evaluation stopped at a limit; the error names the policy.
@@ -23,7 +23,7 @@ var (
 // Default limits of an evaluation.
 const (
 	DefaultEvalTimeout = 5 * time.Minute
-	DefaultMaxMemory   = 4 << 30
+	DefaultMaxMemory   = memory.Default
 )
 
 // culpritBudget bounds the evaluation of one control while the engine
@@ -36,11 +36,8 @@ func (e *Engine) limited(ctx context.Context, timeout time.Duration, fn func(con
 	defer collectLess(e.maxMemory)()
 	ctx, cancelTime := context.WithTimeoutCause(ctx, timeout, ErrEvalTimeout)
 	defer cancelTime()
-	ctx, cancel := context.WithCancelCause(ctx)
-	defer cancel(nil)
-	stop := make(chan struct{})
-	defer close(stop)
-	go watchHeap(uint64(max(e.maxMemory, 0)), stop, func() { cancel(ErrEvalMemory) }) //nolint:gosec // G115: clamped to 0 or more
+	ctx, stop := memory.Watch(ctx, e.maxMemory, ErrEvalMemory)
+	defer stop()
 	err := fn(ctx)
 	if err == nil {
 		return nil
@@ -49,25 +46,6 @@ func (e *Engine) limited(ctx context.Context, timeout time.Duration, fn func(con
 		return cause
 	}
 	return err
-}
-
-// watchHeap calls over once when the live heap exceeds limit.
-func watchHeap(limit uint64, stop <-chan struct{}, over func()) {
-	s := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
-	t := time.NewTicker(20 * time.Millisecond)
-	defer t.Stop()
-	for {
-		select {
-		case <-stop:
-			return
-		case <-t.C:
-			metrics.Read(s)
-			if s[0].Value.Kind() == metrics.KindUint64 && s[0].Value.Uint64() > limit {
-				over()
-				return
-			}
-		}
-	}
 }
 
 // culprit finds the control that hits the limit on its own, user policies

@@ -6,6 +6,7 @@
 package scan
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -21,6 +22,7 @@ import (
 	"github.com/wiscan/wiscan/collectors/kube"
 	"github.com/wiscan/wiscan/collectors/secrets"
 	"github.com/wiscan/wiscan/engine"
+	"github.com/wiscan/wiscan/memory"
 	"github.com/wiscan/wiscan/profiles"
 	"github.com/wiscan/wiscan/report"
 	"github.com/wiscan/wiscan/snapshot"
@@ -37,6 +39,9 @@ var ErrConfig = errors.New("invalid configuration")
 // made from it.
 var ErrIncomplete = errors.New("scan incomplete")
 
+// ErrLoadMemory is the cause of a collection stopped at its memory bound.
+var ErrLoadMemory = errors.New("reading exceeded its memory limit")
+
 // Config is one scan: what to check, where to read it, and how to
 // evaluate it.
 type Config struct {
@@ -50,6 +55,9 @@ type Config struct {
 	// live cluster through Kube.
 	Evidence string
 	Kube     Kube
+	// LoadMemory bounds the heap while the cluster, the evidence and the
+	// clouds are read, in bytes (memory.Default when zero).
+	LoadMemory int64
 	// AWS, Azure and GCP configure the clouds' sources.
 	AWS      AWS
 	Azure    Azure
@@ -204,28 +212,43 @@ func Collect(ctx context.Context, c Config) (*snapshot.Snapshot, error) {
 	}
 	s := snapshot.New(c.now())
 	s.Profiles = ps
+	bound := cmp.Or(c.LoadMemory, memory.Default)
+	ctx, stop := memory.Watch(ctx, bound, ErrLoadMemory)
+	defer stop()
+	err = c.collect(ctx, s)
+	if errors.Is(context.Cause(ctx), ErrLoadMemory) {
+		return nil, fmt.Errorf("%w: reading needed more than %d MiB of heap (--load-memory %d; read so far: %s); no report was written", ErrIncomplete, bound>>20, bound>>20, ReadSoFar(s))
+	}
+	if err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// collect runs the collectors into s.
+func (c Config) collect(ctx context.Context, s *snapshot.Snapshot) error {
 	var cluster collectors.Collector
 	if c.Evidence != "" {
 		cluster = &evidence.Collector{Dir: c.Evidence, Progress: c.Progress, Log: c.log(), SkipClouds: c.skipped(), SkipSecrets: c.Kube.SkipSecrets}
 	} else {
 		k, err := kube.New(kube.Options{Kubeconfig: c.Kube.Kubeconfig, Context: c.Kube.Context, Timeout: c.Kube.Timeout, SkipSecrets: c.Kube.SkipSecrets, Namespaces: c.Kube.Namespaces, Progress: c.Progress, Log: c.log()})
 		if err != nil {
-			return nil, fmt.Errorf("%w: %w", ErrConfig, err)
+			return fmt.Errorf("%w: %w", ErrConfig, err)
 		}
 		cluster = k
 	}
 	if err := c.run(ctx, cluster, s); err != nil {
-		return nil, err
+		return err
 	}
 	start := time.Now()
 	if err := profiles.Target(s); err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrConfig, err)
+		return fmt.Errorf("%w: %w", ErrConfig, err)
 	}
 	c.log().Debug("targets resolved", "targets", len(s.Targets), "took", time.Since(start).Round(time.Millisecond))
 	for _, src := range c.cloudSources() {
 		start := time.Now()
 		if err := src.collect(ctx, c, s); err != nil {
-			return nil, err
+			return err
 		}
 		c.log().Debug("cloud collected", "cloud", src.cloud, "took", time.Since(start).Round(time.Millisecond))
 	}
@@ -235,7 +258,7 @@ func Collect(ctx context.Context, c Config) (*snapshot.Snapshot, error) {
 	secrets.Scrub(s)
 	s.Sort()
 	c.log().Debug("scrubbed and sorted", "took", time.Since(start).Round(time.Millisecond))
-	return s, nil
+	return nil
 }
 
 // skipped are the clouds the configuration leaves unread.

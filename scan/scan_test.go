@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -123,5 +124,24 @@ func TestSourcesNameTableClouds(t *testing.T) {
 			t.Errorf("source for %q: not in the clouds table, or listed twice", s.cloud)
 		}
 		seen[s.cloud] = true
+	}
+}
+
+// A collection whose heap outgrows --load-memory stops, with exit 3's
+// error naming the bound and what was read so far, and no snapshot.
+func TestLoadMemoryBound(t *testing.T) {
+	dir := t.TempDir()
+	writeBundle(t, dir, 2000)
+	c := config()
+	c.Evidence = dir
+	c.LoadMemory = 1 << 20
+	s, err := Collect(context.Background(), c)
+	if !errors.Is(err, ErrIncomplete) || s != nil || !strings.Contains(err.Error(), "reading needed more than 1 MiB of heap (--load-memory 1; read so far:") {
+		t.Fatalf("snapshot %v, error %v", s != nil, err)
+	}
+	// Within its bound, the same bundle is read whole.
+	c.LoadMemory = 0
+	if s, err := Collect(context.Background(), c); err != nil || len(s.Targets) != 2000 {
+		t.Fatalf("%v", err)
 	}
 }

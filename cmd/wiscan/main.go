@@ -11,6 +11,7 @@ import (
 	"runtime/debug"
 	"syscall"
 
+	"github.com/wiscan/wiscan/memory"
 	wiscanversion "github.com/wiscan/wiscan/version"
 )
 
@@ -24,11 +25,20 @@ func currentVersion() string {
 	return wiscanversion.Of(version, info)
 }
 
+// limits are the scan's memory bounds by default: a share of the
+// container's limit, else memory.Default for each phase.
+var limits = memory.For(memory.Container())
+
 // exitInterruptedTwice ends the process at a second SIGINT or SIGTERM, as
 // shells expect of a program killed by SIGINT.
 const exitInterruptedTwice = 130
 
 func main() {
+	// In a container, the runtime collects harder as the heap nears the
+	// container's limit (unless GOMEMLIMIT says otherwise).
+	if soft := limits.Soft; soft > 0 && os.Getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(soft)
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	sigs := make(chan os.Signal, 2)
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)

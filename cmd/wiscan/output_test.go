@@ -193,6 +193,7 @@ func TestRefusedValuesEchoed(t *testing.T) {
 		{[]string{"--pushgateway", "http://gw:9091", "--pushgateway-label", "nolabel"}, []string{`"nolabel"`, "NAME=VALUE"}},
 		{[]string{"--eval-memory", "0"}, []string{"--eval-memory 0", "greater than 0"}},
 		{[]string{"--workers", "0"}, []string{"--workers 0", "1 or more"}},
+		{[]string{"--load-memory", "0"}, []string{"--load-memory 0", "greater than 0"}},
 		{[]string{"--eval-profile", "-1"}, []string{"--eval-profile -1", "0 or more"}},
 		{[]string{"--namespace", "Team_A"}, []string{`"Team_A"`, "lower case alphanumeric"}},
 		{[]string{"-n", "team-a"}, []string{"--namespace confines a live scan", "--evidence"}},

@@ -37,6 +37,7 @@ type collectFlags struct {
 	skipCloud    bool
 	skipSecrets  bool
 	namespaces   []string
+	loadMemory   int64
 	region       string
 	clusterName  string
 	trustQuota   int
@@ -88,6 +89,7 @@ func (f *collectFlags) register(cmd *cobra.Command) {
 	fl.StringVar(&f.gcp.location, "gcp-location", "", "GKE cluster location, a region or zone (default: from a gke_ kubeconfig context)")
 	fl.StringVar(&f.gcp.cluster, "gcp-cluster", "", "GKE cluster name (default: from a gke_ kubeconfig context)")
 	fl.StringArrayVar(&f.gcp.buckets, "gcp-bucket", nil, "backup bucket, repeatable (default: those the profiles and backup configurations name)")
+	fl.Int64Var(&f.loadMemory, "load-memory", limits.Load>>20, "limit in MiB of the heap while the cluster, the evidence and the clouds are read (greater than 0; by default 40% of the container's memory limit, else 4096); past it the scan ends with exit 3 saying what was read")
 	fl.IntVar(&f.trustQuota, "aws-trust-policy-quota", 0, "the account's role trust policy length quota, if raised from IAM's default of 2048 (0 or more; 0 means the default)")
 }
 
@@ -95,6 +97,9 @@ func (f *collectFlags) register(cmd *cobra.Command) {
 func (f *collectFlags) check() error {
 	if f.timeout <= 0 {
 		return usageErr("--timeout %s: want a duration greater than 0", f.timeout)
+	}
+	if f.loadMemory <= 0 {
+		return usageErr("--load-memory %d: want a number of MiB greater than 0", f.loadMemory)
 	}
 	if f.trustQuota < 0 {
 		return usageErr("--aws-trust-policy-quota %d: want 0 or more", f.trustQuota)
@@ -175,7 +180,7 @@ func (f *evalFlags) register(cmd *cobra.Command) {
 	fl.StringArrayVar(&f.pushLabels, "pushgateway-label", nil, "a grouping label NAME=VALUE of the pushed metrics (such as cluster=prod), repeatable")
 	fl.IntVar(&f.evalProfile, "eval-profile", 0, "after the outputs, evaluate once more under OPA's profiler and print to stderr the N policy expressions that took longest (file:line, time, evaluations), to find what a policy costs (0, the default: no profile)")
 	fl.IntVar(&f.workers, "workers", 0, "how many groups of controls are evaluated side by side (1 or more; default: the CPUs the process may use, GOMAXPROCS); the report is the same whatever the number")
-	fl.Int64Var(&f.evalMemory, "eval-memory", engine.DefaultMaxMemory>>20, "limit in MiB of the heap during the policy evaluation (greater than 0); past it the scan ends with exit 3 naming the policy")
+	fl.Int64Var(&f.evalMemory, "eval-memory", limits.Eval>>20, "limit in MiB of the heap during the policy evaluation (greater than 0; by default 75% of the container's memory limit, else 4096); past it the scan ends with exit 3 naming the policy")
 	fl.BoolVar(&f.applyReports, "apply-policyreports", false, "apply the results to the cluster as PolicyReports (server-side apply, field manager wiscan; needs the CRD and write access to the reports): the one write wiscan makes, and only when asked")
 	fl.StringVar(&f.reportAPI, "policyreport-api", "wgpolicyk8s.io", "the API group of the PolicyReports written and applied: "+strings.Join(report.PolicyReportAPIs, " or ")+" (OpenReports' Report and ClusterReport)")
 }
@@ -277,7 +282,7 @@ func (f *evalFlags) pushOutput() (*output, error) {
 // config maps the flags to a scan configuration.
 func (a *app) config(cf collectFlags, ef evalFlags) scan.Config {
 	return scan.Config{
-		Profiles: cf.profiles, ProfileFiles: cf.profileFiles, Cloud: cf.cloud, Evidence: cf.evidence,
+		Profiles: cf.profiles, ProfileFiles: cf.profileFiles, Cloud: cf.cloud, Evidence: cf.evidence, LoadMemory: cf.loadMemory << 20,
 		Kube: scan.Kube{Kubeconfig: cf.kubeconfig, Context: cf.context, Timeout: cf.timeout, SkipSecrets: cf.skipSecrets, Namespaces: cf.namespaces},
 		AWS:  scan.AWS{Skip: cf.skipCloud, Region: cf.region, ClusterName: cf.clusterName, TrustPolicyQuota: cf.trustQuota},
 		Azure: scan.Azure{Skip: cf.skipCloud, Subscriptions: azureSubscriptions(cf.azure.subscriptions), ResourceGroup: cf.azure.resourceGroup,
