@@ -39,7 +39,7 @@ func cpNamespace(i int) string {
 	return fmt.Sprintf("mxp-%s-%s-%s-%s-%s-system", x[:8], x[8:12], x[12:16], x[16:20], x[20:32])
 }
 
-func startSpace(t *testing.T) *harness.Env {
+func startSpace(t testing.TB) *harness.Env {
 	return harness.Start(t, func(e *envtest.Environment) {
 		e.CRDDirectoryPaths = []string{filepath.Join("testdata", "crds")}
 	})
@@ -94,16 +94,19 @@ func podSpec(sa string, env []corev1.EnvVar) corev1.PodSpec {
 }
 
 func (c *cluster) deployment(ns, sa string, env []corev1.EnvVar) {
-	labels := map[string]string{"app": "mxp-controller"}
-	d := &appsv1.Deployment{
+	_, err := c.cs.AppsV1().Deployments(ns).Create(context.Background(), deploymentOf(ns, map[string]string{"app": "mxp-controller"}, podSpec(sa, env)), metav1.CreateOptions{})
+	c.must(err)
+}
+
+// deploymentOf is the mxp-controller Deployment of a namespace.
+func deploymentOf(ns string, labels map[string]string, spec corev1.PodSpec) *appsv1.Deployment {
+	return &appsv1.Deployment{
 		ObjectMeta: metav1.ObjectMeta{Name: "mxp-controller", Namespace: ns},
 		Spec: appsv1.DeploymentSpec{
 			Selector: &metav1.LabelSelector{MatchLabels: labels},
-			Template: corev1.PodTemplateSpec{ObjectMeta: metav1.ObjectMeta{Labels: labels}, Spec: podSpec(sa, env)},
+			Template: corev1.PodTemplateSpec{ObjectMeta: metav1.ObjectMeta{Labels: labels}, Spec: spec},
 		},
 	}
-	_, err := c.cs.AppsV1().Deployments(ns).Create(context.Background(), d, metav1.CreateOptions{})
-	c.must(err)
 }
 
 // pod creates an mxp-controller pod as the Deployment's ReplicaSet would (no controllers
