@@ -74,13 +74,21 @@ func BenchmarkLiveScan(b *testing.B) {
 func bareLists(b *testing.B, cs kubernetes.Interface) {
 	b.Helper()
 	for _, list := range []pager.ListPageFunc{
-		func(ctx context.Context, o metav1.ListOptions) (runtime.Object, error) { return cs.CoreV1().Namespaces().List(ctx, o) },
+		func(ctx context.Context, o metav1.ListOptions) (runtime.Object, error) {
+			return cs.CoreV1().Namespaces().List(ctx, o)
+		},
 		func(ctx context.Context, o metav1.ListOptions) (runtime.Object, error) {
 			return cs.CoreV1().ServiceAccounts("").List(ctx, o)
 		},
-		func(ctx context.Context, o metav1.ListOptions) (runtime.Object, error) { return cs.AppsV1().Deployments("").List(ctx, o) },
-		func(ctx context.Context, o metav1.ListOptions) (runtime.Object, error) { return cs.CoreV1().Pods("").List(ctx, o) },
-		func(ctx context.Context, o metav1.ListOptions) (runtime.Object, error) { return cs.CoreV1().Secrets("").List(ctx, o) },
+		func(ctx context.Context, o metav1.ListOptions) (runtime.Object, error) {
+			return cs.AppsV1().Deployments("").List(ctx, o)
+		},
+		func(ctx context.Context, o metav1.ListOptions) (runtime.Object, error) {
+			return cs.CoreV1().Pods("").List(ctx, o)
+		},
+		func(ctx context.Context, o metav1.ListOptions) (runtime.Object, error) {
+			return cs.CoreV1().Secrets("").List(ctx, o)
+		},
 	} {
 		p := pager.New(list)
 		p.PageSize = 500
