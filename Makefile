@@ -37,6 +37,10 @@ bench: ## Run the evaluation benchmarks and the report writers' (3,000 findings)
 	$(GO) test -run '^$$' -bench . -benchtime 3x ./engine/
 	$(GO) test -run '^$$' -bench BenchmarkWriters -benchtime 5x ./report/
 
+bench-scale: harness ## The whole evidence scan (load, evaluation, peak heap) and the live collection against kube-apiserver beside the bare LISTs
+	$(GO) test -run '^$$' -bench BenchmarkEvidenceScan -benchtime 1x ./scan/
+	KUBEBUILDER_ASSETS=$$(bash hack/harness.sh) $(GO) test -run '^$$' -bench BenchmarkLiveScan -benchtime 3x ./test/e2e/
+
 # Each new input is minimised in at most 200 runs: the default, a minute,
 # stalls the workers on every input that finds new code.
 FUZZ := -run '^$$' -fuzztime 60s -fuzzminimizetime 200x
@@ -92,4 +96,4 @@ lint: $(GOLANGCI) ## gofmt, go vet, golangci-lint (.golangci.yml), and OPA's str
 	$(GOLANGCI) run ./...
 	$(GO) test -count=1 -run 'TestRegoStrictAndFormatted|TestBuiltinPoliciesCompileStrict' ./engine/
 
-.PHONY: help build demo harness tools test bench fuzz lint mutate azure-data gcp-data
+.PHONY: help build demo harness tools test bench bench-scale fuzz lint mutate azure-data gcp-data
