@@ -74,11 +74,19 @@ where_it_belongs(key) := "the service account's annotations" if key in sa_keys
 
 where_it_belongs(key) := "the pod template's labels" if key in pod_labels
 
+# misspelt maps each key found on a target's objects that is near a
+# canonical key to that key: each distinct key is judged once, however
+# many control planes carry it.
+misspelt := {key: canon |
+	some key in {key | some t in k8s.targets; some place in places(t); some key, _ in place.map}
+	canon := near(key)
+}
+
 deny contains f if {
 	some t in k8s.targets
 	some place in places(t)
 	some key, _ in place.map
-	canon := near(key)
+	canon := misspelt[key]
 	f := {
 		"msg": sprintf("%s has %q, a misspelling of %q, which is ignored", [place.where, key, canon]),
 		"resource": place.resource,

@@ -60,6 +60,7 @@ readable(kinds, ns) if {
 
 # unknown_result is the unknown entry for a target whose inputs are missing.
 unknown_result(kinds, t, resource) := {"msg": concat("; ", reasons), "resource": resource, "key": "unread"} if {
+	any_gap
 	has_gap_kind(chain(kinds, t))
 	reasons := missing(chain(kinds, t), t.namespace)
 	count(reasons) > 0
