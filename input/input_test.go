@@ -2,6 +2,7 @@ package input
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"os"
 	"path/filepath"
@@ -151,6 +152,32 @@ func TestReadFileCancelled(t *testing.T) {
 			}
 		case <-time.After(time.Minute):
 			t.Fatalf("%s: still reading a minute after the cancel", p)
+		}
+	}
+}
+
+// MayRepeatKeys says no exactly when no object names a key twice: keys in
+// strings, escapes and nesting do not fool its count.
+func TestMayRepeatKeys(t *testing.T) {
+	for doc, want := range map[string]bool{
+		`{"a": 1, "b": {"c": [1, {"d": 2}]}}`:          false,
+		`{"a": 1, "a": 2}`:                             true,
+		`{"a": {"b": 1, "b": 1}}`:                      true,
+		`[{"x": 1}, {"x": 2}]`:                         false,
+		`{"s": "a \"quoted\": colon", "t": "\\"}`:      false,
+		`{"s": "x", "k" : {"k": "v"}, "l": ["a:", 1]}`: false,
+		`{"k" : 1, "k"` + "\n" + `: 2}`:                true,
+		`{"a": "unterminated}`:                         true,
+	} {
+		var v any
+		_ = json.Unmarshal([]byte(doc), &v)
+		if got := MayRepeatKeys([]byte(doc), v); got != want {
+			t.Errorf("%s: %v, want %v", doc, got, want)
+		}
+		if !want {
+			if err := CheckJSON([]byte(doc)); err != nil {
+				t.Errorf("%s: CheckJSON %v", doc, err)
+			}
 		}
 	}
 }

@@ -190,3 +190,69 @@ func checkNode(n *yaml.Node, path string) error {
 	}
 	return nil
 }
+
+// MayRepeatKeys is a quick test that a JSON document decoded into v (as
+// map[string]any and []any values) could name a key twice: it counts the
+// keys in the text, each string followed by a colon outside any string,
+// and the entries of v's objects. Each key named twice makes the text's
+// count the larger; when the counts agree no object repeats a key, and
+// CheckJSON need not run. A count it cannot make (text that is not one
+// JSON value) says it may.
+func MayRepeatKeys(b []byte, v any) bool {
+	keys, ok := countKeys(b)
+	return !ok || keys != entries(v)
+}
+
+// countKeys counts the strings of b followed by a colon.
+func countKeys(b []byte) (int, bool) {
+	n := 0
+	for i := 0; i < len(b); i++ {
+		if b[i] != '"' {
+			continue
+		}
+		// The string's end: the next quote not escaped.
+		j := i + 1
+		for ; j < len(b); j++ {
+			if b[j] == '\\' {
+				j++
+				continue
+			}
+			if b[j] == '"' {
+				break
+			}
+		}
+		if j >= len(b) {
+			return 0, false
+		}
+		i = j
+		for k := j + 1; k < len(b); k++ {
+			switch b[k] {
+			case ' ', '\t', '\r', '\n':
+				continue
+			case ':':
+				n++
+			}
+			break
+		}
+	}
+	return n, true
+}
+
+// entries counts the entries of every object in v.
+func entries(v any) int {
+	switch x := v.(type) {
+	case map[string]any:
+		n := len(x)
+		for _, e := range x {
+			n += entries(e)
+		}
+		return n
+	case []any:
+		n := 0
+		for _, e := range x {
+			n += entries(e)
+		}
+		return n
+	}
+	return 0
+}

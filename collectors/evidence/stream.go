@@ -273,6 +273,10 @@ func hasKind(m map[string]any) bool {
 
 // item hands on a list item, raw and decoded.
 func item(out sink, line int, raw json.RawMessage, m map[string]any, version, kind string) {
+	if !input.MayRepeatKeys(raw, m) {
+		out.value(line, m, version, kind)
+		return
+	}
 	if err := nested(raw, line, ""); err != nil {
 		if m["kind"] == nil && kind != "" {
 			m["kind"], m["apiVersion"] = kind, version
