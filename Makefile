@@ -45,9 +45,10 @@ bench-scale: harness ## The whole evidence scan (load, evaluation, peak heap) an
 # stalls the workers on every input that finds new code.
 FUZZ := -run '^$$' -fuzztime 60s -fuzzminimizetime 200x
 
-fuzz: ## Fuzz the IAM policy parser and the evidence loader, a minute each
+fuzz: ## Fuzz the IAM policy parser, the evidence loader and its repeated-key test, a minute each
 	$(GO) test $(FUZZ) -fuzz FuzzParse ./iampolicy/
 	$(GO) test $(FUZZ) -fuzz FuzzLoad ./collectors/evidence/
+	$(GO) test $(FUZZ) -fuzz FuzzMayRepeatKeys ./input/
 
 # Azure's built-in role definitions, as the iam-dataset repository keeps
 # the output of az role definition list, and the Storage operations from

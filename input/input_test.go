@@ -181,3 +181,20 @@ func TestMayRepeatKeys(t *testing.T) {
 		}
 	}
 }
+
+// MayRepeatKeys never says no to a document CheckJSON finds a repeated
+// key in.
+func FuzzMayRepeatKeys(f *testing.F) {
+	for _, seed := range []string{`{"a":1,"a":2}`, `{"a":{"b":[{"c":1,"c":2}]}}`, `{"s":"\"k\":","k":1}`, `[{"x":1},{"x":1}]`, `{"u":"\u0022","u":1}`} {
+		f.Add([]byte(seed))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		var v any
+		if json.Unmarshal(b, &v) != nil {
+			return
+		}
+		if CheckJSON(b) != nil && !MayRepeatKeys(b, v) {
+			t.Errorf("%s: a repeated key CheckJSON finds, MayRepeatKeys misses", b)
+		}
+	})
+}
