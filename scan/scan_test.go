@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"errors"
 	"os"
+	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -144,4 +146,37 @@ func TestLoadMemoryBound(t *testing.T) {
 	if s, err := Collect(context.Background(), c); err != nil || len(s.Targets) != 2000 {
 		t.Fatalf("%v", err)
 	}
+}
+
+// One large evidence file loads within 6× its size plus 128 MiB of heap:
+// 37,500 pods in one kubectl list of 36 MiB, the size the scale work
+// names.
+func TestSingleFileLoadMemory(t *testing.T) {
+	dir := t.TempDir()
+	writeBundle(t, dir, 37500)
+	for _, f := range []string{"namespaces.json", "serviceaccounts.json", "deployments.json", "secrets.json"} {
+		if err := os.Remove(filepath.Join(dir, f)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	fi, err := os.Stat(filepath.Join(dir, "pods.json"))
+	if err != nil || fi.Size() < 35<<20 {
+		t.Fatalf("pods.json: %v, %d bytes", err, fi.Size())
+	}
+	c := config()
+	c.Evidence = dir
+	runtime.GC()
+	stop := peakHeap()
+	s, err := Collect(context.Background(), c)
+	peak := stop()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := len(s.Kubernetes.Pods); n != 37500 {
+		t.Errorf("%d namespaces of pods read, want 37500", n)
+	}
+	if bound := 6*float64(fi.Size())/(1<<20) + 128; peak > bound {
+		t.Errorf("loading %.1f MiB took a heap of %.0f MiB, over %.0f MiB", float64(fi.Size())/(1<<20), peak, bound)
+	}
+	t.Logf("%.1f MiB file, peak heap %.0f MiB", float64(fi.Size())/(1<<20), peak)
 }
