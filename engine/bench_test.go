@@ -4,9 +4,11 @@ import (
 	"context"
 	"fmt"
 	"maps"
+	"runtime"
 	"testing"
 	"time"
 
+	"github.com/wiscan/wiscan/internal/benchmark"
 	"github.com/wiscan/wiscan/profiles"
 	"github.com/wiscan/wiscan/snapshot"
 )
@@ -92,17 +94,24 @@ func syntheticAWS(role string) *snapshot.AWS {
 }
 
 // BenchmarkEvaluate measures one evaluation of every control, input
-// conversion included, for 100, 1,000 and 10,000 control planes.
+// conversion included, for 100, 1,000 and 10,000 control planes
+// (WISCAN_BENCH_SIZES, such as 50000, for others), with the peak heap.
 func BenchmarkEvaluate(b *testing.B) {
 	e, err := New(context.Background(), Options{})
 	if err != nil {
 		b.Fatal(err)
 	}
-	for _, n := range []int{100, 1000, 10000} {
+	for _, n := range benchmark.Sizes(b, 100, 1000, 10000) {
 		s := synthetic(n)
 		b.Run(fmt.Sprintf("namespaces=%d", n), func(b *testing.B) {
+			var peak float64
 			for b.Loop() {
+				b.StopTimer()
+				runtime.GC()
+				b.StartTimer()
+				stop := benchmark.PeakHeap()
 				fs, err := e.Evaluate(context.Background(), s)
+				peak = max(peak, stop())
 				if err != nil {
 					b.Fatal(err)
 				}
@@ -110,6 +119,7 @@ func BenchmarkEvaluate(b *testing.B) {
 					b.Fatalf("%d findings for %d control planes", len(fs), n)
 				}
 			}
+			b.ReportMetric(peak, "peak-MiB")
 		})
 	}
 }

@@ -8,9 +8,10 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
-	"runtime/metrics"
 	"testing"
 	"time"
+
+	"github.com/wiscan/wiscan/internal/benchmark"
 )
 
 // writeBundle writes an evidence bundle of n control planes, as kubectl
@@ -77,39 +78,13 @@ func writeBundle(tb testing.TB, dir string, n int) {
 	}
 }
 
-// peakHeap samples the heap's size until stop is called, and returns the
-// largest it saw, in MiB.
-func peakHeap() (stop func() float64) {
-	done := make(chan struct{})
-	peak := make(chan uint64)
-	go func() {
-		s := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
-		var most uint64
-		t := time.NewTicker(2 * time.Millisecond)
-		defer t.Stop()
-		for {
-			metrics.Read(s)
-			most = max(most, s[0].Value.Uint64())
-			select {
-			case <-done:
-				peak <- most
-				return
-			case <-t.C:
-			}
-		}
-	}()
-	return func() float64 {
-		close(done)
-		return float64(<-peak) / (1 << 20)
-	}
-}
-
 // BenchmarkEvidenceScan measures the whole evidence scan, reading through
 // the report, at 100, 1,000 and 10,000 control planes, with the phases
 // apart (load: reading and decoding the bundle, targets, redaction; eval:
-// the evaluation and the report) and the peak heap.
+// the evaluation and the report) and the peak heap; WISCAN_BENCH_SIZES
+// (such as 50000) replaces the sizes.
 func BenchmarkEvidenceScan(b *testing.B) {
-	for _, n := range []int{100, 1000, 10000} {
+	for _, n := range benchmark.Sizes(b, 100, 1000, 10000) {
 		dir := b.TempDir()
 		writeBundle(b, dir, n)
 		c := config()
@@ -123,7 +98,7 @@ func BenchmarkEvidenceScan(b *testing.B) {
 			var peak float64
 			for b.Loop() {
 				runtime.GC()
-				stop := peakHeap()
+				stop := benchmark.PeakHeap()
 				start := time.Now()
 				s, err := Collect(context.Background(), c)
 				if err != nil {

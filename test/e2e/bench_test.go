@@ -3,9 +3,7 @@ package e2e
 import (
 	"context"
 	"fmt"
-	"os"
-	"strconv"
-	"strings"
+	goruntime "runtime"
 	"sync"
 	"testing"
 	"time"
@@ -16,6 +14,7 @@ import (
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/tools/pager"
 
+	"github.com/wiscan/wiscan/internal/benchmark"
 	"github.com/wiscan/wiscan/scan"
 )
 
@@ -24,21 +23,12 @@ import (
 // run, for Spaces of 100 and 1,000 control planes (WISCAN_BENCH_SIZES, a
 // comma-separated list, for others). Each control plane has a namespace,
 // an annotated service account, a Deployment, its pod and a Secret. The
-// ratio (wiscan's time over the LISTs') is the collector's own cost. It
+// ratio (wiscan's time over the LISTs') is the collector's own cost; the
+// peak heap is the collection's. It
 // is not part of the tests: go test -run '^$' -bench BenchmarkLiveScan
 // ./test/e2e (with the harness's KUBEBUILDER_ASSETS).
 func BenchmarkLiveScan(b *testing.B) {
-	sizes := []int{100, 1000}
-	if v := os.Getenv("WISCAN_BENCH_SIZES"); v != "" {
-		sizes = nil
-		for f := range strings.SplitSeq(v, ",") {
-			n, err := strconv.Atoi(strings.TrimSpace(f))
-			if err != nil || n <= 0 {
-				b.Fatalf("WISCAN_BENCH_SIZES: %q", v)
-			}
-			sizes = append(sizes, n)
-		}
-	}
+	sizes := benchmark.Sizes(b, 100, 1000)
 	env := startSpace(b)
 	cs := kubernetes.NewForConfigOrDie(env.Config)
 	kc := env.Kubeconfig(b, b.TempDir())
@@ -48,16 +38,20 @@ func BenchmarkLiveScan(b *testing.B) {
 		have = max(have, n)
 		b.Run(fmt.Sprintf("namespaces=%d", n), func(b *testing.B) {
 			var lists, collect time.Duration
+			var peak float64
 			for b.Loop() {
 				start := time.Now()
 				bareLists(b, cs)
 				lists += time.Since(start)
+				goruntime.GC()
+				stop := benchmark.PeakHeap()
 				start = time.Now()
 				s, err := scan.Collect(context.Background(), scan.Config{Kube: scan.Kube{Kubeconfig: kc, Timeout: time.Minute}, AWS: scan.AWS{Skip: true}, Azure: scan.Azure{Skip: true}, GCP: scan.GCP{Skip: true}})
 				if err != nil {
 					b.Fatal(err)
 				}
 				collect += time.Since(start)
+				peak = max(peak, stop())
 				if len(s.Targets) != have {
 					b.Fatalf("%d targets, want %d", len(s.Targets), have)
 				}
@@ -65,6 +59,7 @@ func BenchmarkLiveScan(b *testing.B) {
 			b.ReportMetric(float64(lists.Milliseconds())/float64(b.N), "lists-ms/op")
 			b.ReportMetric(float64(collect.Milliseconds())/float64(b.N), "collect-ms/op")
 			b.ReportMetric(float64(collect)/float64(lists), "ratio")
+			b.ReportMetric(peak, "peak-MiB")
 		})
 	}
 }
