@@ -137,6 +137,7 @@ unknown contains u if {
 }
 
 unknown contains u if {
+	k8s.any_gap
 	some t in gcp.targets
 	u := k8s.unknown_result(["Pod"], t, k8s.namespace_resource(t.namespace))
 }

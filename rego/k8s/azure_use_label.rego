@@ -48,6 +48,7 @@ finding(t, l, resource, what, name, spec) := {
 }
 
 unknown contains u if {
+	k8s.any_gap
 	some t in k8s.targets
 	label(t)
 	u := k8s.unknown_result([k8s.workload_kind(t), "Pod"], t, k8s.sa_resource(t))

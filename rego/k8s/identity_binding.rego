@@ -83,6 +83,7 @@ definitely_unbound(t, c) if {
 }
 
 unknown contains u if {
+	k8s.any_gap
 	some t in k8s.targets
 	u := k8s.unknown_result(["ServiceAccount"], t, k8s.sa_resource(t))
 }

@@ -74,18 +74,24 @@ where_it_belongs(key) := "the service account's annotations" if key in sa_keys
 
 where_it_belongs(key) := "the pod template's labels" if key in pod_labels
 
+# found lists each key on a target's objects with the target and the
+# place: collected once for the rules below.
+found := [[t, place, key] |
+	some t in k8s.targets
+	some place in places(t)
+	some key, _ in place.map
+]
+
 # misspelt maps each key found on a target's objects that is near a
 # canonical key to that key: each distinct key is judged once, however
 # many control planes carry it.
 misspelt := {key: canon |
-	some key in {key | some t in k8s.targets; some place in places(t); some key, _ in place.map}
+	some key in {key | some [_, _, key] in found}
 	canon := near(key)
 }
 
 deny contains f if {
-	some t in k8s.targets
-	some place in places(t)
-	some key, _ in place.map
+	some [t, place, key] in found
 	canon := misspelt[key]
 	f := {
 		"msg": sprintf("%s has %q, a misspelling of %q, which is ignored", [place.where, key, canon]),
@@ -98,9 +104,7 @@ deny contains f if {
 }
 
 deny contains f if {
-	some t in k8s.targets
-	some place in places(t)
-	some key, _ in place.map
+	some [t, place, key] in found
 	key in canonical
 	not key in place.belongs
 	f := {
@@ -113,6 +117,7 @@ deny contains f if {
 }
 
 unknown contains u if {
+	k8s.any_gap
 	some t in k8s.targets
 	u := k8s.unknown_result(["ServiceAccount", k8s.workload_kind(t)], t, k8s.sa_resource(t))
 }

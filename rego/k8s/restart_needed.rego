@@ -31,9 +31,11 @@ injected := {[c.annotation.key, c.injectedEnv] |
 # pairs are the injected pairs a target is judged by: its cloud's, when
 # the cloud is known (another cloud's annotation on its service account
 # is WI-K8S-002's contradiction, not a restart); every cloud's when not.
-pairs(t) := {[key, env] | some [key, env] in injected; key == k8s.identity_key(k8s.cloud(t))} if k8s.cloud(t) != ""
+pairs(t) := object.get(cloud_pairs, k8s.cloud(t), set()) if k8s.cloud(t) != ""
 
 else := injected
+
+cloud_pairs := {c: {[key, env] | some [key, env] in injected; key == k8s.identity_key(c)} | some c, _ in clouds}
 
 # stale(t) are the target's pods that need the restart, each with the
 # reason (key), its sentence and evidence: a function of the target, so
@@ -131,6 +133,7 @@ stale_starts(t) := {{
 }
 
 unknown contains u if {
+	k8s.any_gap
 	some t in k8s.targets
 	u := k8s.unknown_result(["ServiceAccount", "Pod"], t, k8s.sa_resource(t))
 }

@@ -117,6 +117,7 @@ message(what, container, env, file, got, want) := sprintf(
 )
 
 unknown contains u if {
+	k8s.any_gap
 	some t in k8s.targets
 	k8s.cloud(t) in object.keys(token_env)
 	u := k8s.unknown_result(["ServiceAccount", k8s.workload_kind(t), "Pod"], t, k8s.sa_resource(t))

@@ -104,6 +104,7 @@ deny contains f if {
 }
 
 unknown contains u if {
+	k8s.any_gap
 	some t in k8s.targets
 	u := k8s.unknown_result([k8s.workload_kind(t), "Pod", "Secret"], t, k8s.sa_resource(t))
 }

@@ -19,6 +19,7 @@ targets contains t if {
 # but whose service account could not be read: the role a target uses is
 # then not known, so every control about its role is unknown for it.
 unread_targets contains u if {
+	k8s.any_gap
 	some t in k8s.targets
 	k8s.cloud(t) in {"aws", ""}
 	u := k8s.unknown_result(["ServiceAccount"], t, k8s.sa_resource(t))
@@ -54,8 +55,12 @@ pod_identity_not_applicable := not_applicable if {
 	count(unread_targets) == 0
 } else := set()
 
-# irsa_role is the role ARN the target's service account names.
-irsa_role(t) := arn if {
+# irsa_role is the role ARN the target's service account names: looked up
+# in irsa_roles, where each target's is read once.
+irsa_role(t) := irsa_roles[t]
+
+irsa_roles := {t: arn |
+	some t in k8s.targets
 	arn := trim_space(k8s.service_account(t).annotations[irsa_key])
 	arn != ""
 }

@@ -31,6 +31,7 @@ targets contains t if {
 # unread_targets are the unknown results of the targets that may use
 # Azure but whose service account could not be read.
 unread_targets contains u if {
+	k8s.any_gap
 	some t in k8s.targets
 	k8s.cloud(t) in {"azure", ""}
 	u := k8s.unknown_result(["ServiceAccount"], t, k8s.sa_resource(t))

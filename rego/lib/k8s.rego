@@ -6,12 +6,20 @@ import data.wiscan.clouds
 
 # targets are the profiles' namespaces as wiscan resolved them before the
 # evaluation (input.targets: cloud, method, identity and what decided
-# each), with the whole profile in place of its name.
+# each), with the whole profile in place of its name, and joined once
+# with the objects every control looks up: the service account and the
+# workload (null when absent) and the workload's live pods.
 targets contains t if {
 	some p in input.profiles
 	some r in input.targets
 	r.profile == p.name
-	t := {"profile": p, "namespace": r.namespace, "cloud": r.cloud, "cloudFrom": object.get(r, "cloudFrom", ""), "method": r.method, "annotated": r.annotated}
+	ns := r.namespace
+	t := {
+		"profile": p, "namespace": ns, "cloud": r.cloud, "cloudFrom": object.get(r, "cloudFrom", ""), "method": r.method, "annotated": r.annotated,
+		"serviceAccount": object.get(input.kubernetes.serviceAccounts, [ns, p.serviceAccount], null),
+		"workload": object.get(input.kubernetes, [object.get(workload_maps, p.workload.kind, ""), ns, p.workload.name], null),
+		"pods": live_pods(p.workload, ns),
+	}
 }
 
 # identity_key is the service-account annotation that binds to cloud c.
@@ -78,11 +86,11 @@ cloud_not_applicable(names) := no_targets if {
 	count({t | some t in targets; cloud(t) == ""}) == 0
 } else := set()
 
-service_account(t) := input.kubernetes.serviceAccounts[t.namespace][t.profile.serviceAccount]
+service_account(t) := t.serviceAccount if t.serviceAccount != null
 
 # workload is the target's workload: the object of the profile's kind
 # (Deployment, StatefulSet, DaemonSet, Job or CronJob) and name.
-workload(t) := input.kubernetes[workload_maps[t.profile.workload.kind]][t.namespace][t.profile.workload.name]
+workload(t) := t.workload if t.workload != null
 
 workload_maps := {"Deployment": "deployments", "StatefulSet": "statefulSets", "DaemonSet": "daemonSets", "Job": "jobs", "CronJob": "cronJobs"}
 
@@ -99,16 +107,19 @@ chain(kinds, t) := array.concat(kinds, ["Job"]) if {
 
 # workload_pods are the live pods of the profile's workload: owned by it
 # through their owner chain, or matching its pod selector.
-workload_pods(t) := [p |
-	some p in object.get(input.kubernetes.pods, t.namespace, {})
-	is_workload_pod(t, p)
+workload_pods(t) := t.pods
+
+live_pods(w, ns) := [p |
+	owner := {"kind": w.kind, "name": w.name}
+	sel := object.get(w, "podSelector", "")
+	some p in object.get(input.kubernetes.pods, ns, {})
+	is_workload_pod(owner, sel, p)
 	not p.phase in {"Succeeded", "Failed"}
 ]
 
-is_workload_pod(t, p) if object.get(p, "workload", {}) == {"kind": t.profile.workload.kind, "name": t.profile.workload.name}
+is_workload_pod(owner, _, p) if p.workload == owner
 
-is_workload_pod(t, p) if {
-	sel := object.get(t.profile.workload, "podSelector", "")
+is_workload_pod(_, sel, p) if {
 	sel != ""
 	selector_matches(sel, p.labels)
 }
