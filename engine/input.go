@@ -21,11 +21,12 @@ import (
 // encoding), so that the value equals that of the snapshot's JSON without
 // the JSON text and its second parse.
 func Input(s *snapshot.Snapshot) (ast.Value, error) {
-	v, err := toValue(reflect.ValueOf(s))
+	c := converter{strings: map[string]*ast.Term{}}
+	t, err := c.term(reflect.ValueOf(s))
 	if err != nil {
 		return nil, fmt.Errorf("convert input: %w", err)
 	}
-	return v, nil
+	return t.Value, nil
 }
 
 // inputViaJSON is the reference conversion: the snapshot's JSON, parsed.
@@ -46,9 +47,34 @@ var (
 	numberType    = reflect.TypeFor[json.Number]()
 )
 
-func toValue(v reflect.Value) (ast.Value, error) {
+// maxShared is the longest string whose term a conversion shares among
+// its occurrences: names, kinds, phases and keys repeat in every control
+// plane, while long values (documents, messages) rarely do.
+const maxShared = 64
+
+// converter builds one input. Terms are immutable during evaluation, so
+// that equal short strings, the Booleans, null, empty lists and maps, and
+// each field's key are one term each, however many objects hold them: a
+// Space of thousands of control planes repeats the same names in each.
+type converter struct {
+	strings map[string]*ast.Term
+}
+
+func (c converter) str(s string) *ast.Term {
+	if len(s) > maxShared {
+		return ast.StringTerm(validUTF8(s))
+	}
+	if t, ok := c.strings[s]; ok {
+		return t
+	}
+	t := ast.StringTerm(validUTF8(s))
+	c.strings[s] = t
+	return t
+}
+
+func (c converter) term(v reflect.Value) (*ast.Term, error) {
 	if !v.IsValid() {
-		return ast.NullValue, nil
+		return ast.InternedNullTerm, nil
 	}
 	t := v.Type()
 	if t.Implements(marshalerType) && (v.Kind() != reflect.Pointer || !v.IsNil()) {
@@ -60,57 +86,63 @@ func toValue(v reflect.Value) (ast.Value, error) {
 	switch v.Kind() {
 	case reflect.Pointer, reflect.Interface:
 		if v.IsNil() {
-			return ast.NullValue, nil
+			return ast.InternedNullTerm, nil
 		}
-		return toValue(v.Elem())
+		return c.term(v.Elem())
 	case reflect.String:
 		if t == numberType {
-			return ast.Number(v.String()), nil
+			return ast.NumberTerm(json.Number(v.String())), nil
 		}
-		return ast.String(validUTF8(v.String())), nil
+		return c.str(v.String()), nil
 	case reflect.Bool:
-		return ast.Boolean(v.Bool()), nil
+		return ast.InternedTerm(v.Bool()), nil
 	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
-		return ast.Number(strconv.FormatInt(v.Int(), 10)), nil
+		return ast.NumberTerm(json.Number(strconv.FormatInt(v.Int(), 10))), nil
 	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
-		return ast.Number(strconv.FormatUint(v.Uint(), 10)), nil
+		return ast.NumberTerm(json.Number(strconv.FormatUint(v.Uint(), 10))), nil
 	case reflect.Float32, reflect.Float64:
 		return viaJSON(v.Interface())
 	case reflect.Slice:
 		if v.IsNil() {
-			return ast.NullValue, nil
+			return ast.InternedNullTerm, nil
 		}
 		if t.Elem().Kind() == reflect.Uint8 {
 			return viaJSON(v.Interface())
 		}
 		fallthrough
 	case reflect.Array:
+		if v.Len() == 0 {
+			return ast.InternedEmptyArray, nil
+		}
 		terms := make([]*ast.Term, v.Len())
 		for i := range terms {
-			e, err := toValue(v.Index(i))
+			e, err := c.term(v.Index(i))
 			if err != nil {
 				return nil, err
 			}
-			terms[i] = ast.NewTerm(e)
+			terms[i] = e
 		}
-		return ast.NewArray(terms...), nil
+		return ast.ArrayTerm(terms...), nil
 	case reflect.Map:
 		if v.IsNil() {
-			return ast.NullValue, nil
+			return ast.InternedNullTerm, nil
 		}
 		if t.Key().Kind() != reflect.String {
 			return viaJSON(v.Interface())
 		}
+		if v.Len() == 0 {
+			return ast.InternedEmptyObject, nil
+		}
 		items := make([][2]*ast.Term, 0, v.Len())
 		it := v.MapRange()
 		for it.Next() {
-			e, err := toValue(it.Value())
+			e, err := c.term(it.Value())
 			if err != nil {
 				return nil, err
 			}
-			items = append(items, [2]*ast.Term{ast.StringTerm(validUTF8(it.Key().String())), ast.NewTerm(e)})
+			items = append(items, [2]*ast.Term{c.str(it.Key().String()), e})
 		}
-		return ast.NewObject(items...), nil
+		return ast.ObjectTerm(items...), nil
 	case reflect.Struct:
 		fs := fieldsOf(t)
 		items := make([][2]*ast.Term, 0, len(fs))
@@ -119,25 +151,29 @@ func toValue(v reflect.Value) (ast.Value, error) {
 			if !ok || (f.omitEmpty && isEmpty(fv)) {
 				continue
 			}
-			e, err := toValue(fv)
+			e, err := c.term(fv)
 			if err != nil {
 				return nil, err
 			}
-			items = append(items, [2]*ast.Term{ast.StringTerm(f.name), ast.NewTerm(e)})
+			items = append(items, [2]*ast.Term{f.key, e})
 		}
-		return ast.NewObject(items...), nil
+		return ast.ObjectTerm(items...), nil
 	}
 	return nil, fmt.Errorf("a %s cannot be an input value", t)
 }
 
 // viaJSON converts one value through its JSON: a json.Marshaler (a time)
 // and the rare kinds the snapshot does not use.
-func viaJSON(x any) (ast.Value, error) {
+func viaJSON(x any) (*ast.Term, error) {
 	b, err := json.Marshal(x)
 	if err != nil {
 		return nil, err
 	}
-	return ast.ValueFromReader(strings.NewReader(string(b)))
+	v, err := ast.ValueFromReader(strings.NewReader(string(b)))
+	if err != nil {
+		return nil, err
+	}
+	return ast.NewTerm(v), nil
 }
 
 // validUTF8 replaces each byte of invalid UTF-8 with U+FFFD, as
@@ -181,6 +217,7 @@ func isEmpty(v reflect.Value) bool {
 // out when empty, and where it is (through embedded structs).
 type field struct {
 	name      string
+	key       *ast.Term
 	omitEmpty bool
 	index     []int
 }
@@ -226,7 +263,7 @@ func fieldsOf(t reflect.Type) []field {
 			if name == "" {
 				name = sf.Name
 			}
-			f := field{name: name, omitEmpty: strings.Contains(","+opts+",", ",omitempty,"), index: idx}
+			f := field{name: name, key: ast.StringTerm(name), omitEmpty: strings.Contains(","+opts+",", ",omitempty,"), index: idx}
 			for len(promoted) <= depth {
 				promoted = append(promoted, nil)
 			}
