@@ -5,9 +5,13 @@ import (
 	"fmt"
 	"maps"
 	"runtime"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/open-policy-agent/opa/v1/rego"
+
+	"github.com/wiscan/wiscan/analysis"
 	"github.com/wiscan/wiscan/internal/benchmark"
 	"github.com/wiscan/wiscan/profiles"
 	"github.com/wiscan/wiscan/snapshot"
@@ -204,4 +208,56 @@ func BenchmarkEvaluateWorkers(b *testing.B) {
 			})
 		}
 	}
+}
+
+// BenchmarkEvaluateFloor measures what OPA charges a control that does
+// nothing but look at each target once: ten such rules, each calling a
+// one-line function of the target, over the library's targets of 10,000
+// control planes, less the targets' own cost. It is the floor under any
+// per-target control, whatever its logic (the ns/target/control metric).
+func BenchmarkEvaluateFloor(b *testing.B) {
+	const n, rules = 10000, 10
+	mods, err := BuiltinModules()
+	if err != nil {
+		b.Fatal(err)
+	}
+	var src strings.Builder
+	src.WriteString("package floor\n\nimport data.wiscan.lib.k8s\n")
+	var counts []string
+	for i := range rules {
+		fmt.Fprintf(&src, "\nf%d(t) if t.cloud == \"aws\"\n\nr%d contains t.namespace if {\n\tsome t in k8s.targets\n\tf%d(t)\n}\n", i, i, i)
+		counts = append(counts, fmt.Sprintf("count(data.floor.r%d)", i))
+	}
+	input, err := Input(synthetic(n))
+	if err != nil {
+		b.Fatal(err)
+	}
+	prepare := func(query string) rego.PreparedEvalQuery {
+		opts := append([]func(*rego.Rego){rego.Query(query), rego.Module("floor.rego", src.String())}, analysis.Impls()...)
+		for _, m := range mods {
+			opts = append(opts, rego.Module(m.File, m.Source))
+		}
+		q, err := rego.New(opts...).PrepareForEval(context.Background())
+		if err != nil {
+			b.Fatal(err)
+		}
+		return q
+	}
+	targets := prepare("x := count(data.wiscan.lib.k8s.targets)")
+	all := prepare("x := [" + strings.Join(counts, ", ") + "]")
+	var base, full time.Duration
+	for b.Loop() {
+		for _, q := range []struct {
+			q   rego.PreparedEvalQuery
+			sum *time.Duration
+		}{{targets, &base}, {all, &full}} {
+			start := time.Now()
+			if _, err := q.q.Eval(context.Background(), rego.EvalParsedInput(input)); err != nil {
+				b.Fatal(err)
+			}
+			*q.sum += time.Since(start)
+		}
+	}
+	b.ReportMetric(float64(full-base)/float64(b.N*n*rules), "ns/target/control")
+	b.ReportMetric(float64(base.Milliseconds())/float64(b.N), "targets-ms/op")
 }
