@@ -7,11 +7,10 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
-	"runtime/metrics"
-	"sync"
 	"testing"
 	"time"
 
+	"github.com/wiscan/wiscan/internal/benchmark"
 	"github.com/wiscan/wiscan/profiles"
 	"github.com/wiscan/wiscan/snapshot"
 )
@@ -78,42 +77,6 @@ func writePods(tb testing.TB, path string, size int64) {
 	}
 }
 
-// peakHeap samples the live heap while fn runs and returns its peak above
-// the heap before.
-func peakHeap(fn func()) uint64 {
-	runtime.GC()
-	sample := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
-	metrics.Read(sample)
-	base := sample[0].Value.Uint64()
-	var peak uint64
-	var mu sync.Mutex
-	done := make(chan struct{})
-	go func() {
-		s := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
-		t := time.NewTicker(2 * time.Millisecond)
-		defer t.Stop()
-		for {
-			select {
-			case <-done:
-				return
-			case <-t.C:
-				metrics.Read(s)
-				mu.Lock()
-				peak = max(peak, s[0].Value.Uint64())
-				mu.Unlock()
-			}
-		}
-	}()
-	fn()
-	close(done)
-	mu.Lock()
-	defer mu.Unlock()
-	if peak < base {
-		return 0
-	}
-	return peak - base
-}
-
 func loadOnce(tb testing.TB, dir string) {
 	s := snapshot.New(time.Now())
 	p, _ := profiles.Get(profiles.Default)
@@ -134,12 +97,16 @@ func BenchmarkLoad(b *testing.B) {
 			info, _ := os.Stat(path)
 			b.SetBytes(info.Size())
 			b.ResetTimer()
-			var peak uint64
+			var peak float64
 			for range b.N {
-				peak = max(peak, peakHeap(func() { loadOnce(b, dir) }))
+				runtime.GC()
+				base := benchmark.Heap()
+				stop := benchmark.PeakHeap()
+				loadOnce(b, dir)
+				peak = max(peak, stop()-base)
 			}
-			b.ReportMetric(float64(peak)/(1<<20), "peak-MB")
-			b.ReportMetric(float64(peak)/float64(info.Size()), "peak/size")
+			b.ReportMetric(peak, "peak-MB")
+			b.ReportMetric(peak*(1<<20)/float64(info.Size()), "peak/size")
 		})
 	}
 }

@@ -34,13 +34,24 @@ func Sizes(tb testing.TB, def ...int) []int {
 	return sizes
 }
 
-// PeakHeap samples the live heap every 2 ms until stop is called, and
-// returns the largest size it saw, in MiB.
+// heapObjects is the metric both functions read: the heap's objects, live
+// and garbage not yet collected.
+const heapObjects = "/memory/classes/heap/objects:bytes"
+
+// Heap is the heap's size now, in MiB.
+func Heap() float64 {
+	s := []metrics.Sample{{Name: heapObjects}}
+	metrics.Read(s)
+	return float64(s[0].Value.Uint64()) / (1 << 20)
+}
+
+// PeakHeap samples the heap every 2 ms until stop is called, and returns
+// the largest size it saw, in MiB.
 func PeakHeap() (stop func() float64) {
 	done := make(chan struct{})
 	peak := make(chan uint64)
 	go func() {
-		s := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
+		s := []metrics.Sample{{Name: heapObjects}}
 		var most uint64
 		t := time.NewTicker(2 * time.Millisecond)
 		defer t.Stop()
