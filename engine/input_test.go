@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"maps"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -27,22 +28,7 @@ func TestInputIsTheSnapshotsJSON(t *testing.T) {
 		"gcp":       syntheticGCP(20, true),
 		"odd":       oddSnapshot(),
 	}
-	bundles, err := filepath.Glob(filepath.Join("..", "testdata", "evidence", "*-space"))
-	if err != nil || len(bundles) < 3 {
-		t.Fatalf("bundles %v: %v", bundles, err)
-	}
-	for _, dir := range bundles {
-		s := snapshot.New(time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC))
-		p, _ := profiles.Get(profiles.Default)
-		s.Profiles = []snapshot.Profile{p}
-		if err := (&evidence.Collector{Dir: dir}).Collect(context.Background(), s); err != nil {
-			t.Fatal(err)
-		}
-		if err := profiles.Target(s); err != nil {
-			t.Fatal(err)
-		}
-		cases[filepath.Base(dir)] = s
-	}
+	maps.Copy(cases, shippedSpaces(t))
 	for name, s := range cases {
 		got, err := Input(s)
 		if err != nil {
@@ -56,6 +42,30 @@ func TestInputIsTheSnapshotsJSON(t *testing.T) {
 			t.Errorf("%s: the direct input differs from the JSON's:\n got  %.2000v\n want %.2000v", name, got, want)
 		}
 	}
+}
+
+// shippedSpaces are the snapshots of the shipped evidence bundles, by the
+// bundle's folder name, with their targets resolved.
+func shippedSpaces(t *testing.T) map[string]*snapshot.Snapshot {
+	t.Helper()
+	bundles, err := filepath.Glob(filepath.Join("..", "testdata", "evidence", "*-space"))
+	if err != nil || len(bundles) < 3 {
+		t.Fatalf("bundles %v: %v", bundles, err)
+	}
+	out := map[string]*snapshot.Snapshot{}
+	for _, dir := range bundles {
+		s := snapshot.New(time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC))
+		p, _ := profiles.Get(profiles.Default)
+		s.Profiles = []snapshot.Profile{p}
+		if err := (&evidence.Collector{Dir: dir}).Collect(context.Background(), s); err != nil {
+			t.Fatal(err)
+		}
+		if err := profiles.Target(s); err != nil {
+			t.Fatal(err)
+		}
+		out[filepath.Base(dir)] = s
+	}
+	return out
 }
 
 func oddSnapshot() *snapshot.Snapshot {
@@ -76,19 +86,7 @@ func oddSnapshot() *snapshot.Snapshot {
 // workers the controls are split among.
 func TestWorkersGiveOneResult(t *testing.T) {
 	cases := map[string]*snapshot.Snapshot{"synthetic": synthetic(200), "gcp": syntheticGCP(50, false), "odd": oddSnapshot()}
-	bundles, _ := filepath.Glob(filepath.Join("..", "testdata", "evidence", "*-space"))
-	for _, dir := range bundles {
-		s := snapshot.New(time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC))
-		p, _ := profiles.Get(profiles.Default)
-		s.Profiles = []snapshot.Profile{p}
-		if err := (&evidence.Collector{Dir: dir}).Collect(context.Background(), s); err != nil {
-			t.Fatal(err)
-		}
-		if err := profiles.Target(s); err != nil {
-			t.Fatal(err)
-		}
-		cases[filepath.Base(dir)] = s
-	}
+	maps.Copy(cases, shippedSpaces(t))
 	var want map[string][]byte
 	for _, workers := range []int{1, 2, 3, 7, 100} {
 		e, err := New(context.Background(), Options{Workers: workers})

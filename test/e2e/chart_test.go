@@ -31,6 +31,31 @@ import (
 
 const chartNamespace = "wiscan-system"
 
+// runsAs gives what the chart's CronJob runs: its container's arguments,
+// and the user and groups its service account authenticates as (a client
+// certificate in that name and those groups is how the tests act as it:
+// RBAC binds a ServiceAccount subject by that user name).
+func runsAs(cj *unstructured.Unstructured) (args []string, user string, groups []string) {
+	containers, _, _ := unstructured.NestedSlice(cj.Object, "spec", "jobTemplate", "spec", "template", "spec", "containers")
+	args, _, _ = unstructured.NestedStringSlice(containers[0].(map[string]any), "args")
+	sa, _, _ := unstructured.NestedString(cj.Object, "spec", "jobTemplate", "spec", "template", "spec", "serviceAccountName")
+	return args, "system:serviceaccount:" + chartNamespace + ":" + sa, []string{"system:serviceaccounts", "system:serviceaccounts:" + chartNamespace}
+}
+
+// readReport reads a JSON report the test had wiscan write.
+func readReport(t *testing.T, path string) report.Report {
+	t.Helper()
+	b, err := os.ReadFile(path) //nolint:gosec // G304: the test's own report
+	if err != nil {
+		t.Fatal(err)
+	}
+	var r report.Report
+	if err := json.Unmarshal(b, &r); err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
 // install creates what the chart renders on the API server, each object
 // validated strictly (an unknown field is an error), and returns the
 // CronJob as the server stored it.
@@ -96,16 +121,10 @@ func TestChartInCluster(t *testing.T) {
 		t.Fatal(err)
 	}
 	cj := install(t, env, c, rendered)
-	containers, _, _ := unstructured.NestedSlice(cj.Object, "spec", "jobTemplate", "spec", "template", "spec", "containers")
-	args, _, _ := unstructured.NestedStringSlice(containers[0].(map[string]any), "args")
-	saName, _, _ := unstructured.NestedString(cj.Object, "spec", "jobTemplate", "spec", "template", "spec", "serviceAccountName")
+	args, sa, groups := runsAs(cj)
 
 	bin := buildCLI(t)
 	dir := t.TempDir()
-	sa := "system:serviceaccount:" + chartNamespace + ":" + saName
-	// A client certificate in the service account's name and groups: RBAC
-	// binds a ServiceAccount subject by that user name.
-	groups := []string{"system:serviceaccounts", "system:serviceaccounts:" + chartNamespace}
 	saConfig := env.UserKubeconfig(t, dir, sa, groups...)
 	run := func(kubeconfig string, extra ...string) report.Report {
 		t.Helper()
@@ -117,15 +136,7 @@ func TestChartInCluster(t *testing.T) {
 		if err := cmd.Run(); err != nil {
 			t.Fatalf("wiscan %q: %v\n%s", all, err, stderr.String())
 		}
-		b, err := os.ReadFile(out) //nolint:gosec // G304: the test's own report
-		if err != nil {
-			t.Fatal(err)
-		}
-		var r report.Report
-		if err := json.Unmarshal(b, &r); err != nil {
-			t.Fatal(err)
-		}
-		return r
+		return readReport(t, out)
 	}
 	asSA := run(saConfig)
 	asAdmin := run(env.Kubeconfig(t, t.TempDir()))

@@ -11,7 +11,6 @@ import (
 
 	authzv1 "k8s.io/api/authorization/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
 
 	"github.com/wiscan/wiscan/report"
@@ -45,11 +44,7 @@ func TestChartNamespaced(t *testing.T) {
 		t.Fatal("namespaced mode binds the reader cluster-wide")
 	}
 	cj := install(t, env, c, rendered)
-	containers, _, _ := unstructured.NestedSlice(cj.Object, "spec", "jobTemplate", "spec", "template", "spec", "containers")
-	args, _, _ := unstructured.NestedStringSlice(containers[0].(map[string]any), "args")
-	saName, _, _ := unstructured.NestedString(cj.Object, "spec", "jobTemplate", "spec", "template", "spec", "serviceAccountName")
-	sa := "system:serviceaccount:" + chartNamespace + ":" + saName
-	groups := []string{"system:serviceaccounts", "system:serviceaccounts:" + chartNamespace}
+	args, sa, groups := runsAs(cj)
 	dir := t.TempDir()
 	bin := buildCLI(t)
 	run := func(args []string, kubeconfig string) report.Report {
@@ -59,15 +54,7 @@ func TestChartNamespaced(t *testing.T) {
 		if b, err := exec.CommandContext(t.Context(), bin, all...).CombinedOutput(); err != nil { //nolint:gosec // G204: the binary the test built, with the chart's arguments
 			t.Fatalf("wiscan %q: %v\n%s", all, err, b)
 		}
-		b, err := os.ReadFile(out) //nolint:gosec // G304: the test's own report
-		if err != nil {
-			t.Fatal(err)
-		}
-		var r report.Report
-		if err := json.Unmarshal(b, &r); err != nil {
-			t.Fatal(err)
-		}
-		return r
+		return readReport(t, out)
 	}
 	asSA := run(args, env.UserKubeconfig(t, dir, sa, groups...))
 	var noPolicyReports []string

@@ -224,11 +224,7 @@ func TestChartAppliesPolicyReports(t *testing.T) {
 		t.Fatal(err)
 	}
 	cj := install(t, env, c, rendered)
-	containers, _, _ := unstructured.NestedSlice(cj.Object, "spec", "jobTemplate", "spec", "template", "spec", "containers")
-	args, _, _ := unstructured.NestedStringSlice(containers[0].(map[string]any), "args")
-	saName, _, _ := unstructured.NestedString(cj.Object, "spec", "jobTemplate", "spec", "template", "spec", "serviceAccountName")
-	sa := "system:serviceaccount:" + chartNamespace + ":" + saName
-	groups := []string{"system:serviceaccounts", "system:serviceaccounts:" + chartNamespace}
+	args, sa, groups := runsAs(cj)
 	kc := env.UserKubeconfig(t, t.TempDir(), sa, groups...)
 	cmd := exec.CommandContext(t.Context(), buildCLI(t), append(slices.Clone(args), "--kubeconfig", kc)...) //nolint:gosec // G204: the binary the test built, with the chart's arguments
 	if out, err := cmd.CombinedOutput(); err != nil {
