@@ -21,7 +21,7 @@ import (
 // encoding), so that the value equals that of the snapshot's JSON without
 // the JSON text and its second parse.
 func Input(s *snapshot.Snapshot) (ast.Value, error) {
-	c := converter{strings: map[string]*ast.Term{}}
+	c := converter{shared: map[string]*ast.Term{}}
 	t, err := c.term(reflect.ValueOf(s))
 	if err != nil {
 		return nil, fmt.Errorf("convert input: %w", err)
@@ -57,18 +57,19 @@ const maxShared = 64
 // each field's key are one term each, however many objects hold them: a
 // Space of thousands of control planes repeats the same names in each.
 type converter struct {
-	strings map[string]*ast.Term
+	// shared are the terms of the short strings seen so far.
+	shared map[string]*ast.Term
 }
 
 func (c converter) str(s string) *ast.Term {
 	if len(s) > maxShared {
 		return ast.StringTerm(validUTF8(s))
 	}
-	if t, ok := c.strings[s]; ok {
+	if t, ok := c.shared[s]; ok {
 		return t
 	}
 	t := ast.StringTerm(validUTF8(s))
-	c.strings[s] = t
+	c.shared[s] = t
 	return t
 }
 
