@@ -55,7 +55,11 @@ type File struct {
 	Storage        snapshot.Storage        `json:"storage,omitempty"`
 	Access         *snapshot.Access        `json:"access,omitempty"`
 	Identity       string                  `json:"identity,omitempty"`
+	Helm           *snapshot.HelmValues    `json:"helm,omitempty"`
 }
+
+// valuePath is a Helm value's dotted path.
+var valuePath = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_-]*(\.[A-Za-z_][A-Za-z0-9_-]*)*$`)
 
 // objectOperations are the operations on a bucket's objects a profile may
 // need.
@@ -118,6 +122,7 @@ func Parse(name string, b []byte) (snapshot.Profile, error) {
 		Storage:        f.Storage,
 		Access:         *f.Access,
 		Identity:       f.Identity,
+		Helm:           f.Helm,
 		Targets:        []string{},
 	}, nil
 }
@@ -190,6 +195,13 @@ func (f *File) validate() error {
 	for _, name := range f.Access.Secrets {
 		if strings.TrimSpace(name) == "" || name != strings.TrimSpace(name) {
 			errs = append(errs, fmt.Errorf("access.secrets %q: want a secret name or pattern without surrounding space", name))
+		}
+	}
+	if h := f.Helm; h != nil {
+		for field, v := range map[string]string{"serviceAccountAnnotations": h.ServiceAccountAnnotations, "podLabels": h.PodLabels, "backupStorage": h.BackupStorage} {
+			if v != "" && !valuePath.MatchString(v) {
+				errs = append(errs, fmt.Errorf("helm.%s %q: want a dotted Helm value path (controlPlanes.mxpController.pod.customLabels)", field, v))
+			}
 		}
 	}
 	return errors.Join(errs...)

@@ -18,7 +18,7 @@ import (
 )
 
 // Step is one change: the command that makes it, or, where no command can
-// be written safely from what the report holds, what to do by hand.
+// be written safely from what the plan knows, what to do by hand.
 type Step struct {
 	// Action is the fix's action.
 	Action report.FixAction
@@ -29,8 +29,21 @@ type Step struct {
 	// ByHand says what to do when there is no command.
 	ByHand string
 	// Caution says what else the command does, when it disrupts running
-	// workloads.
+	// workloads, or what it waits for.
 	Caution string
+	// Needs is the plan flag a step that deletes or narrows needs and was
+	// not given: such a step is listed with its command withheld.
+	Needs string
+	// Patch is a Kubernetes change as a JSON patch whose test operations
+	// guard it: it applies only while the object holds what the scan read.
+	Patch *Patch
+	// Trust is a trust policy's new document, whole, and how it differs
+	// from the one the scan read.
+	Trust *TrustChange
+	// Helm, for an object a Helm release owns, is the release and the
+	// values that make the change there; a direct patch would be undone by
+	// the release's next upgrade.
+	Helm *Helm
 	// Findings are the keys of the findings the step fixes, and Why their
 	// controls and messages.
 	Findings []string
@@ -39,42 +52,54 @@ type Step struct {
 
 // Plan is the steps for a report, in the order to run them: changes to
 // the cluster and the cloud first, then the restarts that let running pods
-// pick them up.
+// pick them up, then what waits for the new identity to work (dropping
+// static credentials), and deletions last.
 type Plan struct {
 	Steps []Step
-	// Skipped counts the failures no fix was given for, and Waived those
-	// a waiver accepts.
+	// Skipped counts the failures no step was planned for, and Waived
+	// those a waiver accepts.
 	Skipped, Waived int
+	// Unplanned says, for each failure without a step and each unknown,
+	// why none could be planned.
+	Unplanned []Unplanned
 }
 
-// New plans the fixes of a report's failures. Findings with the same step
-// share it; waived findings and unknowns get none. A report holding a name
-// that Validate refuses gets no plan at all.
+// Unplanned is a finding no step was planned for, and why.
+type Unplanned struct {
+	Finding string `json:"finding"`
+	Reason  string `json:"reason"`
+}
+
+// New plans the fixes of a report's failures from the report alone.
+// Findings with the same step share it; waived findings and unknowns get
+// none. A report holding a name that Validate refuses gets no plan at all.
 func New(r report.Report) (Plan, error) {
+	return Make(r, Options{})
+}
+
+// Make plans the fixes of a report's failures; with the snapshot the
+// report was made from (Options.Snapshot) each step carries the exact
+// change, guarded by what the scan read.
+func Make(r report.Report, o Options) (Plan, error) {
 	if err := Validate(r); err != nil {
 		return Plan{}, err
 	}
-	return build(r), nil
+	if o.Snapshot != nil {
+		if err := Matches(r, o.Snapshot); err != nil {
+			return Plan{}, err
+		}
+	}
+	return build(r, o), nil
 }
 
 // build plans a report's fixes without checking its names; quoting alone
 // keeps them inert in the script.
-func build(r report.Report) Plan {
-	var p Plan
+func build(r report.Report, o Options) Plan {
+	p := Plan{Unplanned: []Unplanned{}}
+	st := newState(o)
 	index := map[string]int{}
-	for _, f := range r.Findings {
-		switch {
-		case f.Status != report.Fail:
-			continue
-		case f.Waiver != nil:
-			p.Waived++
-			continue
-		case f.Fix == nil:
-			p.Skipped++
-			continue
-		}
-		s := step(*f.Fix)
-		id := string(s.Action) + "\x00" + s.Object + "\x00" + strings.Join(s.Args, "\x00") + "\x00" + s.ByHand
+	add := func(s Step, f report.Finding) {
+		id := string(s.Action) + "\x00" + s.Object + "\x00" + strings.Join(s.Args, "\x00") + "\x00" + s.ByHand + "\x00" + s.Needs
 		i, ok := index[id]
 		if !ok {
 			i = len(p.Steps)
@@ -84,21 +109,69 @@ func build(r report.Report) Plan {
 		p.Steps[i].Findings = append(p.Steps[i].Findings, f.Key)
 		p.Steps[i].Why = append(p.Steps[i].Why, f.ControlID+": "+f.Message)
 	}
-	// Restarts last, so that the pods they start see the other changes.
+	var derived []report.Finding
+	for _, f := range r.Findings {
+		switch {
+		case f.Status == report.Unknown:
+			p.Unplanned = append(p.Unplanned, Unplanned{Finding: f.Key, Reason: "unknown: " + f.Message})
+			continue
+		case f.Status != report.Fail:
+			continue
+		case f.Waiver != nil:
+			p.Waived++
+			continue
+		case f.Fix == nil:
+			derived = append(derived, f)
+			continue
+		}
+		add(st.step(*f.Fix, o), f)
+	}
+	// Failures whose control gives no fix: a step another finding's fix
+	// already makes, or one the state gives.
+	for _, f := range derived {
+		if i, ok := st.resolvedBy(f, p.Steps); ok {
+			p.Steps[i].Findings = append(p.Steps[i].Findings, f.Key)
+			p.Steps[i].Why = append(p.Steps[i].Why, f.ControlID+": "+f.Message)
+			continue
+		}
+		if s, ok := st.derive(f); ok {
+			add(s, f)
+			continue
+		}
+		p.Skipped++
+		p.Unplanned = append(p.Unplanned, Unplanned{Finding: f.Key, Reason: "no fix for " + f.ControlID + ": " + f.Remediation})
+	}
+	p.Steps = append(p.Steps, st.restarts(p.Steps)...)
+	st.gate(p.Steps, r)
 	slices.SortStableFunc(p.Steps, func(a, b Step) int {
 		return rank(a.Action) - rank(b.Action)
 	})
 	return p
 }
 
+// rank orders the steps: changes, restarts, what waits for the identity
+// to work, deletions.
 func rank(a report.FixAction) int {
-	if a == report.Restart {
+	switch a {
+	case report.Restart:
 		return 1
+	case report.UseIdentity, report.RemoveCredentials:
+		return 2
+	case report.DeleteSecret:
+		return 3
 	}
 	return 0
 }
 
-// step is the command for one fix.
+// step is the command for one fix: from the report alone, then made exact
+// from the state where the plan has it.
+func (st *state) step(f report.Fix, o Options) Step {
+	s := step(f)
+	st.exact(&s, f, o)
+	return s
+}
+
+// step is the command for one fix, from the report alone.
 func step(f report.Fix) Step {
 	s := Step{Action: f.Action, Object: object(f)}
 	switch f.Action {
@@ -113,7 +186,7 @@ func step(f report.Fix) Step {
 	case report.Grant:
 		s.Args, s.ByHand = grant(f)
 	case report.TrustSubject:
-		s.ByHand = fmt.Sprintf("add to the trust policy of role %s, in the <issuer>:sub condition of its sts:AssumeRoleWithWebIdentity statement, the subjects %s (aws iam get-role --role-name %s --query Role.AssumeRolePolicyDocument, edit, then aws iam update-assume-role-policy)",
+		s.ByHand = fmt.Sprintf("add to the trust policy of role %s, in the <issuer>:sub condition of its sts:AssumeRoleWithWebIdentity statement, the subjects %s (aws iam get-role --role-name %s --query Role.AssumeRolePolicyDocument, edit, then aws iam update-assume-role-policy; wiscan plan --snapshot writes the whole new document)",
 			f.Role, strings.Join(f.Subjects, ", "), roleName(f.Role))
 	case report.Federate:
 		s.Args, s.ByHand = federate(f)
@@ -131,6 +204,15 @@ func step(f report.Fix) Step {
 		s.ByHand = fmt.Sprintf("once nothing uses it any more, delete user-managed key %s of %s (gcloud iam service-accounts keys delete %s --iam-account=%s)", f.Key, f.Name, f.Key, f.Name)
 	case report.TrustProvider:
 		s.ByHand = fmt.Sprintf("let role %s be assumed by the cluster's OIDC provider %s with sts:AssumeRoleWithWebIdentity (aws iam update-assume-role-policy --role-name %s)", f.Role, f.Provider, roleName(f.Role))
+	case report.SetField:
+		s.ByHand = fmt.Sprintf("set %s of %s to %q (wiscan plan --snapshot writes the patch)", f.Field, s.Object, f.Value)
+	case report.UseIdentity:
+		s.ByHand = fmt.Sprintf("set spec.objectStorage.credentials.source of %s to InjectedIdentity and remove spec.objectStorage.credentials.secretRef (wiscan plan --snapshot writes the patch)", s.Object)
+	case report.RemoveCredentials:
+		s.ByHand = fmt.Sprintf("remove from the pod template of %s: %s (wiscan plan --snapshot writes the patch)", s.Object, strings.Join(f.Remove, ", "))
+	case report.DeleteSecret:
+		s.Args = []string{"kubectl", "delete", "--namespace=" + f.Namespace, "--", "secret", f.Name}
+		s.Caution = "then revoke the credential it held at the cloud provider: deleting the Secret leaves the key valid"
 	default:
 		s.ByHand = fmt.Sprintf("apply the %s fix to %s by hand", f.Action, s.Object)
 	}
@@ -147,7 +229,8 @@ func object(f report.Fix) string {
 // resource is kubectl's name of a kind, for the kinds fixes change.
 var resource = map[string]string{
 	"ServiceAccount": "serviceaccount", "Deployment": "deployment", "StatefulSet": "statefulset",
-	"DaemonSet": "daemonset", "Job": "job", "CronJob": "cronjob", "Pod": "pod",
+	"DaemonSet": "daemonset", "Job": "job", "CronJob": "cronjob", "Pod": "pod", "Secret": "secret",
+	"SharedBackupConfig": "sharedbackupconfigs.spaces.upbound.io", "SpaceBackupConfig": "spacebackupconfigs.spaces.upbound.io",
 }
 
 // templatePath is where a workload kind keeps its pod template's metadata,
@@ -187,10 +270,25 @@ func renameKey(f report.Fix) ([]string, string) {
 // setKey sets an annotation or label on the object itself.
 func setKey(f report.Fix) ([]string, string) {
 	res, known := resource[f.Kind]
+	if f.In != "" && f.In != string(f.Action)+"s" {
+		return templateKey(f)
+	}
 	if !known || f.Namespace == "" || f.Value == "" {
 		return nil, fmt.Sprintf("set %s %q on %s to its value", f.Action, f.Key, object(f))
 	}
 	return []string{"kubectl", string(f.Action), "--namespace=" + f.Namespace, "--overwrite", "--", res, f.Name, f.Key + "=" + f.Value}, ""
+}
+
+// templateKey sets an annotation or label in a pod template: one JSON
+// patch adds it, which rolls the workload out.
+func templateKey(f report.Fix) ([]string, string) {
+	res, known := resource[f.Kind]
+	path, ok := metadataPath(f)
+	if !known || !ok || f.Namespace == "" || f.Value == "" {
+		return nil, fmt.Sprintf("set %s %q to %q in the %s of %s", f.Action, f.Key, f.Value, f.In, object(f))
+	}
+	patch, _ := json.Marshal([]map[string]string{{"op": "add", "path": path + "/" + pointer(f.Key), "value": f.Value}})
+	return []string{"kubectl", "patch", "--namespace=" + f.Namespace, "--type=json", "--patch=" + string(patch), "--", res, f.Name}, ""
 }
 
 // restart starts new pods: a rollout for the kinds that have one, a Job

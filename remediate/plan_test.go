@@ -135,7 +135,7 @@ func TestSteps(t *testing.T) {
 		},
 		"trust subjects": {
 			fix:    report.Fix{Action: report.TrustSubject, Kind: "IAMRole", Name: role, Role: role, Subjects: []string{"system:serviceaccount:ns:sa"}},
-			byHand: "add to the trust policy of role " + role + ", in the <issuer>:sub condition of its sts:AssumeRoleWithWebIdentity statement, the subjects system:serviceaccount:ns:sa (aws iam get-role --role-name backup-restore-role --query Role.AssumeRolePolicyDocument, edit, then aws iam update-assume-role-policy)",
+			byHand: "add to the trust policy of role " + role + ", in the <issuer>:sub condition of its sts:AssumeRoleWithWebIdentity statement, the subjects system:serviceaccount:ns:sa (aws iam get-role --role-name backup-restore-role --query Role.AssumeRolePolicyDocument, edit, then aws iam update-assume-role-policy; wiscan plan --snapshot writes the whole new document)",
 		},
 	} {
 		s := step(c.fix)
@@ -202,7 +202,7 @@ func hostile(canary string) Plan {
 			Identity: "/subscriptions/s/resourceGroups/g/providers/Microsoft.ManagedIdentity/userAssignedIdentities/x';touch pwned-az;'$(touch pwned-az)", Issuer: "https://x/$(touch " + canary + ")",
 			Subjects: []string{"system:serviceaccount:ns:`touch " + canary + "`"}, Audience: "a'b"}),
 	}}
-	return build(r)
+	return build(r, Options{})
 }
 
 // The script, run by sh with stand-in kubectl and aws that record their
@@ -268,7 +268,7 @@ func TestScriptRunsExactly(t *testing.T) {
 			t.Errorf("the plan lacks %q:\n%s", want, b.String())
 		}
 	}
-	if !strings.Contains(b.String(), "# 5 steps, 1 of them by hand (comments only); 0 failed findings without a fix; 0 waived.") {
+	if !strings.Contains(b.String(), "# 5 steps, 1 of them by hand or withheld (comments only); 0 failed findings without a step; 0 waived.") {
 		t.Errorf("the header does not count the steps:\n%s", b.String())
 	}
 }

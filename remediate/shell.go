@@ -52,49 +52,72 @@ func WriteShell(w io.Writer, p Plan, from string) error {
 	b.WriteString(comment("wiscan remediation plan for " + from))
 	b.WriteString("\n# Read every step before running it: it changes the cluster (kubectl, the\n")
 	b.WriteString("# current context) and the cloud (the aws, az or gcloud CLI, the current\n# credentials).\n")
-	fmt.Fprintf(&b, "# %d %s, %d of them by hand (comments only); %d failed %s without a fix; %d waived.\n",
+	fmt.Fprintf(&b, "# %d %s, %d of them by hand or withheld (comments only); %d failed %s without a step; %d waived.\n",
 		len(p.Steps), report.Plural(len(p.Steps), "step"), byHand, p.Skipped, report.Plural(p.Skipped, "finding"), p.Waived)
+	for _, u := range p.Unplanned {
+		b.WriteString(comment("Not planned: " + u.Finding + ": " + u.Reason))
+		b.WriteString("\n")
+	}
 	b.WriteString("set -eux\n")
 	for i, s := range p.Steps {
-		how := ""
-		if s.Args == nil {
-			how = ", by hand"
+		if err := writeStep(&b, i, s); err != nil {
+			return err
 		}
-		fmt.Fprintf(&b, "\n%s\n", comment(fmt.Sprintf("Step %d%s: %s %s", i+1, how, s.Action, s.Object)))
-		for _, why := range s.Why {
-			b.WriteString(comment("  fixes " + why))
-			b.WriteString("\n")
-		}
-		if s.Caution != "" {
-			b.WriteString(comment("  " + s.Caution))
-			b.WriteString("\n")
-		}
-		if s.Args == nil {
-			b.WriteString(comment("  " + s.ByHand))
-			b.WriteString("\n")
-			continue
-		}
-		words := make([]string, len(s.Args))
-		for j, a := range s.Args {
-			if strings.ContainsRune(a, 0) {
-				return fmt.Errorf("%w: step %d: an argument holds a NUL byte", ErrUnsafe, i+1)
-			}
-			words[j] = quote(a)
-		}
-		b.WriteString(strings.Join(words, " "))
-		b.WriteString("\n")
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
 }
 
+// writeStep writes one step: its comments, then its command.
+func writeStep(b *strings.Builder, i int, s Step) error {
+	line := func(text string) {
+		b.WriteString(comment(text))
+		b.WriteString("\n")
+	}
+	how := ""
+	switch {
+	case s.Needs != "":
+		how = ", withheld (needs " + s.Needs + ")"
+	case s.Args == nil:
+		how = ", by hand"
+	}
+	fmt.Fprintf(b, "\n%s\n", comment(fmt.Sprintf("Step %d%s: %s %s", i+1, how, s.Action, s.Object)))
+	for _, why := range s.Why {
+		line("  fixes " + why)
+	}
+	if s.Caution != "" {
+		line("  " + s.Caution)
+	}
+	if s.Trust != nil {
+		line(fmt.Sprintf("  the whole trust policy, %d of %d characters; what changes:", s.Trust.Size, s.Trust.Quota))
+		for _, d := range strings.Split(strings.TrimRight(s.Trust.Diff, "\n"), "\n") {
+			line("    " + d)
+		}
+	}
+	if s.Args == nil {
+		line("  " + s.ByHand)
+		return nil
+	}
+	words := make([]string, len(s.Args))
+	for j, a := range s.Args {
+		if strings.ContainsRune(a, 0) {
+			return fmt.Errorf("%w: step %d: an argument holds a NUL byte", ErrUnsafe, i+1)
+		}
+		words[j] = quote(a)
+	}
+	b.WriteString(strings.Join(words, " "))
+	b.WriteString("\n")
+	return nil
+}
+
 // planJSON is a plan as JSON: each step's command as its argument vector
 // (never a shell line), or what to do by hand.
 type planJSON struct {
-	From    string     `json:"from"`
-	Steps   []stepJSON `json:"steps"`
-	Skipped int        `json:"skipped"`
-	Waived  int        `json:"waived"`
+	From      string      `json:"from"`
+	Steps     []stepJSON  `json:"steps"`
+	Skipped   int         `json:"skipped"`
+	Waived    int         `json:"waived"`
+	Unplanned []Unplanned `json:"unplanned"`
 }
 
 type stepJSON struct {
@@ -103,6 +126,10 @@ type stepJSON struct {
 	Args     []string         `json:"args,omitempty"`
 	ByHand   string           `json:"byHand,omitempty"`
 	Caution  string           `json:"caution,omitempty"`
+	Needs    string           `json:"needs,omitempty"`
+	Patch    *Patch           `json:"patch,omitempty"`
+	Trust    *TrustChange     `json:"trust,omitempty"`
+	Helm     *Helm            `json:"helm,omitempty"`
 	Findings []string         `json:"findings"`
 	Why      []string         `json:"why"`
 }
@@ -110,7 +137,10 @@ type stepJSON struct {
 // WriteJSON writes the plan as JSON, for a program that applies or
 // reviews it: the steps in order, each command as its argument vector.
 func WriteJSON(w io.Writer, p Plan, from string) error {
-	out := planJSON{From: from, Steps: []stepJSON{}, Skipped: p.Skipped, Waived: p.Waived}
+	out := planJSON{From: from, Steps: []stepJSON{}, Skipped: p.Skipped, Waived: p.Waived, Unplanned: p.Unplanned}
+	if out.Unplanned == nil {
+		out.Unplanned = []Unplanned{}
+	}
 	for _, s := range p.Steps {
 		out.Steps = append(out.Steps, stepJSON(s))
 	}

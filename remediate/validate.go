@@ -50,12 +50,16 @@ var (
 	gcpMember   = regexp.MustCompile(`^(serviceAccount:[a-z0-9][a-z0-9.-]*@[a-z0-9][a-z0-9.-]*|serviceAccount:[a-z][a-z0-9.:-]*\.svc\.id\.goog\[[a-z0-9-]{1,63}/[a-z0-9.-]{1,253}\]|principal://iam\.googleapis\.com/projects/[0-9]+/locations/global/workloadIdentityPools/[a-z][a-z0-9.:-]*/subject/ns/[a-z0-9-]{1,63}/sa/[a-z0-9.-]{1,253})$`)
 	gcpKeyID    = regexp.MustCompile(`^[0-9a-f]{40}$`)
 	gcpMetadata = []string{"GKE_METADATA"}
+	// A backup configuration's field a fix sets.
+	storageField = regexp.MustCompile(`^spec\.objectStorage\.(provider|bucket|config\.[A-Za-z0-9_-]+)$`)
+	// A piece of a pod template that reads a credential.
+	removal = regexp.MustCompile(`^(env:[a-z0-9-]+:[-._a-zA-Z][-._a-zA-Z0-9]*|envFrom:[a-z0-9-]+:[a-z0-9.-]+|volume:[a-z0-9-]+)$`)
 )
 
 // kubeKinds are the Kubernetes kinds a fix may change; cloudKinds the
 // cloud ones, named by ARN.
 var (
-	kubeKinds  = []string{"ServiceAccount", "Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob", "Pod"}
+	kubeKinds  = []string{"ServiceAccount", "Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob", "Pod", "Secret", "SharedBackupConfig", "SpaceBackupConfig"}
 	cloudKinds = []string{"IAMRole", "ManagedIdentity", "GoogleServiceAccount", "Bucket", "NodePool"}
 	keyMaps    = []string{"annotations", "labels", "template.annotations", "template.labels"}
 )
@@ -148,6 +152,10 @@ func invalidFields(f report.Fix) []string {
 		check(f.Cluster == "" || clusterName.MatchString(f.Cluster), "cluster", "an EKS cluster name")
 	}
 	check(f.Member == "" || gcpMember.MatchString(f.Member), "member", "a service account or workload principal")
+	check(f.Field == "" || storageField.MatchString(f.Field), "field", "a backup storage field (spec.objectStorage.provider, bucket or config.<key>)")
+	for i, r := range f.Remove {
+		check(removal.MatchString(r), fmt.Sprintf("remove[%d]", i), "env:<container>:<variable>, envFrom:<container>:<Secret> or volume:<name>")
+	}
 	for i, s := range f.Subjects {
 		check(subject(s), fmt.Sprintf("subjects[%d]", i), "system:serviceaccount:<namespace>:<name>")
 	}

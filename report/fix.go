@@ -51,11 +51,25 @@ const (
 	// DeleteKey deletes the user-managed key Key of a Google service
 	// account: a step by hand, once nothing uses it.
 	DeleteKey FixAction = "delete-key"
+	// SetField sets the string Field (a dotted path in the object, such as
+	// spec.objectStorage.config.region) from From to Value.
+	SetField FixAction = "set-field"
+	// UseIdentity switches a backup configuration's credentials to
+	// InjectedIdentity, dropping its Secret reference.
+	UseIdentity FixAction = "use-identity"
+	// RemoveCredentials removes from a workload's pod template what reads
+	// static credentials: Remove names each piece (env:<container>:<name>,
+	// envFrom:<container>:<Secret>, volume:<name>).
+	RemoveCredentials FixAction = "remove-credentials" //nolint:gosec // G101: the name of an action, not a credential
+	// DeleteSecret deletes a Secret that holds static credentials; the
+	// credential itself is revoked at the cloud by hand.
+	DeleteSecret FixAction = "delete-secret"
 )
 
 // FixActions lists every action.
 func FixActions() []FixAction {
-	return []FixAction{Annotate, Label, RenameKey, Restart, TrustSubject, TrustProvider, Associate, Grant, Federate, AssignRole, Unassign, Bind, NodePoolMetadata, DeleteKey}
+	return []FixAction{Annotate, Label, RenameKey, Restart, TrustSubject, TrustProvider, Associate, Grant, Federate, AssignRole, Unassign, Bind, NodePoolMetadata, DeleteKey,
+		SetField, UseIdentity, RemoveCredentials, DeleteSecret}
 }
 
 // Fix is what would repair a finding: one action on one object, with its
@@ -69,9 +83,14 @@ type Fix struct {
 	// Parameters, as the action reads them.
 	Key  string `json:"key,omitempty"`
 	From string `json:"from,omitempty"`
-	// In is the map a renamed key is in: annotations, labels, or the pod
-	// template's (template.annotations, template.labels).
-	In        string   `json:"in,omitempty"`
+	// In is the map a renamed or set key is in: annotations, labels, or
+	// the pod template's (template.annotations, template.labels); an
+	// annotation or label without it is the object's own.
+	In string `json:"in,omitempty"`
+	// Field is the dotted path of the field set-field sets.
+	Field string `json:"field,omitempty"`
+	// Remove names what remove-credentials removes.
+	Remove    []string `json:"remove,omitempty"`
 	Value     string   `json:"value,omitempty"`
 	Subjects  []string `json:"subjects,omitempty"`
 	Provider  string   `json:"provider,omitempty"`
@@ -112,6 +131,11 @@ func (f Fix) Check() error {
 	switch f.Action {
 	case Annotate, Label:
 		need(f.Key != "", "key")
+		need(f.In == "" || slices.Contains(KeyMaps(), f.In), "in ("+strings.Join(KeyMaps(), ", ")+", or none)")
+	case SetField:
+		need(f.Field != "", "field")
+	case RemoveCredentials:
+		need(len(f.Remove) > 0, "remove")
 	case RenameKey:
 		need(f.Key != "", "key")
 		need(f.From != "", "from")

@@ -108,6 +108,9 @@ type Profile struct {
 	// profile names one: an IAM role ARN, an Azure client ID or a Google
 	// service-account email.
 	Identity string `json:"identity,omitempty"`
+	// Helm names the values of the Helm chart that sets the workload's
+	// identity, for objects a Helm release owns; nil when none does.
+	Helm *HelmValues `json:"helm,omitempty"`
 	// Targets are the namespaces the profile matched, sorted.
 	Targets []string `json:"targets"`
 }
@@ -165,6 +168,18 @@ type WorkloadMatch struct {
 	// PodSelector, a label selector, finds the workload's pods when they are
 	// not owned through a ReplicaSet of the named Deployment.
 	PodSelector string `json:"podSelector,omitempty"`
+}
+
+// HelmValues are the value paths (dotted, as helm --set reads them) under
+// which a chart sets the workload's identity.
+type HelmValues struct {
+	// ServiceAccountAnnotations and PodLabels hold the service account's
+	// annotations and the pod template's labels, by key.
+	ServiceAccountAnnotations string `json:"serviceAccountAnnotations,omitempty"`
+	PodLabels                 string `json:"podLabels,omitempty"`
+	// BackupStorage holds the backup configuration: provider, bucket,
+	// <provider>.<config key>, credentials.source.
+	BackupStorage string `json:"backupStorage,omitempty"`
 }
 
 // Storage is the storage the workload is expected to reach.

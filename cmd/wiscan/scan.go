@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -16,9 +15,7 @@ import (
 
 	"github.com/wiscan/wiscan/clouds"
 	"github.com/wiscan/wiscan/collectors/kube"
-	"github.com/wiscan/wiscan/collectors/secrets"
 	"github.com/wiscan/wiscan/engine"
-	"github.com/wiscan/wiscan/input"
 	"github.com/wiscan/wiscan/profiles"
 	"github.com/wiscan/wiscan/report"
 	"github.com/wiscan/wiscan/scan"
@@ -461,23 +458,10 @@ func (a *app) evalCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			b, err := input.ReadFile(cmd.Context(), args[0], input.Snapshot)
-			if cmd.Context().Err() != nil {
-				return incomplete(err)
-			}
+			s, err := readSnapshot(cmd.Context(), args[0])
 			if err != nil {
-				return usageErr("%w", err)
+				return err
 			}
-			if err := input.CheckJSON(b); err != nil {
-				return usageErr("%s: %w", args[0], err)
-			}
-			s, err := snapshot.Load(bytes.NewReader(b))
-			if err != nil {
-				return usageErr("%s: %w", args[0], err)
-			}
-			// A snapshot is a file that travels: what it holds is redacted
-			// as if it had just been read.
-			secrets.Scrub(s)
 			return a.evaluate(cmd.Context(), e, s, outs, g)
 		},
 	}

@@ -36,6 +36,7 @@ deny contains f if {
 			"msg": sprintf("%s %s takes credentials from source %q, not InjectedIdentity", [kind, b.name, b.credentialsSource]),
 			"resource": k8s.resource(kind, b),
 			"evidence": {"credentialsSource": b.credentialsSource, "secretRef": object.get(b, "secretRef", null)},
+			"fix": {"action": "use-identity", "kind": kind, "namespace": object.get(b, "namespace", ""), "name": b.name},
 		},
 		k8s.provider_cloud(b),
 	)

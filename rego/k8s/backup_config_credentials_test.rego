@@ -11,6 +11,12 @@ failures contains {"case": name, "got": got, "want": c.want} if {
 
 test_cases if count(failures) == 0
 
+# The fix switches the failing configuration itself to InjectedIdentity.
+test_fix if {
+	fixes := {f.fix | some f in control.deny} with input as fx.space({"bc_source": "Secret"})
+	fixes == {{"action": "use-identity", "kind": "SharedBackupConfig", "namespace": "default", "name": "default"}}
+}
+
 cases := {
 	"injected identity passes": {"o": {}, "want": {"deny": set(), "unknown": set()}},
 	# Static keys in a Secret, what workload identity replaces.

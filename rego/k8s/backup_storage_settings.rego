@@ -38,6 +38,7 @@ deny contains f if {
 			"resource": k8s.resource(kind, b),
 			"key": sprintf("white-space:%s", [name]),
 			"evidence": {"field": name, "value": value},
+			"fix": {"action": "set-field", "kind": kind, "namespace": object.get(b, "namespace", ""), "name": b.name, "field": sprintf("spec.objectStorage.%s", [name]), "value": trim_space(value)},
 		},
 		k8s.provider_cloud(b),
 	)

@@ -35,14 +35,25 @@ deny contains f if {
 	some key, format in formats
 	value := sa.annotations[key]
 	why := problem(value, format)
-	f := {
-		"msg": sprintf("annotation %s value %q %s", [key, value, why]),
-		"resource": k8s.resource("ServiceAccount", sa),
-		"key": key,
-		"evidence": {"key": key, "value": value},
-		"profile": t.profile.name,
-	}
+	f := object.union(
+		{
+			"msg": sprintf("annotation %s value %q %s", [key, value, why]),
+			"resource": k8s.resource("ServiceAccount", sa),
+			"key": key,
+			"evidence": {"key": key, "value": value},
+			"profile": t.profile.name,
+		},
+		trim_fix(sa, key, value, format),
+	)
 }
+
+# trim_fix sets the annotation to its value without the white space, when
+# that is the only thing wrong with it; a value of the wrong shape has no
+# value wiscan could set instead.
+trim_fix(sa, key, value, format) := {"fix": {"action": "annotate", "kind": "ServiceAccount", "namespace": sa.namespace, "name": sa.name, "key": key, "value": trim_space(value)}} if {
+	value != trim_space(value)
+	regex.match(format.pattern, trim_space(value))
+} else := {}
 
 unknown contains u if {
 	k8s.any_gap

@@ -11,6 +11,23 @@ failures contains {"case": name, "got": got, "want": c.want} if {
 
 test_cases if count(failures) == 0
 
+# White space alone is trimmed by the fix; a value of the wrong shape gets
+# none, since no right value can be read from it.
+fix_failures contains {"case": name, "got": got, "want": c.want} if {
+	some name, c in fix_cases
+	got := {f.fix | some f in control.deny; f.fix} with input as fx.space(c.o)
+	got != c.want
+}
+
+test_fix_cases if count(fix_failures) == 0
+
+fix_cases := {
+	"leading space": {"o": {"sa_annotations": {"eks.amazonaws.com/role-arn": concat("", [" ", fx.role_arn])}}, "want": {{"action": "annotate", "kind": "ServiceAccount", "namespace": fx.ns, "name": "mxp-controller", "key": "eks.amazonaws.com/role-arn", "value": fx.role_arn}}},
+	"trailing newline": {"o": {"sa_annotations": {"iam.gke.io/gcp-service-account": "backup-restore-sa@my-project.iam.gserviceaccount.com\n"}}, "want": {{"action": "annotate", "kind": "ServiceAccount", "namespace": fx.ns, "name": "mxp-controller", "key": "iam.gke.io/gcp-service-account", "value": "backup-restore-sa@my-project.iam.gserviceaccount.com"}}},
+	"space around a bare role name": {"o": {"sa_annotations": {"eks.amazonaws.com/role-arn": " backup-restore-role"}}, "want": set()},
+	"bare role name": {"o": {"sa_annotations": {"eks.amazonaws.com/role-arn": "backup-restore-role"}}, "want": set()},
+}
+
 cases := {
 	"documented setup passes": {"o": {}, "want": {"deny": set(), "unknown": set()}},
 	"role arn with path passes": {"o": {"sa_annotations": {"eks.amazonaws.com/role-arn": "arn:aws:iam::123456789012:role/spaces/backup-restore-role"}}, "want": {"deny": set(), "unknown": set()}},

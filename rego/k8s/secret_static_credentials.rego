@@ -33,6 +33,7 @@ deny contains f if {
 			"msg": sprintf("Secret %s holds static cloud credentials: %s", [s.name, concat(", ", [sprintf("%s %s in key %q", [c.kind, c.fingerprint, c.key]) | some c in s.credentials])]),
 			"resource": k8s.resource("Secret", s),
 			"evidence": {"kinds": kinds, "credentials": s.credentials},
+			"fix": {"action": "delete-secret", "kind": "Secret", "namespace": ns, "name": s.name},
 		},
 		{c.cloud | some c in s.credentials},
 	)

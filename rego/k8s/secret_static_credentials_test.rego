@@ -11,6 +11,13 @@ failures contains {"case": name, "got": got, "want": c.want} if {
 
 test_cases if count(failures) == 0
 
+# The fix deletes the Secret that holds the credential, and only that one.
+test_fix if {
+	o := {"secrets": {"backup-creds": secret("backup-creds", aws_pair), "webhook-tls": secret("webhook-tls", [])}}
+	fixes := {f.fix | some f in control.deny} with input as fx.space(o)
+	fixes == {{"action": "delete-secret", "kind": "Secret", "namespace": fx.ns, "name": "backup-creds"}}
+}
+
 secret(name, creds) := {
 	"namespace": fx.ns, "name": name, "labels": {}, "annotations": {},
 	"type": "Opaque", "keys": [c.key | some c in creds], "credentials": creds,

@@ -95,12 +95,65 @@ deny contains f if {
 	some w in k8s.workload_specs(t)
 	found := uses(t.namespace, w.spec)
 	count(found) > 0
-	f := {
-		"msg": sprintf("%s %s reads static cloud credentials: %s", [w.resource.kind, w.resource.name, concat("; ", sort([x | some x in found]))]),
-		"resource": w.resource,
-		"evidence": {"uses": sort([x | some x in found])},
-		"profile": t.profile.name,
-	}
+	f := object.union(
+		{
+			"msg": sprintf("%s %s reads static cloud credentials: %s", [w.resource.kind, w.resource.name, concat("; ", sort([x | some x in found]))]),
+			"resource": w.resource,
+			"evidence": {"uses": sort([x | some x in found])},
+			"profile": t.profile.name,
+		},
+		remove_fix(t.namespace, w),
+	)
+}
+
+# remove_fix removes from a workload's pod template each piece that reads a
+# static credential; a bare pod's spec cannot change.
+remove_fix(ns, w) := {"fix": {"action": "remove-credentials", "kind": w.resource.kind, "namespace": ns, "name": w.resource.name, "remove": sort(pieces)}} if {
+	w.resource.kind != "Pod"
+	pieces := removals(ns, w.spec)
+	count(pieces) > 0
+} else := {}
+
+# removals name the pieces of a pod spec that read static credentials:
+# env:<container>:<variable>, envFrom:<container>:<Secret>, volume:<name>.
+removals(ns, spec) := {r |
+	some c in spec.containers
+	some r in container_removals(ns, spec, c)
+}
+
+container_removals(ns, spec, c) := ({sprintf("env:%s:%s", [c.name, e.name]) |
+	some e in c.env
+	credential_env(ns, spec, c, e)
+} | {sprintf("envFrom:%s:%s", [c.name, ef.secret]) |
+	some ef in c.envFrom
+	count(secret(ns, ef.secret).credentials) > 0
+}) | {sprintf("volume:%s", [v]) |
+	some v in credential_volumes(ns, spec, c)
+}
+
+credential_volumes(ns, spec, c) := {m.volume |
+	some m in c.mounts
+	some name in volume_secrets(spec, m.volume)
+	count(secret(ns, name).credentials) > 0
+} | key_file_volumes(spec, c)
+
+credential_env(_, _, _, e) if e.name in static_env
+
+credential_env(ns, _, _, e) if described(ns, e)
+
+credential_env(_, spec, c, e) if {
+	e.name == "GOOGLE_APPLICATION_CREDENTIALS"
+	count(key_file_volumes(spec, c)) > 0
+}
+
+# key_file_volumes are the Secret volumes GOOGLE_APPLICATION_CREDENTIALS
+# points into.
+key_file_volumes(spec, c) := {m.volume |
+	some e in c.env
+	e.name == "GOOGLE_APPLICATION_CREDENTIALS"
+	some m in c.mounts
+	startswith(object.get(e, "value", ""), m.path)
+	count(volume_secrets(spec, m.volume)) > 0
 }
 
 unknown contains u if {

@@ -11,6 +11,26 @@ failures contains {"case": name, "got": got, "want": c.want} if {
 
 test_cases if count(failures) == 0
 
+# The fix names each piece that reads a credential, and nothing else of the
+# template; a bare pod gets none, since its spec cannot change.
+fix_failures contains {"case": name, "got": got, "want": c.want} if {
+	some name, c in fix_cases
+	got := {f.fix | some f in control.deny; f.fix} with input as fx.space(c.o)
+	got != c.want
+}
+
+test_fix_cases if count(fix_failures) == 0
+
+removal(pieces) := {{"action": "remove-credentials", "kind": "Deployment", "namespace": fx.ns, "name": "mxp-controller", "remove": pieces}}
+
+fix_cases := {
+	"env by name": {"o": {"template_env": [{"name": "AWS_ACCESS_KEY_ID", "secretRef": {"name": "x", "key": "id"}}, {"name": "LOG_LEVEL", "value": "debug", "hasValue": true}]}, "want": removal(["env:mxp-controller:AWS_ACCESS_KEY_ID"])},
+	"env from a credential key": {"o": {"secrets": creds_secret, "template_env": [{"name": "CREDS", "secretRef": {"name": "backup-creds", "key": "credentials"}}]}, "want": removal(["env:mxp-controller:CREDS"])},
+	"envFrom and a mounted secret": {"o": {"secrets": creds_secret, "template_envFrom": [{"secret": "backup-creds"}], "template_volumes": [{"name": "creds", "secret": "backup-creds"}, {"name": "cache", "other": "emptyDir"}], "template_mounts": [{"volume": "creds", "path": "/creds"}, {"volume": "cache", "path": "/cache"}]}, "want": removal(["envFrom:mxp-controller:backup-creds", "volume:creds"])},
+	"key file variable and its volume": {"o": {"secrets": gcp_secret, "template_env": [{"name": "GOOGLE_APPLICATION_CREDENTIALS", "value": "/var/secrets/google/key.json", "hasValue": true}], "template_volumes": [{"name": "google", "secret": "gcp-key"}], "template_mounts": [{"volume": "google", "path": "/var/secrets/google"}]}, "want": removal(["env:mxp-controller:GOOGLE_APPLICATION_CREDENTIALS", "volume:google"])},
+	"bare pod": {"o": {"deployments": {}, "pod_env": [{"name": "AZURE_CLIENT_SECRET", "secretRef": {"name": "x", "key": "y"}}]}, "want": set()},
+}
+
 creds_secret := {"backup-creds": {
 	"namespace": fx.ns, "name": "backup-creds", "labels": {}, "annotations": {}, "type": "Opaque",
 	"keys": ["credentials"],

@@ -1,0 +1,165 @@
+package remediate
+
+import (
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/wiscan/wiscan/report"
+	"github.com/wiscan/wiscan/snapshot"
+)
+
+const arn = "arn:aws:iam::123456789012:role/backup-restore-role"
+
+// space is a snapshot of three AWS control planes; mutate changes it.
+func space(mutate func(s *snapshot.Snapshot)) *snapshot.Snapshot {
+	s := snapshot.New(time.Time{})
+	s.Profiles = []snapshot.Profile{{Name: "spaces-backup", ServiceAccount: "mxp-controller", Workload: snapshot.WorkloadMatch{Kind: "Deployment", Name: "mxp-controller"},
+		BackupConfig: "SharedBackupConfig", Targets: []string{"mxp-1-system", "mxp-2-system", "mxp-3-system"},
+		Helm: &snapshot.HelmValues{ServiceAccountAnnotations: "controlPlanes.mxpController.serviceAccount.annotations", BackupStorage: "backup.storage"}}}
+	for _, ns := range s.Profiles[0].Targets {
+		s.Targets = append(s.Targets, snapshot.Target{Profile: "spaces-backup", Namespace: ns, Cloud: "aws"})
+		s.Kubernetes.ServiceAccounts[ns] = map[string]snapshot.ServiceAccount{"mxp-controller": {Meta: snapshot.Meta{Namespace: ns, Name: "mxp-controller", Annotations: map[string]string{"eks.amazonaws.com/role-arn": arn}}}}
+		s.Kubernetes.Deployments[ns] = map[string]snapshot.Workload{"mxp-controller": {Meta: snapshot.Meta{Namespace: ns, Name: "mxp-controller"}, Kind: "Deployment"}}
+	}
+	s.Kubernetes.Spaces.SharedBackupConfigs = []snapshot.BackupConfig{{Meta: snapshot.Meta{Namespace: "default", Name: "default"}, Kind: "SharedBackupConfig", Provider: "AWS", Bucket: "b",
+		Config: map[string]string{"region": " us-east-1"}, CredentialsSource: "Secret", SecretRef: &snapshot.KeyRef{Name: "creds", Key: "credentials"}}}
+	if mutate != nil {
+		mutate(s)
+	}
+	return s
+}
+
+func failing(control, kind, ns, name string, fix *report.Fix) report.Finding {
+	return report.Finding{ControlID: control, Status: report.Fail, Key: control + "|" + kind + "/" + ns + "/" + name, Message: "m",
+		Resource: report.Resource{Kind: kind, Namespace: ns, Name: name}, Fix: fix}
+}
+
+func plan(t *testing.T, s *snapshot.Snapshot, o Options, findings ...report.Finding) Plan {
+	t.Helper()
+	o.Snapshot = s
+	return build(report.Report{Findings: findings}, o)
+}
+
+// A missing binding gets the identity every other control plane of the
+// profile uses, as a patch, and the restart that lets the pods pick it
+// up; with control planes that disagree there is nothing to copy.
+func TestDeriveBinding(t *testing.T) {
+	noBinding := func(s *snapshot.Snapshot) {
+		s.Kubernetes.ServiceAccounts["mxp-2-system"]["mxp-controller"] = snapshot.ServiceAccount{Meta: snapshot.Meta{Namespace: "mxp-2-system", Name: "mxp-controller", Annotations: map[string]string{}}}
+	}
+	p := plan(t, space(noBinding), Options{}, failing("WI-K8S-002", "ServiceAccount", "mxp-2-system", "mxp-controller", nil))
+	if len(p.Steps) != 2 || p.Skipped != 0 {
+		t.Fatalf("steps %+v", p.Steps)
+	}
+	want := `--patch=[{"op":"add","path":"/metadata/annotations","value":{"eks.amazonaws.com/role-arn":"` + arn + `"}}]`
+	if !slices.Contains(p.Steps[0].Args, want) || p.Steps[1].Action != report.Restart || p.Steps[1].Object != "Deployment/mxp-2-system/mxp-controller" {
+		t.Errorf("steps %q then %s", p.Steps[0].Args, p.Steps[1].Object)
+	}
+	disagree := func(s *snapshot.Snapshot) {
+		noBinding(s)
+		s.Kubernetes.ServiceAccounts["mxp-3-system"]["mxp-controller"].Annotations["eks.amazonaws.com/role-arn"] = arn + "-other"
+	}
+	p = plan(t, space(disagree), Options{}, failing("WI-K8S-002", "ServiceAccount", "mxp-2-system", "mxp-controller", nil))
+	if len(p.Steps) != 0 || p.Skipped != 1 || !strings.Contains(p.Unplanned[0].Reason, "no fix for WI-K8S-002") {
+		t.Errorf("with two identities: %+v", p)
+	}
+}
+
+// An object a Helm release owns is changed through the release's values,
+// escaped for --set; without --helm-chart the step is by hand with them.
+func TestHelmOwned(t *testing.T) {
+	owned := func(s *snapshot.Snapshot) {
+		sa := s.Kubernetes.ServiceAccounts["mxp-1-system"]["mxp-controller"]
+		sa.Annotations = map[string]string{"eks.amazonaws.com/role-arn": " " + arn, "meta.helm.sh/release-name": "spaces", "meta.helm.sh/release-namespace": "upbound-system"}
+		s.Kubernetes.ServiceAccounts["mxp-1-system"]["mxp-controller"] = sa
+	}
+	f := failing("WI-K8S-004", "ServiceAccount", "mxp-1-system", "mxp-controller", &report.Fix{Action: report.Annotate, Kind: "ServiceAccount", Namespace: "mxp-1-system", Name: "mxp-controller", Key: "eks.amazonaws.com/role-arn", Value: arn})
+	p := plan(t, space(owned), Options{HelmChart: "oci://xpkg.upbound.io/spaces-artifacts/spaces"}, f)
+	want := []string{"helm", "upgrade", "spaces", "oci://xpkg.upbound.io/spaces-artifacts/spaces", "--namespace=upbound-system", "--reuse-values",
+		`--set-string=controlPlanes\.mxpController\.serviceAccount\.annotations.eks\.amazonaws\.com/role-arn=` + arn}
+	if !slices.Equal(p.Steps[0].Args, want) {
+		t.Errorf("got %q\nwant %q", p.Steps[0].Args, want)
+	}
+	p = plan(t, space(owned), Options{}, f)
+	if p.Steps[0].Args != nil || !strings.Contains(p.Steps[0].ByHand, "helm upgrade spaces <chart> --namespace upbound-system --reuse-values --set-string") {
+		t.Errorf("without a chart: %q %q", p.Steps[0].Args, p.Steps[0].ByHand)
+	}
+}
+
+// Dropping static credentials waits for the identity: while an identity
+// failure has no command in the plan the switch is withheld and names it;
+// once every one has a step, it comes after them.
+func TestGate(t *testing.T) {
+	use := failing("WI-K8S-012", "SharedBackupConfig", "default", "default", &report.Fix{Action: report.UseIdentity, Kind: "SharedBackupConfig", Namespace: "default", Name: "default"})
+	notAdmitted := failing("WI-AWS-006", "IAMRole", "", arn, &report.Fix{Action: report.TrustSubject, Kind: "IAMRole", Name: arn, Role: arn, Subjects: []string{sub("mxp-2-system")}})
+	p := plan(t, space(nil), Options{}, use, notAdmitted)
+	last := p.Steps[len(p.Steps)-1]
+	if last.Action != report.UseIdentity || last.Args != nil || !strings.Contains(last.ByHand, "WI-AWS-006 on IAMRole/"+arn+" still fail") {
+		t.Errorf("without the role in the snapshot the trust step is by hand, so the switch waits: %+v", last)
+	}
+	withRole := func(s *snapshot.Snapshot) {
+		s.AWS = &snapshot.AWS{Roles: map[string]snapshot.Role{arn: {ARN: arn, Found: true, TrustPolicy: &snapshot.PolicyDocument{Document: trustDoc(t, sub("mxp-1-system"))}}},
+			Cluster: &snapshot.EKSCluster{Name: "spaces", OIDCIssuer: "https://" + issuer}}
+	}
+	p = plan(t, space(withRole), Options{}, use, notAdmitted)
+	first, last := p.Steps[0], p.Steps[len(p.Steps)-1]
+	if first.Action != report.TrustSubject || first.Args == nil || last.Action != report.UseIdentity || last.Args == nil {
+		t.Fatalf("the trust edit then the switch: %+v", p.Steps)
+	}
+	want := `--patch=[{"op":"test","path":"/spec/objectStorage/credentials/source","value":"Secret"},{"op":"replace","path":"/spec/objectStorage/credentials/source","value":"InjectedIdentity"},{"op":"remove","path":"/spec/objectStorage/credentials/secretRef"}]`
+	if !slices.Contains(last.Args, want) || !strings.Contains(last.Caution, "only after the steps above have taken effect") {
+		t.Errorf("switch %q, caution %q", last.Args, last.Caution)
+	}
+}
+
+// Each removed piece is tested by name at the index the scan read, last
+// first so that earlier indexes still hold; init containers count apart.
+func TestRemoveCredentials(t *testing.T) {
+	withEnv := func(s *snapshot.Snapshot) {
+		d := s.Kubernetes.Deployments["mxp-1-system"]["mxp-controller"]
+		d.Template.Containers = []snapshot.Container{
+			{Name: "setup", Init: true, Env: []snapshot.EnvVar{{Name: "AWS_SECRET_ACCESS_KEY"}}},
+			{Name: "mxp-controller", Env: []snapshot.EnvVar{{Name: "AWS_ACCESS_KEY_ID"}, {Name: "LOG"}, {Name: "AWS_SECRET_ACCESS_KEY"}},
+				EnvFrom: []snapshot.EnvFrom{{Secret: "creds"}}, Mounts: []snapshot.Mount{{Volume: "tmp"}, {Volume: "creds"}}},
+		}
+		d.Template.Volumes = []snapshot.Volume{{Name: "creds", Secret: "creds"}, {Name: "tmp", Other: "emptyDir"}}
+		s.Kubernetes.Deployments["mxp-1-system"]["mxp-controller"] = d
+	}
+	f := failing("WI-K8S-011", "Deployment", "mxp-1-system", "mxp-controller", &report.Fix{Action: report.RemoveCredentials, Kind: "Deployment", Namespace: "mxp-1-system", Name: "mxp-controller",
+		Remove: []string{"env:setup:AWS_SECRET_ACCESS_KEY", "env:mxp-controller:AWS_ACCESS_KEY_ID", "env:mxp-controller:AWS_SECRET_ACCESS_KEY", "envFrom:mxp-controller:creds", "volume:creds"}})
+	p := plan(t, space(withEnv), Options{}, f)
+	var got []string
+	for _, op := range p.Steps[0].Patch.Ops {
+		got = append(got, op.Op+" "+op.Path)
+	}
+	want := []string{
+		"test /spec/template/spec/initContainers/0/env/0/name", "remove /spec/template/spec/initContainers/0/env/0",
+		"test /spec/template/spec/containers/0/volumeMounts/1/name", "remove /spec/template/spec/containers/0/volumeMounts/1",
+		"test /spec/template/spec/containers/0/envFrom/0/secretRef/name", "remove /spec/template/spec/containers/0/envFrom/0",
+		"test /spec/template/spec/containers/0/env/2/name", "remove /spec/template/spec/containers/0/env/2",
+		"test /spec/template/spec/containers/0/env/0/name", "remove /spec/template/spec/containers/0/env/0",
+		"test /spec/template/spec/volumes/0/name", "remove /spec/template/spec/volumes/0",
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("ops\n got %q\nwant %q", got, want)
+	}
+}
+
+// A snapshot of another scan is refused before anything is planned.
+func TestMatches(t *testing.T) {
+	s := space(func(s *snapshot.Snapshot) { s.Source = snapshot.Source{Mode: "evidence", Evidence: "a"} })
+	r := report.Report{Source: snapshot.Source{Mode: "evidence", Evidence: "a"}, Profiles: []report.ProfileSummary{{Name: "spaces-backup", Namespaces: []string{"mxp-1-system", "mxp-2-system", "mxp-3-system"}}}}
+	if err := Matches(r, s); err != nil {
+		t.Errorf("the same scan: %v", err)
+	}
+	r.Profiles[0].Namespaces = r.Profiles[0].Namespaces[:2]
+	if err := Matches(r, s); err == nil || !strings.Contains(err.Error(), "profile spaces-backup matched other namespaces") {
+		t.Errorf("other namespaces: %v", err)
+	}
+	r.Source.Evidence = "b"
+	if _, err := Make(r, Options{Snapshot: s}); err == nil || !strings.Contains(err.Error(), "the report read evidence b, the snapshot evidence a") {
+		t.Errorf("another source: %v", err)
+	}
+}
