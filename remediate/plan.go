@@ -124,7 +124,9 @@ func build(r report.Report, o Options) Plan {
 			derived = append(derived, f)
 			continue
 		}
-		add(st.step(*f.Fix, o), f)
+		for _, s := range st.steps(*f.Fix, o) {
+			add(s, f)
+		}
 	}
 	// Failures whose control gives no fix: a step another finding's fix
 	// already makes, or one the state gives.
@@ -155,12 +157,50 @@ func rank(a report.FixAction) int {
 	switch a {
 	case report.Restart:
 		return 1
-	case report.UseIdentity, report.RemoveCredentials:
+	case report.UseIdentity, report.RemoveCredentials, report.Unassign, report.Unbind, report.DisableSharedKey:
 		return 2
-	case report.DeleteSecret:
+	case report.DeleteSecret, report.DeleteKey:
 		return 3
 	}
 	return 0
+}
+
+// steps are the steps of one fix: one, or for a fix that narrows a grant
+// the narrower grant first and then the removal of the broad one, which
+// waits for --allow-narrowing.
+func (st *state) steps(f report.Fix, o Options) []Step {
+	var out []Step
+	switch {
+	case f.Action == report.Unassign && f.Principal != "" && f.Role != "" && f.Scope != "":
+		out = append(out, st.step(report.Fix{Action: report.AssignRole, Kind: f.Kind, Name: f.Name, Principal: f.Principal, Role: f.Role, Scope: f.Scope}, o))
+		s := step(f)
+		s.Args, s.ByHand = []string{"az", "role", "assignment", "delete", "--ids=" + f.Assignment}, ""
+		return append(out, narrowing(s, o))
+	case f.Action == report.Unbind:
+		for _, r := range f.Resources {
+			out = append(out, st.step(report.Fix{Action: report.Bind, Kind: "Bucket", Name: strings.TrimPrefix(r, "buckets/"), Member: f.Member, Role: ObjectUser}, o))
+		}
+		return append(out, narrowing(step(f), o))
+	}
+	return []Step{st.step(f, o)}
+}
+
+// ObjectUser is the bucket role a narrowed grant gives: object use.
+const ObjectUser = "roles/storage.objectUser"
+
+// narrowing withholds a step that removes access unless --allow-narrowing
+// asks for it.
+func narrowing(s Step, o Options) Step {
+	if o.AllowNarrowing || s.Args == nil {
+		return s
+	}
+	when := "once the narrower grant above is in place"
+	if s.Action == report.DisableSharedKey {
+		when = "once nothing uses the account's keys"
+	}
+	s.Needs, s.ByHand = "--allow-narrowing", when+": "+strings.Join(s.Args, " ")+" (--allow-narrowing plans it)"
+	s.Args = nil
+	return s
 }
 
 // step is the command for one fix: from the report alone, then made exact
@@ -201,7 +241,8 @@ func step(f report.Fix) Step {
 		s.Args, s.ByHand = nodePoolMetadata(f)
 		s.Caution = "disruptive: GKE recreates every node of the pool to apply this, draining and rescheduling its pods"
 	case report.DeleteKey:
-		s.ByHand = fmt.Sprintf("once nothing uses it any more, delete user-managed key %s of %s (gcloud iam service-accounts keys delete %s --iam-account=%s)", f.Key, f.Name, f.Key, f.Name)
+		s.Args = []string{"gcloud", "iam", "service-accounts", "keys", "delete", f.Key, "--iam-account=" + f.Name, "--quiet"}
+		s.Caution = "whatever still signs in with the key stops working"
 	case report.TrustProvider:
 		s.ByHand = fmt.Sprintf("let role %s be assumed by the cluster's OIDC provider %s with sts:AssumeRoleWithWebIdentity (aws iam update-assume-role-policy --role-name %s)", f.Role, f.Provider, roleName(f.Role))
 	case report.SetField:
@@ -213,6 +254,13 @@ func step(f report.Fix) Step {
 	case report.DeleteSecret:
 		s.Args = []string{"kubectl", "delete", "--namespace=" + f.Namespace, "--", "secret", f.Name}
 		s.Caution = "then revoke the credential it held at the cloud provider: deleting the Secret leaves the key valid"
+	case report.DisableSharedKey:
+		s.Args = []string{"az", "storage", "account", "update", "--ids=" + f.Name, "--allow-shared-key-access=false"}
+		s.Caution = "the account's keys, and SAS tokens signed with them, stop working: check first that nothing else uses them"
+	case report.Unbind:
+		s.Args, s.ByHand = unbind(f)
+	case report.NoHostNetwork:
+		s.Args, s.ByHand = noHostNetwork(f)
 	default:
 		s.ByHand = fmt.Sprintf("apply the %s fix to %s by hand", f.Action, s.Object)
 	}
@@ -289,6 +337,36 @@ func templateKey(f report.Fix) ([]string, string) {
 	}
 	patch, _ := json.Marshal([]map[string]string{{"op": "add", "path": path + "/" + pointer(f.Key), "value": f.Value}})
 	return []string{"kubectl", "patch", "--namespace=" + f.Namespace, "--type=json", "--patch=" + string(patch), "--", res, f.Name}, ""
+}
+
+// unbind removes a member's role at a project, folder, organization or
+// bucket; without a condition only, as the grant wiscan judged had none.
+func unbind(f report.Fix) ([]string, string) {
+	kind, id, _ := strings.Cut(f.Scope, "/")
+	member, role := "--member="+f.Member, "--role="+f.Role
+	switch kind {
+	case "projects":
+		return []string{"gcloud", "projects", "remove-iam-policy-binding", id, member, role, "--condition=None"}, ""
+	case "folders":
+		return []string{"gcloud", "resource-manager", "folders", "remove-iam-policy-binding", id, member, role, "--condition=None"}, ""
+	case "organizations":
+		return []string{"gcloud", "organizations", "remove-iam-policy-binding", id, member, role, "--condition=None"}, ""
+	case "buckets":
+		return []string{"gcloud", "storage", "buckets", "remove-iam-policy-binding", "gs://" + id, member, role}, ""
+	}
+	return nil, fmt.Sprintf("remove %s's %s at %s", f.Member, f.Role, f.Scope)
+}
+
+// noHostNetwork drops hostNetwork from a workload's pod template, tested
+// to be the true the scan read; the template change rolls the pods out.
+func noHostNetwork(f report.Fix) ([]string, string) {
+	base, ok := templatePath[f.Kind]
+	if !ok || f.Namespace == "" {
+		return nil, fmt.Sprintf("run the pods of %s without hostNetwork", object(f))
+	}
+	path := strings.TrimSuffix(base, "/metadata") + "/spec/hostNetwork"
+	p := Patch{Resource: resource[f.Kind], Namespace: f.Namespace, Name: f.Name, Ops: []Op{{Op: "test", Path: path, Value: true}, {Op: "remove", Path: path}}}
+	return p.args(), ""
 }
 
 // restart starts new pods: a rollout for the kinds that have one, a Job

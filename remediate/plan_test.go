@@ -129,9 +129,34 @@ func TestSteps(t *testing.T) {
 			fix:  report.Fix{Action: report.NodePoolMetadata, Kind: "NodePool", Name: "default-pool", Cluster: "projects/acme-prod/locations/us-central1/clusters/spaces", Value: "GKE_METADATA"},
 			args: []string{"gcloud", "container", "node-pools", "update", "default-pool", "--cluster=spaces", "--location=us-central1", "--project=acme-prod", "--workload-metadata=GKE_METADATA"},
 		},
-		"key deleted by hand": {
-			fix:    report.Fix{Action: report.DeleteKey, Kind: "GoogleServiceAccount", Name: gsa, Key: "8f1e4c7a2b9d3e6f0a5c8b1d4e7f2a9c3b6d0e1f"},
-			byHand: "once nothing uses it any more, delete user-managed key 8f1e4c7a2b9d3e6f0a5c8b1d4e7f2a9c3b6d0e1f of " + gsa + " (gcloud iam service-accounts keys delete 8f1e4c7a2b9d3e6f0a5c8b1d4e7f2a9c3b6d0e1f --iam-account=" + gsa + ")",
+		// The plan withholds it without --allow-deletion (TestWithheld).
+		"key deleted": {
+			fix:  report.Fix{Action: report.DeleteKey, Kind: "GoogleServiceAccount", Name: gsa, Key: "8f1e4c7a2b9d3e6f0a5c8b1d4e7f2a9c3b6d0e1f"},
+			args: []string{"gcloud", "iam", "service-accounts", "keys", "delete", "8f1e4c7a2b9d3e6f0a5c8b1d4e7f2a9c3b6d0e1f", "--iam-account=" + gsa, "--quiet"},
+		},
+		"shared key off": {
+			fix:  report.Fix{Action: report.DisableSharedKey, Kind: "StorageAccount", Name: azAccount},
+			args: []string{"az", "storage", "account", "update", "--ids=" + azAccount, "--allow-shared-key-access=false"},
+		},
+		"project grant removed": {
+			fix:  report.Fix{Action: report.Unbind, Kind: "GoogleServiceAccount", Name: gsa, Member: "serviceAccount:" + gsa, Role: "roles/storage.objectAdmin", Scope: "projects/acme-prod"},
+			args: []string{"gcloud", "projects", "remove-iam-policy-binding", "acme-prod", "--member=serviceAccount:" + gsa, "--role=roles/storage.objectAdmin", "--condition=None"},
+		},
+		"folder grant removed": {
+			fix:  report.Fix{Action: report.Unbind, Kind: "GoogleServiceAccount", Name: gsa, Member: "serviceAccount:" + gsa, Role: "roles/editor", Scope: "folders/123"},
+			args: []string{"gcloud", "resource-manager", "folders", "remove-iam-policy-binding", "123", "--member=serviceAccount:" + gsa, "--role=roles/editor", "--condition=None"},
+		},
+		"bucket admin removed": {
+			fix:  report.Fix{Action: report.Unbind, Kind: "GoogleServiceAccount", Name: gsa, Member: "serviceAccount:" + gsa, Role: "roles/storage.admin", Scope: "buckets/b-1"},
+			args: []string{"gcloud", "storage", "buckets", "remove-iam-policy-binding", "gs://b-1", "--member=serviceAccount:" + gsa, "--role=roles/storage.admin"},
+		},
+		"host network dropped from a statefulset": {
+			fix:  report.Fix{Action: report.NoHostNetwork, Kind: "StatefulSet", Namespace: "ns", Name: "s"},
+			args: []string{"kubectl", "patch", "--namespace=ns", "--type=json", `--patch=[{"op":"test","path":"/spec/template/spec/hostNetwork","value":true},{"op":"remove","path":"/spec/template/spec/hostNetwork"}]`, "--", "statefulset", "s"},
+		},
+		"host network of a job": {
+			fix:    report.Fix{Action: report.NoHostNetwork, Kind: "Job", Namespace: "ns", Name: "j"},
+			byHand: "run the pods of Job/ns/j without hostNetwork",
 		},
 		"trust subjects": {
 			fix:    report.Fix{Action: report.TrustSubject, Kind: "IAMRole", Name: role, Role: role, Subjects: []string{"system:serviceaccount:ns:sa"}},

@@ -21,6 +21,12 @@ type Options struct {
 	// AllowDeletion plans the steps that delete (a Secret of static
 	// credentials); without it they are listed, their command withheld.
 	AllowDeletion bool
+	// AllowNarrowing plans the steps that remove a broader grant once the
+	// narrower one is in place (an Azure role assignment above the
+	// storage account, a GCP grant above the bucket) and that turn off a
+	// storage account's shared keys; without it they are listed, their
+	// command withheld.
+	AllowNarrowing bool
 	// TrustPattern lets a trust policy that would outgrow its quota admit
 	// the control planes by a StringLike pattern confined to the profile's
 	// namespaces instead of one subject each.
@@ -111,14 +117,23 @@ func newState(o Options) *state { return &state{snap: o.Snapshot, opts: o} }
 // what the scan read; without the state the step stays as the report
 // alone allows.
 func (st *state) exact(s *Step, f report.Fix, o Options) {
-	if f.Action == report.DeleteSecret && !o.AllowDeletion {
+	switch {
+	case f.Action == report.DeleteSecret && !o.AllowDeletion:
 		s.Needs, s.Args, s.Caution = "--allow-deletion", nil, ""
 		s.ByHand = fmt.Sprintf("once nothing reads it, delete %s (--allow-deletion plans it), then revoke the credential it held at the cloud provider", s.Object)
+	case f.Action == report.DeleteKey && !o.AllowDeletion:
+		s.Needs, s.Args, s.Caution = "--allow-deletion", nil, ""
+		s.ByHand = fmt.Sprintf("once nothing uses it any more, delete user-managed key %s of %s (gcloud iam service-accounts keys delete %s --iam-account=%s; --allow-deletion plans it)", f.Key, f.Name, f.Key, f.Name)
+	}
+	if f.Action == report.DisableSharedKey {
+		*s = narrowing(*s, o)
 	}
 	if st.snap == nil {
 		return
 	}
 	switch f.Action {
+	case report.Label:
+		st.templateLabel(s, f)
 	case report.TrustSubject:
 		st.trustSubject(s, f)
 	case report.Annotate:
@@ -163,6 +178,17 @@ func (st *state) annotate(s *Step, f report.Fix) {
 		ops = []Op{{Op: "add", Path: path, Value: f.Value}}
 	}
 	st.patch(s, "ServiceAccount", f.Namespace, f.Name, ops)
+}
+
+// templateLabel sets a pod template's label through the Helm release that
+// owns the workload, when one does.
+func (st *state) templateLabel(s *Step, f report.Fix) {
+	if f.In != "template.labels" {
+		return
+	}
+	if w, ok := st.snap.Kubernetes.Workloads(f.Kind)[f.Namespace][f.Name]; ok {
+		st.helm(s, w.Meta, "PodLabels", f.Key, f.Value)
+	}
 }
 
 // patch makes the step a JSON patch.
@@ -395,12 +421,27 @@ func (st *state) target(ns string) (snapshot.Target, snapshot.Profile, bool) {
 // gives no fix for: a missing binding (WI-K8S-002) that the move of a
 // misspelt key onto the same service account supplies.
 func (st *state) resolvedBy(f report.Finding, steps []Step) (int, bool) {
+	if f.ControlID == "WI-K8S-006" && f.Resource.Kind == "Pod" {
+		return templateLabelled(f.Resource.Namespace, steps)
+	}
 	if f.ControlID != "WI-K8S-002" || f.Resource.Kind != "ServiceAccount" {
 		return 0, false
 	}
 	want := "ServiceAccount/" + f.Resource.Namespace + "/" + f.Resource.Name
 	for i, s := range steps {
 		if s.Action == report.RenameKey && s.Object == want && bindingKey(s.Args) {
+			return i, true
+		}
+	}
+	return 0, false
+}
+
+// templateLabelled finds the step that labels the pod template of the
+// workload in namespace ns: its rollout replaces the unlabelled pods.
+func templateLabelled(ns string, steps []Step) (int, bool) {
+	for i, s := range steps {
+		kind, sns, _ := split(s.Object)
+		if s.Action == report.Label && sns == ns && kind != "Pod" && kind != "ServiceAccount" {
 			return i, true
 		}
 	}
@@ -543,8 +584,8 @@ func (st *state) gate(steps []Step, r report.Report) {
 			continue
 		}
 		if len(blocking) > 0 && s.Args != nil {
-			s.Args, s.Patch, s.Helm = nil, nil, nil
 			s.ByHand = "once workload identity works (" + strings.Join(blocking, ", ") + " still fail or are unknown, and no step above fixes them): " + withheld(s)
+			s.Args, s.Patch, s.Helm = nil, nil, nil
 			continue
 		}
 		if s.Args != nil {
@@ -560,6 +601,8 @@ func withheld(s *Step) string {
 		return "switch " + s.Object + " to InjectedIdentity"
 	case report.RemoveCredentials:
 		return "remove the static credentials from " + s.Object
+	case report.DeleteKey, report.Unassign, report.Unbind, report.DisableSharedKey:
+		return strings.Join(s.Args, " ")
 	}
 	return "delete " + s.Object + " and revoke the credential it held"
 }

@@ -163,3 +163,43 @@ func TestMatches(t *testing.T) {
 		t.Errorf("another source: %v", err)
 	}
 }
+
+// What deletes or narrows is listed with its command withheld until its
+// flag asks for it; the narrower grant it waits for is planned either way.
+func TestWithheld(t *testing.T) {
+	unbindFix := &report.Fix{Action: report.Unbind, Kind: "GoogleServiceAccount", Name: gsa, Member: "serviceAccount:" + gsa, Role: "roles/storage.objectAdmin", Scope: "projects/acme-prod", Resources: []string{"buckets/b-1", "buckets/b-2"}}
+	unassignFix := &report.Fix{Action: report.Unassign, Kind: "ManagedIdentity", Name: azIdentity, Assignment: azIdentity[:strings.Index(azIdentity, "/providers/")] + "/providers/Microsoft.Authorization/roleAssignments/4e1b5c2d-6f7a-4b8c-9d0e-1f2a3b4c5d6e",
+		Principal: "6f1c2d3e-4a5b-4c6d-8e7f-9a0b1c2d3e4f", Role: "ba92f5b4-2d11-453d-a403-e96b0029c9fe", Scope: azAccount}
+	findings := []report.Finding{
+		failing("WI-GCP-007", "GoogleServiceAccount", "", gsa, unbindFix),
+		failing("WI-AZ-006", "ManagedIdentity", "", azIdentity, unassignFix),
+		failing("WI-AZ-007", "StorageAccount", "", azAccount, &report.Fix{Action: report.DisableSharedKey, Kind: "StorageAccount", Name: azAccount}),
+		failing("WI-GCP-008", "GoogleServiceAccount", "", gsa, &report.Fix{Action: report.DeleteKey, Kind: "GoogleServiceAccount", Name: gsa, Key: strings.Repeat("ab", 20)}),
+	}
+	summary := func(p Plan) []string {
+		var out []string
+		for _, s := range p.Steps {
+			words := []string{string(s.Action)}
+			if s.Needs != "" {
+				words = append(words, s.Needs)
+			}
+			if s.Args != nil {
+				words = append(words, s.Args[:3]...)
+			}
+			out = append(out, strings.Join(words, " "))
+		}
+		return out
+	}
+	got := summary(build(report.Report{Findings: findings}, Options{}))
+	want := []string{"bind gcloud storage buckets", "bind gcloud storage buckets", "assign-role az role assignment",
+		"unbind --allow-narrowing", "unassign --allow-narrowing", "disable-shared-key --allow-narrowing", "delete-key --allow-deletion"}
+	if !slices.Equal(got, want) {
+		t.Errorf("without the flags\n got %q\nwant %q", got, want)
+	}
+	got = summary(build(report.Report{Findings: findings}, Options{AllowNarrowing: true, AllowDeletion: true}))
+	want = []string{"bind gcloud storage buckets", "bind gcloud storage buckets", "assign-role az role assignment",
+		"unbind gcloud projects remove-iam-policy-binding", "unassign az role assignment", "disable-shared-key az storage account", "delete-key gcloud iam service-accounts"}
+	if !slices.Equal(got, want) {
+		t.Errorf("with the flags\n got %q\nwant %q", got, want)
+	}
+}

@@ -49,6 +49,7 @@ var (
 	gcpRole     = regexp.MustCompile(`^(roles|(projects|organizations)/[a-z0-9-]+/roles)/[A-Za-z0-9_.]+$`)
 	gcpMember   = regexp.MustCompile(`^(serviceAccount:[a-z0-9][a-z0-9.-]*@[a-z0-9][a-z0-9.-]*|serviceAccount:[a-z][a-z0-9.:-]*\.svc\.id\.goog\[[a-z0-9-]{1,63}/[a-z0-9.-]{1,253}\]|principal://iam\.googleapis\.com/projects/[0-9]+/locations/global/workloadIdentityPools/[a-z][a-z0-9.:-]*/subject/ns/[a-z0-9-]{1,63}/sa/[a-z0-9.-]{1,253})$`)
 	gcpKeyID    = regexp.MustCompile(`^[0-9a-f]{40}$`)
+	gcpScope    = regexp.MustCompile(`^(projects/[a-z][a-z0-9-]{4,28}[a-z0-9]|folders/[0-9]+|organizations/[0-9]+|buckets/[a-z0-9][a-z0-9._-]{1,220}[a-z0-9])$`)
 	gcpMetadata = []string{"GKE_METADATA"}
 	// A backup configuration's field a fix sets.
 	storageField = regexp.MustCompile(`^spec\.objectStorage\.(provider|bucket|config\.[A-Za-z0-9_-]+)$`)
@@ -60,7 +61,7 @@ var (
 // cloud ones, named by ARN.
 var (
 	kubeKinds  = []string{"ServiceAccount", "Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob", "Pod", "Secret", "SharedBackupConfig", "SpaceBackupConfig"}
-	cloudKinds = []string{"IAMRole", "ManagedIdentity", "GoogleServiceAccount", "Bucket", "NodePool"}
+	cloudKinds = []string{"IAMRole", "ManagedIdentity", "GoogleServiceAccount", "Bucket", "NodePool", "StorageAccount"}
 	keyMaps    = []string{"annotations", "labels", "template.annotations", "template.labels"}
 )
 
@@ -115,6 +116,8 @@ func invalidFields(f report.Fix) []string {
 			check(bucketName.MatchString(f.Name), "name", "a bucket name")
 		case "NodePool":
 			check(nodePool.MatchString(f.Name), "name", "a node pool name")
+		case "StorageAccount":
+			check(resourceScope(f.Name), "name", "a storage account's resource ID")
 		default:
 			check(roleARN.MatchString(f.Name), "name", "an IAM role ARN")
 		}
@@ -131,7 +134,9 @@ func invalidFields(f report.Fix) []string {
 	switch f.Action {
 	case report.AssignRole:
 		check(azureGUID.MatchString(f.Role), "role", "a role definition's GUID")
-	case report.Bind:
+	case report.Unassign:
+		check(f.Role == "" || azureGUID.MatchString(f.Role), "role", "a role definition's GUID")
+	case report.Bind, report.Unbind:
 		check(gcpRole.MatchString(f.Role), "role", "an IAM role (roles/NAME)")
 	case report.NodePoolMetadata:
 		check(slices.Contains(gcpMetadata, f.Value), "value", "GKE_METADATA")
@@ -143,7 +148,14 @@ func invalidFields(f report.Fix) []string {
 	check(f.Issuer == "" || issuerURL.MatchString(f.Issuer), "issuer", "an HTTPS issuer URL")
 	check(f.Audience == "" || audienceText.MatchString(f.Audience), "audience", "an audience (letters, digits, : / . _ -)")
 	check(f.Principal == "" || azureGUID.MatchString(f.Principal), "principal", "a principal (object) ID")
-	check(f.Scope == "" || resourceScope(f.Scope), "scope", "a resource's ID")
+	if f.Action == report.Unbind {
+		check(gcpScope.MatchString(f.Scope), "scope", "projects/P, folders/F, organizations/O or buckets/B")
+		for i, r := range f.Resources {
+			check(strings.HasPrefix(r, "buckets/") && bucketName.MatchString(strings.TrimPrefix(r, "buckets/")), fmt.Sprintf("resources[%d]", i), "buckets/<bucket>")
+		}
+	} else {
+		check(f.Scope == "" || resourceScope(f.Scope), "scope", "a resource's ID")
+	}
 	check(f.Assignment == "" || assignmentID.MatchString(f.Assignment), "assignment", "a role assignment's ID")
 	check(f.Provider == "" || providerARN.MatchString(f.Provider), "provider", "an IAM OIDC provider ARN")
 	if f.Action == report.NodePoolMetadata {
@@ -163,7 +175,7 @@ func invalidFields(f report.Fix) []string {
 		check(iamAction.MatchString(a), fmt.Sprintf("actions[%d]", i), "an IAM action (service:Action)")
 	}
 	for i, r := range f.Resources {
-		check(resourceARN.MatchString(r), fmt.Sprintf("resources[%d]", i), "a resource ARN")
+		check(f.Action == report.Unbind || resourceARN.MatchString(r), fmt.Sprintf("resources[%d]", i), "a resource ARN")
 	}
 	return bad
 }

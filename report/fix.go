@@ -64,12 +64,21 @@ const (
 	// DeleteSecret deletes a Secret that holds static credentials; the
 	// credential itself is revoked at the cloud by hand.
 	DeleteSecret FixAction = "delete-secret"
+	// DisableSharedKey turns shared-key access off on the storage account
+	// Name, so that its static keys stop working.
+	DisableSharedKey FixAction = "disable-shared-key"
+	// Unbind removes Member's Role at Scope (projects/P, folders/F,
+	// organizations/O, buckets/B) once Member holds object use on each
+	// bucket of Resources (buckets/B).
+	Unbind FixAction = "unbind"
+	// NoHostNetwork runs a workload's pods without hostNetwork.
+	NoHostNetwork FixAction = "no-host-network"
 )
 
 // FixActions lists every action.
 func FixActions() []FixAction {
 	return []FixAction{Annotate, Label, RenameKey, Restart, TrustSubject, TrustProvider, Associate, Grant, Federate, AssignRole, Unassign, Bind, NodePoolMetadata, DeleteKey,
-		SetField, UseIdentity, RemoveCredentials, DeleteSecret}
+		SetField, UseIdentity, RemoveCredentials, DeleteSecret, DisableSharedKey, Unbind, NoHostNetwork}
 }
 
 // Fix is what would repair a finding: one action on one object, with its
@@ -136,6 +145,10 @@ func (f Fix) Check() error {
 		need(f.Field != "", "field")
 	case RemoveCredentials:
 		need(len(f.Remove) > 0, "remove")
+	case Unbind:
+		need(f.Member != "", "member")
+		need(f.Role != "", "role")
+		need(f.Scope != "", "scope")
 	case RenameKey:
 		need(f.Key != "", "key")
 		need(f.From != "", "from")

@@ -35,7 +35,7 @@ func TestPlanFormats(t *testing.T) {
 			Args   []string `json:"args"`
 		} `json:"steps"`
 	}
-	if code != exitOK || json.Unmarshal([]byte(out), &p) != nil || len(p.Steps) != 3 || p.Steps[0].Args[0] != "gcloud" {
+	if code != exitOK || json.Unmarshal([]byte(out), &p) != nil || len(p.Steps) != 6 || p.Steps[0].Args[0] != "gcloud" {
 		t.Fatalf("plan --format json: %d %s\n%s", code, stderr, out)
 	}
 	if _, err := os.Stat("json"); err == nil {

@@ -24,6 +24,7 @@ import (
 type planFlags struct {
 	out, snapshot, helmChart  string
 	allowDeletion, trustMatch bool
+	allowNarrowing            bool
 	policies                  []string
 	waivers, baseline         string
 	// scanFlags are the names of the collect flags, which go with a scan
@@ -49,7 +50,8 @@ document and its diff, Kubernetes changes as JSON patches that test the value
 they change first, Helm values for objects a Helm release owns. From a report
 alone, steps that need the state are by hand.
 
-Steps that delete are withheld without --allow-deletion; steps that drop
+Steps that delete are withheld without --allow-deletion, steps that narrow
+access without --allow-narrowing; steps that drop
 static credentials wait until every identity check passes or has a step
 above them. Waived findings and unknowns get no step; the plan says why.`,
 		Example: `  wiscan plan --evidence ./bundle -o script=plan.sh && less plan.sh && sh plan.sh
@@ -61,7 +63,7 @@ above them. Waived findings and unknowns get no step; the plan says why.`,
 			if err != nil {
 				return err
 			}
-			opts := remediate.Options{Snapshot: s, AllowDeletion: f.allowDeletion, TrustPattern: f.trustMatch, HelmChart: f.helmChart}
+			opts := remediate.Options{Snapshot: s, AllowDeletion: f.allowDeletion, AllowNarrowing: f.allowNarrowing, TrustPattern: f.trustMatch, HelmChart: f.helmChart}
 			p, err := remediate.Make(r, opts)
 			if err != nil {
 				return usageErr("%s: %w", report.Clean(from), err)
@@ -81,6 +83,7 @@ above them. Waived findings and unknowns get no step; the plan says why.`,
 	fl.StringVarP(&f.out, "output", "o", "script", "FORMAT[=FILE]: script (a shell script to review and run) or json (the steps, each command as its argument vector, with each patch and trust policy as data), to stdout or FILE; a bare FILE is script=FILE; --format is the same flag")
 	fl.StringVar(&f.snapshot, "snapshot", "", "with REPORT.json: the snapshot it was made from (wiscan collect), for exact steps")
 	fl.BoolVar(&f.allowDeletion, "allow-deletion", false, "plan the steps that delete (a Secret of static credentials); without it they are listed, their command withheld")
+	fl.BoolVar(&f.allowNarrowing, "allow-narrowing", false, "plan the steps that remove a broader grant once the narrower one is in place, and that turn off a storage account's shared keys; without it they are listed, their command withheld")
 	fl.BoolVar(&f.trustMatch, "trust-pattern", false, "where a trust policy with one subject per control plane would outgrow its quota, admit the control planes by a StringLike pattern confined to the profile's namespaces instead")
 	fl.StringVar(&f.helmChart, "helm-chart", "", "the chart reference for helm upgrade, for objects a Helm release owns (without it those steps are by hand, with the values to set)")
 	fl.StringArrayVar(&f.policies, "policy", nil, "without REPORT.json: directory of user Rego policies, repeatable")

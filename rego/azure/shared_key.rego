@@ -33,6 +33,7 @@ deny contains f if {
 		"resource": object.union({"kind": "StorageAccount", "name": acc.id}, object.get(acc, "source", {})),
 		"key": "shared-key",
 		"evidence": {"account": acc.id, "allowSharedKeyAccess": acc.allowSharedKeyAccess},
+		"fix": {"action": "disable-shared-key", "kind": "StorageAccount", "name": acc.id},
 	}
 }
 

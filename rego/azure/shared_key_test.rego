@@ -25,3 +25,9 @@ test_null_explained if {
 	[f] := [f | some f in control.deny] with input as fx.space_azure(account(null))
 	f.msg == "storage account spacesbackups allows shared-key access (allowSharedKeyAccess null, which Azure treats as true): its static keys keep working beside workload identity"
 }
+
+# The fix turns shared-key access off on the account the finding names.
+test_fix if {
+	[f] := [f | some f in control.deny] with input as fx.space_azure(account(null))
+	f.fix == {"action": "disable-shared-key", "kind": "StorageAccount", "name": fx.az_account}
+}

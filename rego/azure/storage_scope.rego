@@ -33,9 +33,18 @@ deny contains f if {
 		"resource": azure.identity_resource(client),
 		"key": sprintf("%s|%s", [e.assignment, account]),
 		"evidence": {"identity": i.id, "assignment": e.assignment, "role": e.role, "scope": e.scope, "scopeKind": e.scopeKind, "witness": object.get(e, "witness", ""), "via": object.get(e, "via", "")},
-		"fix": {"action": "unassign", "kind": "ManagedIdentity", "name": i.id, "assignment": e.assignment},
+		"fix": object.union({"action": "unassign", "kind": "ManagedIdentity", "name": i.id, "assignment": e.assignment}, narrower(i, e, account)),
 	}
 }
+
+# narrower is the assignment to make before the broad one goes: Storage
+# Blob Data Contributor on the account, to the identity itself. Through a
+# group the broad assignment serves others too, and stays a step by hand.
+narrower(i, e, account) := {"principal": i.principalId, "role": azure.sbdc, "scope": azure.account_id(account)} if {
+	object.get(e, "via", "") == ""
+	azure.account_id(account) != ""
+	object.get(i, "principalId", "") != ""
+} else := {}
 
 message(i, e, account) := sprintf("identity %s holds %s at %s scope %s, above storage account %s: it reaches every account there%s", [i.name, e.role, e.scopeKind, e.scope, account, via(e)]) if e.kind == "scope"
 

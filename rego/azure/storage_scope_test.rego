@@ -51,7 +51,16 @@ test_witness_named if {
 }
 
 # The broad assignment is removed by hand, named by its ID.
+# The fix removes the broad assignment after giving the identity Storage
+# Blob Data Contributor on the account itself; a group's assignment serves
+# others too, and gets only the removal, which stays by hand.
 test_fix if {
 	[f] := [f | some f in control.deny] with input as fx.space_azure(assigned(fx.az_rg, fx.az_sbdc))
-	f.fix == {"action": "unassign", "kind": "ManagedIdentity", "name": fx.az_identity_id, "assignment": "a1"}
+	f.fix == {"action": "unassign", "kind": "ManagedIdentity", "name": fx.az_identity_id, "assignment": "a1", "principal": fx.az_principal, "role": "ba92f5b4-2d11-453d-a403-e96b0029c9fe", "scope": fx.az_account}
+}
+
+test_fix_through_a_group if {
+	group := object.union(fx.az_assignment("g1", fx.az_rg, fx.az_sbdc), {"principalId": "99999999-2222-3333-4444-555555555555", "principalType": "Group"})
+	[f] := [f | some f in control.deny] with input as fx.space_azure({"az_assignments": [group], "az_groups": ["99999999-2222-3333-4444-555555555555"]})
+	f.fix == {"action": "unassign", "kind": "ManagedIdentity", "name": fx.az_identity_id, "assignment": "g1"}
 }

@@ -38,6 +38,7 @@ deny contains f if {
 		"resource": k8s.resource("Pod", p),
 		"key": "host-network",
 		"evidence": {"hostNetwork": true, "node": object.get(p, "nodeName", "")},
+		"fix": {"action": "no-host-network", "kind": t.profile.workload.kind, "namespace": t.namespace, "name": t.profile.workload.name},
 	}
 }
 

@@ -45,3 +45,9 @@ test_node_gap_named if {
 	[u] := [u | some u in control.unknown] with input as fx.space_gcp({"nodes": {}, "errors": [gap]})
 	contains(u.msg, "Node not readable (forbidden): nodes is forbidden")
 }
+
+# A host-network pod is fixed in its workload's template.
+test_host_network_fix if {
+	fixes := {f.fix | some f in control.deny} with input as fx.space_gcp({"pod_hostNetwork": true})
+	fixes == {{"action": "no-host-network", "kind": "Deployment", "namespace": fx.ns, "name": "mxp-controller"}}
+}

@@ -34,13 +34,27 @@ deny contains f if {
 	some e in excess
 	x := e.excess
 	ns := sort({t.namespace | some t in e.targets})
-	f := {
+	base := {
 		"msg": sprintf("%s holds %s on %s (%s)%s: %s; used by %s", [e.identity.name, x.role, x.resource, level(x), via(x), what(x), gcp.summary(ns)]),
 		"resource": e.identity.resource,
 		"key": sprintf("%s|%s|%s", [x.resource, x.role, x.member]),
 		"evidence": {"identity": e.identity.name, "resource": x.resource, "role": x.role, "member": x.member, "witness": x.witness, "conditional": object.get(x, "conditional", false), "namespaces": ns},
 	}
+	f := object.union(base, unbind(e, x))
 }
+
+# unbind grants Storage Object User on each bucket the identity needs, then
+# removes the broad grant; a conditional grant, or one through a group or
+# inherited, serves more than this identity and stays by hand.
+unbind(e, x) := {"fix": {
+	"action": "unbind", "kind": "GoogleServiceAccount", "name": e.identity.name, "member": x.member, "role": x.role,
+	"scope": x.resource, "resources": sort({sprintf("buckets/%s", [r.storage.bucket]) | some r in storage_access.results; r.identity == e.identity}),
+}} if {
+	e.identity.resource.kind == "GoogleServiceAccount"
+	not object.get(x, "conditional", false)
+	object.get(x, "why", "") == ""
+	x.member == e.identity.member
+} else := {}
 
 level(x) := "the bucket" if startswith(x.resource, "buckets/")
 

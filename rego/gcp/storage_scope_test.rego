@@ -41,3 +41,13 @@ test_bucket_role_witness if {
 	[f] := [f | some f in control.deny] with input as fx.space_gcp({"gcp_project_bindings": [], "gcp_bucket_bindings": [fx.gcp_binding("roles/storage.admin", [sa_member])]})
 	contains(f.msg, "holds roles/storage.admin on buckets/spaces-backups (the bucket): it grants storage.anywhereCaches.create, beyond object use")
 }
+
+# The fix grants object use on the bucket, then removes the project grant;
+# a grant to a group serves others and gets no fix.
+test_fix if {
+	[f] := [f | some f in control.deny] with input as fx.space_gcp({})
+	f.fix == {
+		"action": "unbind", "kind": "GoogleServiceAccount", "name": fx.gcp_email, "member": sa_member,
+		"role": "roles/storage.objectAdmin", "scope": "projects/acme-prod", "resources": ["buckets/spaces-backups"],
+	}
+}

@@ -27,7 +27,10 @@ deny contains f if {
 	l := label(t)
 	d := k8s.workload(t)
 	not labelled(d.template, l)
-	f := finding(t, l, k8s.resource(d.kind, d), sprintf("the pod template of %s", [d.kind]), d.name, d.template)
+	f := object.union(
+		finding(t, l, k8s.resource(d.kind, d), sprintf("the pod template of %s", [d.kind]), d.name, d.template),
+		{"fix": {"action": "label", "kind": d.kind, "namespace": t.namespace, "name": d.name, "key": l.key, "value": l.value, "in": "template.labels"}},
+	)
 }
 
 deny contains f if {

@@ -28,3 +28,14 @@ cases := {
 test_not_applicable_on_aws if {
 	control.not_applicable == {"no control plane uses Azure"} with input as fx.space({})
 }
+
+# The template's finding adds the label to the pod template (which rolls
+# the pods out); the pod's own finding has no fix, since a pod's labels are
+# its template's.
+test_fix if {
+	fixes := {f.resource.kind: object.get(f, "fix", null) | some f in control.deny} with input as fx.space({"profile": azure})
+	fixes == {
+		"Deployment": {"action": "label", "kind": "Deployment", "namespace": fx.ns, "name": "mxp-controller", "key": "azure.workload.identity/use", "value": "true", "in": "template.labels"},
+		"Pod": null,
+	}
+}

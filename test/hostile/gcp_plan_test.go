@@ -61,6 +61,7 @@ var (
 	gcloudOptions = regexp.MustCompile(`^--(member|role|condition|cluster|location|project|workload-metadata)=[^ ]+$`)
 	gcloudWords   = []string{"iam", "service-accounts", "add-iam-policy-binding", "storage", "buckets", "container", "node-pools", "update"}
 	gcloudName    = regexp.MustCompile(`^(gs://)?[a-z0-9][a-z0-9@._-]*$`)
+	kubeNamespace = regexp.MustCompile(`^--namespace=[a-z0-9-]+$`)
 )
 
 // The GKE Space's plan runs against a stand-in gcloud that records its
@@ -83,6 +84,10 @@ func TestGCPPlanArgumentsCannotBeSteered(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(bin, "gcloud"), []byte(stub), 0o700); err != nil { //nolint:gosec // G306: a stand-in the test runs
 		t.Fatal(err)
 	}
+	kubectlLog := filepath.Join(dir, "kubectl-calls")
+	if err := os.WriteFile(filepath.Join(bin, "kubectl"), []byte(strings.ReplaceAll(stub, log, kubectlLog)), 0o700); err != nil { //nolint:gosec // G306: a stand-in the test runs
+		t.Fatal(err)
+	}
 	cmd := exec.CommandContext(t.Context(), "sh", plan) //nolint:gosec // G204: the plan the test made
 	cmd.Env = append(os.Environ(), "PATH="+bin+":/usr/bin:/bin")
 	if out, err := cmd.CombinedOutput(); err != nil {
@@ -93,8 +98,18 @@ func TestGCPPlanArgumentsCannotBeSteered(t *testing.T) {
 		t.Fatal(err)
 	}
 	lines := strings.Split(strings.TrimSuffix(string(calls), "\x00\n"), "\x00\n")
-	if len(lines) != 2 {
-		t.Fatalf("%d gcloud calls, want the binding and the node pool: %q", len(lines), lines)
+	if len(lines) != 3 {
+		t.Fatalf("%d gcloud calls, want the two bindings and the node pool: %q", len(lines), lines)
+	}
+	// The host-network pod's workload is patched, with its validated
+	// namespace and name after the options and --.
+	kubectl, err := os.ReadFile(kubectlLog) //nolint:gosec // G304: the test's own file
+	if err != nil {
+		t.Fatal(err)
+	}
+	argv := strings.Split(strings.TrimSuffix(string(kubectl), "\x00\n"), "\x00")
+	if len(argv) != 7 || argv[0] != "patch" || !kubeNamespace.MatchString(argv[1]) || argv[2] != "--type=json" || !strings.HasPrefix(argv[3], "--patch=[") || argv[4] != "--" || argv[5] != "deployment" || !gcloudName.MatchString(argv[6]) {
+		t.Errorf("kubectl call %q", argv)
 	}
 	for _, l := range lines {
 		argv := strings.Split(l, "\x00")
