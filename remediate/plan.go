@@ -44,6 +44,8 @@ type Step struct {
 	// values that make the change there; a direct patch would be undone by
 	// the release's next upgrade.
 	Helm *Helm
+	// Fix is the fix the step makes, as the control gave it.
+	Fix report.Fix
 	// Findings are the keys of the findings the step fixes, and Why their
 	// controls and messages.
 	Findings []string
@@ -212,8 +214,13 @@ func (st *state) step(f report.Fix, o Options) Step {
 }
 
 // step is the command for one fix, from the report alone.
-func step(f report.Fix) Step {
-	s := Step{Action: f.Action, Object: object(f)}
+func step(f report.Fix) (s Step) {
+	s = Step{Action: f.Action, Object: object(f), Fix: f}
+	defer func() {
+		if s.Args != nil && s.Patch == nil {
+			s.Patch = patchOf(f)
+		}
+	}()
 	switch f.Action {
 	case report.RenameKey:
 		s.Args, s.ByHand = renameKey(f)
@@ -337,6 +344,27 @@ func templateKey(f report.Fix) ([]string, string) {
 	}
 	patch, _ := json.Marshal([]map[string]string{{"op": "add", "path": path + "/" + pointer(f.Key), "value": f.Value}})
 	return []string{"kubectl", "patch", "--namespace=" + f.Namespace, "--type=json", "--patch=" + string(patch), "--", res, f.Name}, ""
+}
+
+// patchOf is the JSON patch a Kubernetes command of the report alone
+// makes, for an applier: a key moved, a template key added, hostNetwork
+// dropped; nil for the others.
+func patchOf(f report.Fix) *Patch {
+	res := resource[f.Kind]
+	path, _ := metadataPath(f)
+	var ops []Op
+	switch {
+	case f.Action == report.RenameKey:
+		ops = []Op{{Op: "move", From: path + "/" + pointer(f.From), Path: path + "/" + pointer(f.Key)}}
+	case (f.Action == report.Label || f.Action == report.Annotate) && strings.HasPrefix(f.In, "template."):
+		ops = []Op{{Op: "add", Path: path + "/" + pointer(f.Key), Value: f.Value}}
+	case f.Action == report.NoHostNetwork:
+		p := strings.TrimSuffix(templatePath[f.Kind], "/metadata") + "/spec/hostNetwork"
+		ops = []Op{{Op: "test", Path: p, Value: true}, {Op: "remove", Path: p}}
+	default:
+		return nil
+	}
+	return &Patch{Resource: res, Namespace: f.Namespace, Name: f.Name, Ops: ops}
 }
 
 // unbind removes a member's role at a project, folder, organization or

@@ -130,6 +130,7 @@ type stepJSON struct {
 	Patch    *Patch           `json:"patch,omitempty"`
 	Trust    *TrustChange     `json:"trust,omitempty"`
 	Helm     *Helm            `json:"helm,omitempty"`
+	Fix      report.Fix       `json:"fix"`
 	Findings []string         `json:"findings"`
 	Why      []string         `json:"why"`
 }

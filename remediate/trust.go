@@ -67,8 +67,7 @@ func (st *state) trustSubject(s *Step, f report.Fix) {
 	}
 	c.Role = f.Role
 	s.Trust = c
-	compact, _ := compactJSON(c.After)
-	s.Args = []string{"aws", "iam", "update-assume-role-policy", "--role-name=" + roleName(f.Role), "--policy-document=" + compact}
+	s.Args = []string{"aws", "iam", "update-assume-role-policy", "--role-name=" + roleName(f.Role), "--policy-document=" + compact(c.After)}
 	s.ByHand = ""
 	if len(c.Pattern) > 0 {
 		s.Caution = "admits the control planes by the StringLike pattern " + strings.Join(c.Pattern, ", ") + " (--trust-pattern): the one subject each would not fit the quota"
@@ -362,14 +361,6 @@ func indent(v any) (string, error) {
 	enc.SetEscapeHTML(false)
 	enc.SetIndent("", "  ")
 	if err := enc.Encode(v); err != nil {
-		return "", err
-	}
-	return b.String(), nil
-}
-
-func compactJSON(s string) (string, error) {
-	var b bytes.Buffer
-	if err := json.Compact(&b, []byte(s)); err != nil {
 		return "", err
 	}
 	return b.String(), nil

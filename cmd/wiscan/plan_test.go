@@ -98,3 +98,21 @@ func TestPlanInputs(t *testing.T) {
 		t.Error("a refused plan was written")
 	}
 }
+
+// apply changes a live cluster: it refuses evidence and unknown targets
+// before it reads anything.
+func TestApplyRefuses(t *testing.T) {
+	for name, c := range map[string]struct {
+		args []string
+		want string
+	}{
+		"evidence":       {[]string{"apply", "--evidence", bundle}, "apply changes the live cluster and clouds the scan reads"},
+		"unknown target": {[]string{"apply", "--only", "kubernetes,openstack"}, `--only "openstack": want kubernetes, aws, azure, gcp`},
+		"negative wait":  {[]string{"apply", "--wait", "-1s"}, "--wait -1s"},
+	} {
+		code, _, stderr := wiscan(t, c.args...)
+		if code != exitUsage || !strings.Contains(stderr, c.want) {
+			t.Errorf("%s: exit %d, stderr %q, want %d and %q", name, code, stderr, exitUsage, c.want)
+		}
+	}
+}

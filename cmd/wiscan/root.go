@@ -131,7 +131,7 @@ that matched no namespace).`,
 		}
 		return pflag.NormalizedName(name)
 	})
-	root.AddCommand(a.scanCommand(), a.collectCommand(), a.evalCommand(), a.planCommand(), a.controlsCommand(), a.versionCommand())
+	root.AddCommand(a.scanCommand(), a.collectCommand(), a.evalCommand(), a.planCommand(), a.applyCommand(), a.controlsCommand(), a.versionCommand())
 	return root
 }
 

@@ -63,8 +63,31 @@ type Server struct {
 	// client gives up.
 	Delay map[string]time.Duration
 
-	mu    sync.Mutex
-	calls map[string]int
+	mu     sync.Mutex
+	calls  map[string]int
+	writes []Write
+}
+
+// Write is one change a client asked for: the operation, what it names,
+// and the document or body it sent.
+type Write struct {
+	Op, Target, Document string
+}
+
+// SetTrust replaces a role's trust policy, as another writer would.
+func (s *Server) SetTrust(role, doc string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	r := s.Roles[role]
+	r.Trust = doc
+	s.Roles[role] = r
+}
+
+// Writes returns the changes served, in order.
+func (s *Server) Writes() []Write {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.writes)
 }
 
 // Start runs a server with an empty account 123456789012 until the test
@@ -184,9 +207,8 @@ func (s *Server) query(w http.ResponseWriter, f url.Values) {
 	case "GetCallerIdentity":
 		result = el("Arn", "arn:aws:iam::"+s.Account+":user/auditor") + el("UserId", "AIDASAMPLEUSERID") + el("Account", s.Account)
 	case "GetRole":
-		role, ok := s.Roles[f.Get("RoleName")]
+		role, ok := s.role(w, f)
 		if !ok {
-			queryError(w, ns, http.StatusNotFound, "NoSuchEntity", "The role with name "+f.Get("RoleName")+" cannot be found.")
 			return
 		}
 		result = s.roleXML(role)
@@ -229,6 +251,31 @@ func (s *Server) query(w http.ResponseWriter, f url.Values) {
 			return
 		}
 		result = el("PolicyVersion", el("Document", url.QueryEscape(p.Document))+el("VersionId", p.Version)+el("IsDefaultVersion", "true")+el("CreateDate", "2026-10-01T09:00:00Z"))
+	case "UpdateAssumeRolePolicy":
+		role, ok := s.role(w, f)
+		if !ok {
+			return
+		}
+		s.mu.Lock()
+		role.Trust = f.Get("PolicyDocument")
+		s.Roles[role.Name] = role
+		s.writes = append(s.writes, Write{Op: op, Target: role.Name, Document: role.Trust})
+		s.mu.Unlock()
+	case "PutRolePolicy":
+		role, ok := s.role(w, f)
+		if !ok {
+			return
+		}
+		s.mu.Lock()
+		inline := maps.Clone(role.Inline)
+		if inline == nil {
+			inline = map[string]string{}
+		}
+		inline[f.Get("PolicyName")] = f.Get("PolicyDocument")
+		role.Inline = inline
+		s.Roles[role.Name] = role
+		s.writes = append(s.writes, Write{Op: op, Target: role.Name + "/" + f.Get("PolicyName"), Document: f.Get("PolicyDocument")})
+		s.mu.Unlock()
 	case "ListOpenIDConnectProviders":
 		result = el("OpenIDConnectProviderList", members(slices.Sorted(maps.Keys(s.Providers)), func(arn string) string { return el("Arn", arn) }))
 	case "GetOpenIDConnectProvider":
@@ -254,7 +301,9 @@ func (s *Server) query(w http.ResponseWriter, f url.Values) {
 }
 
 func (s *Server) role(w http.ResponseWriter, f url.Values) (Role, bool) {
+	s.mu.Lock()
 	role, ok := s.Roles[f.Get("RoleName")]
+	s.mu.Unlock()
 	if !ok {
 		queryError(w, iamNS, http.StatusNotFound, "NoSuchEntity", "The role with name "+f.Get("RoleName")+" cannot be found.")
 	}
@@ -310,6 +359,9 @@ func esc(s string) string {
 func (s *Server) eks(w http.ResponseWriter, r *http.Request) {
 	parts := strings.Split(strings.Trim(r.URL.Path, "/"), "/")
 	op := map[int]string{2: "DescribeCluster", 3: "ListPodIdentityAssociations", 4: "DescribePodIdentityAssociation"}[len(parts)]
+	if r.Method == http.MethodPost && len(parts) == 3 {
+		op = "CreatePodIdentityAssociation"
+	}
 	if code, throttled := s.admit(op); throttled {
 		jsonError(w, http.StatusTooManyRequests, "ThrottlingException", "Rate exceeded")
 		return
@@ -327,10 +379,27 @@ func (s *Server) eks(w http.ResponseWriter, r *http.Request) {
 	case "DescribeCluster":
 		body = map[string]any{"cluster": map[string]any{"name": s.Cluster, "arn": arn, "version": "1.33", "status": "ACTIVE",
 			"identity": map[string]any{"oidc": map[string]any{"issuer": s.Issuer}}}}
+	case "CreatePodIdentityAssociation":
+		var in struct{ Namespace, ServiceAccount, RoleArn string }
+		if err := json.NewDecoder(r.Body).Decode(&in); err != nil {
+			jsonError(w, http.StatusBadRequest, "InvalidParameterException", err.Error())
+			return
+		}
+		s.mu.Lock()
+		a := Association{ID: fmt.Sprintf("a-%017d", len(s.Assocs)+1), Namespace: in.Namespace, ServiceAccount: in.ServiceAccount, RoleARN: in.RoleArn}
+		s.Assocs = append(s.Assocs, a)
+		s.writes = append(s.writes, Write{Op: op, Target: in.Namespace + "/" + in.ServiceAccount, Document: in.RoleArn})
+		s.mu.Unlock()
+		body = map[string]any{"association": map[string]any{"clusterName": s.Cluster, "namespace": a.Namespace, "serviceAccount": a.ServiceAccount,
+			"roleArn": a.RoleARN, "associationArn": arn + "/" + a.ID, "associationId": a.ID}}
 	case "ListPodIdentityAssociations":
 		// EKS answers an empty list, not null, when there is none.
 		list := []any{}
+		q := r.URL.Query()
 		for _, a := range s.Assocs {
+			if (q.Get("namespace") != "" && q.Get("namespace") != a.Namespace) || (q.Get("serviceAccount") != "" && q.Get("serviceAccount") != a.ServiceAccount) {
+				continue
+			}
 			list = append(list, map[string]any{"clusterName": s.Cluster, "namespace": a.Namespace, "serviceAccount": a.ServiceAccount,
 				"associationArn": arn + "/" + a.ID, "associationId": a.ID})
 		}

@@ -280,10 +280,11 @@ func commands(ws []string) [][]string {
 }
 
 // wiscanLine runs what can run here (the shipped bundle, a report, a
-// snapshot, the catalog, the version) and parses the flags of the rest.
+// snapshot, the catalog, the version) and parses the flags of the rest
+// (a live scan or collect, and apply, which needs a live cluster).
 func wiscanLine(t *testing.T, line string, args []string, run func(...string) (int, string)) {
 	t.Helper()
-	live := len(args) > 0 && (args[0] == "scan" || args[0] == "collect") && !contains(args, "--evidence")
+	live := len(args) > 0 && (args[0] == "scan" || args[0] == "collect" || args[0] == "apply") && !contains(args, "--evidence")
 	if live {
 		args = append(args, "--help")
 	}
