@@ -238,7 +238,7 @@ func step(f report.Fix) (s Step) {
 	case report.Federate:
 		s.Args, s.ByHand = federate(f)
 	case report.AssignRole:
-		s.Args = []string{"az", "role", "assignment", "create", "--assignee-object-id=" + f.Principal, "--assignee-principal-type=ServicePrincipal",
+		s.Args = []string{"az", "role", "assignment", "create", "--name=" + AssignmentName(f.Scope, f.Principal, f.Role), "--assignee-object-id=" + f.Principal, "--assignee-principal-type=ServicePrincipal",
 			"--role=" + f.Role, "--scope=" + f.Scope}
 	case report.Unassign:
 		s.ByHand = fmt.Sprintf("once the identity holds the role it needs on the storage account, remove role assignment %s (az role assignment delete --ids %s)", f.Assignment, f.Assignment)

@@ -98,7 +98,9 @@ func TestSteps(t *testing.T) {
 		"role at the storage account": {
 			fix: report.Fix{Action: report.AssignRole, Kind: "ManagedIdentity", Name: azIdentity, Principal: "6f1c2d3e-4a5b-4c6d-8e7f-9a0b1c2d3e4f",
 				Role: "ba92f5b4-2d11-453d-a403-e96b0029c9fe", Scope: azAccount},
-			args: []string{"az", "role", "assignment", "create", "--assignee-object-id=6f1c2d3e-4a5b-4c6d-8e7f-9a0b1c2d3e4f", "--assignee-principal-type=ServicePrincipal",
+			// The name is derived from scope, principal and role: a second
+			// run finds the first's assignment. It must never change.
+			args: []string{"az", "role", "assignment", "create", "--name=da890abe-e168-5d14-8442-8847bd5f54f9", "--assignee-object-id=6f1c2d3e-4a5b-4c6d-8e7f-9a0b1c2d3e4f", "--assignee-principal-type=ServicePrincipal",
 				"--role=ba92f5b4-2d11-453d-a403-e96b0029c9fe", "--scope=" + azAccount},
 		},
 		"broad assignment removed by hand": {

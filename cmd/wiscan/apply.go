@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/eks"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
@@ -191,7 +192,7 @@ func split(p remediate.Plan, sel remediate.Selection) (now, later, listed []reme
 
 // appliable are the targets apply makes steps on; the others' steps are
 // listed, to run from the plan.
-var appliable = []string{"kubernetes", "aws"}
+var appliable = []string{"kubernetes", "aws", "azure"}
 
 func laterAction(a report.FixAction) bool {
 	return slices.Contains([]report.FixAction{report.UseIdentity, report.RemoveCredentials, report.Unassign, report.Unbind, report.DisableSharedKey, report.DeleteSecret, report.DeleteKey}, a)
@@ -204,7 +205,7 @@ func (a *app) showApply(p remediate.Plan, now, later, listed []remediate.Step) e
 	if err := remediate.WriteShell(a.stdout, shown, "wiscan apply"); err != nil {
 		return incomplete(err)
 	}
-	_, _ = fmt.Fprintf(a.stderr, "wiscan: %d %s to make now, %d after a scan shows the identity working, %d only listed (by hand, withheld, a Helm value, or on Azure or GCP, which wiscan plan writes as commands)\n",
+	_, _ = fmt.Fprintf(a.stderr, "wiscan: %d %s to make now, %d after a scan shows the identity working, %d only listed (by hand, withheld, a Helm value, or on GCP, which wiscan plan writes as commands)\n",
 		len(now), report.Plural(len(now), "step"), len(later), len(listed)) // best effort: the script above says it too
 	return nil
 }
@@ -256,6 +257,13 @@ func (a *app) appliers(ctx context.Context, cf collectFlags, steps ...[]remediat
 			cfg.Region = "us-east-1"
 		}
 		out["aws"] = remediate.AWS{IAM: iam.NewFromConfig(cfg), EKS: eks.NewFromConfig(cfg)}
+	}
+	if need["azure"] {
+		cred, err := azidentity.NewDefaultAzureCredential(nil)
+		if err != nil {
+			return nil, usageErr("Azure credentials: %w", err)
+		}
+		out["azure"] = remediate.Azure{Credential: cred}
 	}
 	return out, nil
 }

@@ -9,7 +9,9 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"slices"
 	"strings"
+	"sync"
 
 	azfake "github.com/Azure/azure-sdk-for-go/sdk/azcore/fake"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
@@ -55,6 +57,33 @@ type Fakes struct {
 	storage storagefake.ServerFactory
 	// Fail makes the named call answer with an error status and code.
 	Fail map[string]Failure
+
+	mu sync.Mutex
+	// creds, assignments and sharedKey are the state the writes change.
+	creds       map[string]*armmsi.FederatedIdentityCredential
+	assignments map[string]*armauthorization.RoleAssignment
+	order       []string
+	credOrder   []string
+	sharedKey   *bool
+	writes      []Write
+}
+
+// Write is one change a client asked for: the call and what it names.
+type Write struct {
+	Call, Target string
+	// Body is what the change sets, as text.
+	Body string
+}
+
+// Writes returns the changes served, in order.
+func (f *Fakes) Writes() []Write {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return slices.Clone(f.writes)
+}
+
+func (f *Fakes) wrote(call, target, body string) {
+	f.writes = append(f.writes, Write{Call: call, Target: target, Body: body})
 }
 
 // Failure is an error answer: its status and Azure error code.
@@ -105,15 +134,98 @@ func Space(fail map[string]Failure) *Fakes {
 		return &armmsi.FederatedIdentityCredential{ID: to.Ptr(identity + "/federatedIdentityCredentials/" + name), Name: to.Ptr(name), Properties: &armmsi.FederatedIdentityCredentialProperties{
 			Issuer: to.Ptr(issuer), Subject: to.Ptr("system:serviceaccount:" + ns + ":mxp-controller"), Audiences: []*string{to.Ptr("api://AzureADTokenExchange")}}}
 	}
+	f.creds = map[string]*armmsi.FederatedIdentityCredential{
+		"cp-1d2e3f4a":                       cred("cp-1d2e3f4a", "mxp-1d2e3f4a-5b6c-4d7e-8f9a-0b1c2d3e4f5a-system"),
+		"backup-restore-federated-identity": cred("backup-restore-federated-identity", "mxp-3f4a5b6c-7d8e-4f9a-0b1c-2d3e4f5a6b7c-system"),
+	}
+	f.credOrder = []string{"cp-1d2e3f4a", "backup-restore-federated-identity"}
 	f.msi.FederatedIdentityCredentialsServer.NewListPager = func(_, _ string, _ *armmsi.FederatedIdentityCredentialsClientListOptions) (resp azfake.PagerResponder[armmsi.FederatedIdentityCredentialsClientListResponse]) {
-		resp.AddPage(http.StatusOK, armmsi.FederatedIdentityCredentialsClientListResponse{FederatedIdentityCredentialsListResult: armmsi.FederatedIdentityCredentialsListResult{Value: []*armmsi.FederatedIdentityCredential{
-			cred("cp-1d2e3f4a", "mxp-1d2e3f4a-5b6c-4d7e-8f9a-0b1c2d3e4f5a-system"), cred("backup-restore-federated-identity", "mxp-3f4a5b6c-7d8e-4f9a-0b1c-2d3e4f5a6b7c-system"),
-		}}}, nil)
+		f.mu.Lock()
+		defer f.mu.Unlock()
+		var list []*armmsi.FederatedIdentityCredential
+		for _, name := range f.credOrder {
+			list = append(list, f.creds[name])
+		}
+		resp.AddPage(http.StatusOK, armmsi.FederatedIdentityCredentialsClientListResponse{FederatedIdentityCredentialsListResult: armmsi.FederatedIdentityCredentialsListResult{Value: list}}, nil)
+		return
+	}
+	f.msi.FederatedIdentityCredentialsServer.Get = func(_ context.Context, _, _, name string, _ *armmsi.FederatedIdentityCredentialsClientGetOptions) (resp azfake.Responder[armmsi.FederatedIdentityCredentialsClientGetResponse], errResp azfake.ErrorResponder) {
+		f.mu.Lock()
+		defer f.mu.Unlock()
+		c, ok := f.creds[name]
+		if !ok {
+			errResp.SetResponseError(http.StatusNotFound, "NotFound")
+			return
+		}
+		resp.SetResponse(http.StatusOK, armmsi.FederatedIdentityCredentialsClientGetResponse{FederatedIdentityCredential: *c}, nil)
+		return
+	}
+	f.msi.FederatedIdentityCredentialsServer.CreateOrUpdate = func(_ context.Context, _, _, name string, p armmsi.FederatedIdentityCredential, _ *armmsi.FederatedIdentityCredentialsClientCreateOrUpdateOptions) (resp azfake.Responder[armmsi.FederatedIdentityCredentialsClientCreateOrUpdateResponse], errResp azfake.ErrorResponder) {
+		f.mu.Lock()
+		defer f.mu.Unlock()
+		p.ID, p.Name = to.Ptr(identity+"/federatedIdentityCredentials/"+name), to.Ptr(name)
+		if _, ok := f.creds[name]; !ok {
+			f.credOrder = append(f.credOrder, name)
+		}
+		f.creds[name] = &p
+		b, _ := json.Marshal(p.Properties)
+		f.wrote("federatedIdentityCredentials.CreateOrUpdate", name, string(b))
+		resp.SetResponse(http.StatusOK, armmsi.FederatedIdentityCredentialsClientCreateOrUpdateResponse{FederatedIdentityCredential: p}, nil)
 		return
 	}
 	assign := func(guid, scope string) *armauthorization.RoleAssignment {
 		return &armauthorization.RoleAssignment{ID: to.Ptr(scope + "/providers/Microsoft.Authorization/roleAssignments/" + guid), Name: to.Ptr(guid), Properties: &armauthorization.RoleAssignmentProperties{
 			Scope: to.Ptr(scope), RoleDefinitionID: to.Ptr(sbdc), PrincipalID: to.Ptr(principal), PrincipalType: to.Ptr(armauthorization.PrincipalTypeServicePrincipal)}}
+	}
+	f.assignments = map[string]*armauthorization.RoleAssignment{}
+	for _, a := range []*armauthorization.RoleAssignment{assign("3d0a4b1c-5e6f-4a7b-8c9d-0e1f2a3b4c5d", account), assign("4e1b5c2d-6f7a-4b8c-9d0e-1f2a3b4c5d6e", rg)} {
+		f.assignments[key(*a.ID)] = a
+		f.order = append(f.order, key(*a.ID))
+	}
+	f.auth.RoleAssignmentsServer.Get = func(_ context.Context, scope, name string, _ *armauthorization.RoleAssignmentsClientGetOptions) (resp azfake.Responder[armauthorization.RoleAssignmentsClientGetResponse], errResp azfake.ErrorResponder) {
+		return f.assignmentByID(rooted(scope) + "/providers/Microsoft.Authorization/roleAssignments/" + name)
+	}
+	f.auth.RoleAssignmentsServer.GetByID = func(_ context.Context, id string, _ *armauthorization.RoleAssignmentsClientGetByIDOptions) (resp azfake.Responder[armauthorization.RoleAssignmentsClientGetByIDResponse], errResp azfake.ErrorResponder) {
+		f.mu.Lock()
+		defer f.mu.Unlock()
+		a, ok := f.assignments[key(id)]
+		if !ok {
+			errResp.SetResponseError(http.StatusNotFound, "RoleAssignmentNotFound")
+			return
+		}
+		resp.SetResponse(http.StatusOK, armauthorization.RoleAssignmentsClientGetByIDResponse{RoleAssignment: *a}, nil)
+		return
+	}
+	f.auth.RoleAssignmentsServer.Create = func(_ context.Context, scope, name string, p armauthorization.RoleAssignmentCreateParameters, _ *armauthorization.RoleAssignmentsClientCreateOptions) (resp azfake.Responder[armauthorization.RoleAssignmentsClientCreateResponse], errResp azfake.ErrorResponder) {
+		f.mu.Lock()
+		defer f.mu.Unlock()
+		scope = rooted(scope)
+		for _, a := range f.assignments {
+			if strings.EqualFold(*a.Properties.Scope, scope) && strings.EqualFold(*a.Properties.PrincipalID, *p.Properties.PrincipalID) && strings.EqualFold(*a.Properties.RoleDefinitionID, *p.Properties.RoleDefinitionID) {
+				errResp.SetResponseError(http.StatusConflict, "RoleAssignmentExists")
+				return
+			}
+		}
+		a := &armauthorization.RoleAssignment{ID: to.Ptr(scope + "/providers/Microsoft.Authorization/roleAssignments/" + name), Name: to.Ptr(name), Properties: &armauthorization.RoleAssignmentProperties{
+			Scope: to.Ptr(scope), RoleDefinitionID: p.Properties.RoleDefinitionID, PrincipalID: p.Properties.PrincipalID, PrincipalType: p.Properties.PrincipalType}}
+		f.assignments[key(*a.ID)] = a
+		f.order = append(f.order, key(*a.ID))
+		f.wrote("roleAssignments.Create", *a.ID, *p.Properties.PrincipalID+" "+*p.Properties.RoleDefinitionID)
+		resp.SetResponse(http.StatusCreated, armauthorization.RoleAssignmentsClientCreateResponse{RoleAssignment: *a}, nil)
+		return
+	}
+	f.auth.RoleAssignmentsServer.DeleteByID = func(_ context.Context, id string, _ *armauthorization.RoleAssignmentsClientDeleteByIDOptions) (resp azfake.Responder[armauthorization.RoleAssignmentsClientDeleteByIDResponse], errResp azfake.ErrorResponder) {
+		f.mu.Lock()
+		defer f.mu.Unlock()
+		a, ok := f.assignments[key(id)]
+		if !ok {
+			resp.SetResponse(http.StatusNoContent, armauthorization.RoleAssignmentsClientDeleteByIDResponse{}, nil)
+			return
+		}
+		delete(f.assignments, key(id))
+		f.wrote("roleAssignments.DeleteByID", rooted(id), "")
+		resp.SetResponse(http.StatusOK, armauthorization.RoleAssignmentsClientDeleteByIDResponse{RoleAssignment: *a}, nil)
+		return
 	}
 	f.auth.RoleAssignmentsServer.NewListForScopePager = func(_ string, o *armauthorization.RoleAssignmentsClientListForScopeOptions) (resp azfake.PagerResponder[armauthorization.RoleAssignmentsClientListForScopeResponse]) {
 		if x, ok := f.Fail["assignments"]; ok {
@@ -124,8 +236,15 @@ func Space(fail map[string]Failure) *Fakes {
 			resp.AddResponseError(http.StatusBadRequest, "InvalidFilter")
 			return
 		}
-		resp.AddPage(http.StatusOK, armauthorization.RoleAssignmentsClientListForScopeResponse{RoleAssignmentListResult: armauthorization.RoleAssignmentListResult{Value: []*armauthorization.RoleAssignment{
-			assign("3d0a4b1c-5e6f-4a7b-8c9d-0e1f2a3b4c5d", account), assign("4e1b5c2d-6f7a-4b8c-9d0e-1f2a3b4c5d6e", rg)}}}, nil)
+		f.mu.Lock()
+		defer f.mu.Unlock()
+		var list []*armauthorization.RoleAssignment
+		for _, id := range f.order {
+			if a, ok := f.assignments[id]; ok {
+				list = append(list, a)
+			}
+		}
+		resp.AddPage(http.StatusOK, armauthorization.RoleAssignmentsClientListForScopeResponse{RoleAssignmentListResult: armauthorization.RoleAssignmentListResult{Value: list}}, nil)
 		return
 	}
 	f.auth.DenyAssignmentsServer.NewListForScopePager = func(string, *armauthorization.DenyAssignmentsClientListForScopeOptions) (resp azfake.PagerResponder[armauthorization.DenyAssignmentsClientListForScopeResponse]) {
@@ -145,15 +264,58 @@ func Space(fail map[string]Failure) *Fakes {
 			Properties: &armauthorization.RoleDefinitionProperties{RoleName: to.Ptr("Storage Blob Data Contributor"), RoleType: to.Ptr("BuiltInRole"), Permissions: perms}}}, nil)
 		return
 	}
+	f.storage.AccountsServer.GetProperties = func(_ context.Context, _, name string, _ *armstorage.AccountsClientGetPropertiesOptions) (resp azfake.Responder[armstorage.AccountsClientGetPropertiesResponse], errResp azfake.ErrorResponder) {
+		f.mu.Lock()
+		defer f.mu.Unlock()
+		if name != "spacesbackups" {
+			errResp.SetResponseError(http.StatusNotFound, "ResourceNotFound")
+			return
+		}
+		resp.SetResponse(http.StatusOK, armstorage.AccountsClientGetPropertiesResponse{Account: armstorage.Account{ID: to.Ptr(account), Name: to.Ptr(name), Properties: &armstorage.AccountProperties{AllowSharedKeyAccess: f.sharedKey}}}, nil)
+		return
+	}
+	f.storage.AccountsServer.Update = func(_ context.Context, _, name string, p armstorage.AccountUpdateParameters, _ *armstorage.AccountsClientUpdateOptions) (resp azfake.Responder[armstorage.AccountsClientUpdateResponse], errResp azfake.ErrorResponder) {
+		f.mu.Lock()
+		defer f.mu.Unlock()
+		b, _ := json.Marshal(p)
+		f.wrote("storageAccounts.Update", name, string(b))
+		if p.Properties != nil && p.Properties.AllowSharedKeyAccess != nil {
+			f.sharedKey = p.Properties.AllowSharedKeyAccess
+		}
+		resp.SetResponse(http.StatusOK, armstorage.AccountsClientUpdateResponse{Account: armstorage.Account{ID: to.Ptr(account), Name: to.Ptr(name), Properties: &armstorage.AccountProperties{AllowSharedKeyAccess: f.sharedKey}}}, nil)
+		return
+	}
 	f.storage.AccountsServer.NewListPager = func(*armstorage.AccountsClientListOptions) (resp azfake.PagerResponder[armstorage.AccountsClientListResponse]) {
+		f.mu.Lock()
+		defer f.mu.Unlock()
 		resp.AddPage(http.StatusOK, armstorage.AccountsClientListResponse{AccountListResult: armstorage.AccountListResult{Value: []*armstorage.Account{
-			{ID: to.Ptr(account), Name: to.Ptr("spacesbackups"), Properties: &armstorage.AccountProperties{}},
+			{ID: to.Ptr(account), Name: to.Ptr("spacesbackups"), Properties: &armstorage.AccountProperties{AllowSharedKeyAccess: f.sharedKey}},
 			{ID: to.Ptr(rg + "/providers/Microsoft.Storage/storageAccounts/other"), Name: to.Ptr("other"), Properties: &armstorage.AccountProperties{AllowSharedKeyAccess: to.Ptr(false)}},
 		}}}, nil)
 		return
 	}
 	return f
 }
+
+// assignmentByID answers a role assignment from the state.
+func (f *Fakes) assignmentByID(id string) (resp azfake.Responder[armauthorization.RoleAssignmentsClientGetResponse], errResp azfake.ErrorResponder) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	a, ok := f.assignments[key(id)]
+	if !ok {
+		errResp.SetResponseError(http.StatusNotFound, "RoleAssignmentNotFound")
+		return
+	}
+	resp.SetResponse(http.StatusOK, armauthorization.RoleAssignmentsClientGetResponse{RoleAssignment: *a}, nil)
+	return
+}
+
+// rooted is an ID or scope with its leading slash, which the fakes' routes
+// leave out.
+func rooted(id string) string { return "/" + strings.TrimPrefix(id, "/") }
+
+// key is how the state finds an assignment: IDs are case-blind.
+func key(id string) string { return strings.ToLower(rooted(id)) }
 
 // ClientID is the Space's identity's client ID.
 const ClientID = "8a0d2c4e-5f6b-4a7c-9d8e-1f2a3b4c5d6e"

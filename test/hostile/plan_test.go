@@ -169,3 +169,64 @@ func TestPlanArgumentsCannotBeSteered(t *testing.T) {
 		}
 	}
 }
+
+// Values read from the cluster reach a plan made from the state: the value
+// a patch tests first is whatever the scan read. A backup configuration
+// whose region holds quotes, command substitutions and backquotes around
+// its white space gets a patch that carries them as text: the script runs
+// against a stand-in kubectl, nothing it names is run, and kubectl
+// receives the JSON patch with the exact value read and the value trimmed.
+func TestStatePlanValuesStayText(t *testing.T) {
+	dir := t.TempDir()
+	pwned := filepath.Join(dir, "pwned")
+	bundle := filepath.Join(dir, "bundle")
+	if out, err := exec.CommandContext(t.Context(), "cp", "-r", "../../testdata/evidence/broken-space", bundle).CombinedOutput(); err != nil { //nolint:gosec // G204: cp of the shipped bundle into the test's folder
+		t.Fatalf("cp: %v %s", err, out)
+	}
+	region := " us-east-1'$(touch " + pwned + ")`touch " + pwned + "`\"\\ "
+	cfg := filepath.Join(bundle, "sharedbackupconfig.yaml")
+	b, err := os.ReadFile(cfg) //nolint:gosec // G304: the test's copy
+	if err != nil {
+		t.Fatal(err)
+	}
+	quoted, _ := json.Marshal(region)
+	b = []byte(strings.Replace(string(b), `region: " us-east-1"`, "region: "+string(quoted), 1))
+	if err := os.WriteFile(cfg, b, 0o600); err != nil { //nolint:gosec // G703: the test's copy
+		t.Fatal(err)
+	}
+	plan := filepath.Join(dir, "plan.sh")
+	if code, out := run(t, "plan", "--evidence", bundle, "-o", plan); code != 0 {
+		t.Fatalf("plan exit %d: %s", code, out)
+	}
+	bin := filepath.Join(dir, "bin")
+	if err := os.Mkdir(bin, 0o750); err != nil {
+		t.Fatal(err)
+	}
+	log := filepath.Join(dir, "calls")
+	stub := "#!/bin/sh\nprintf '%s\\0' \"$(basename \"$0\")\" \"$@\" >> '" + log + "'\nprintf '\\n' >> '" + log + "'\n"
+	for _, tool := range []string{"kubectl", "aws"} {
+		if err := os.WriteFile(filepath.Join(bin, tool), []byte(stub), 0o700); err != nil { //nolint:gosec // G306: a stand-in the test runs
+			t.Fatal(err)
+		}
+	}
+	cmd := exec.CommandContext(t.Context(), "sh", plan) //nolint:gosec // G204: the plan the test made
+	cmd.Env = append(os.Environ(), "PATH="+bin+":/usr/bin:/bin")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("sh plan.sh: %v\n%s", err, out)
+	}
+	if _, err := os.Stat(pwned); err == nil {
+		t.Fatal("a value from the cluster ran as a command")
+	}
+	calls, err := os.ReadFile(log) //nolint:gosec // G304: the test's own file
+	if err != nil {
+		t.Fatal(err)
+	}
+	ops, _ := json.Marshal([]map[string]string{
+		{"op": "test", "path": "/spec/objectStorage/config/region", "value": region},
+		{"op": "replace", "path": "/spec/objectStorage/config/region", "value": strings.TrimSpace(region)},
+	})
+	want := "kubectl\x00patch\x00--namespace=default\x00--type=json\x00--patch=" + string(ops) + "\x00--\x00sharedbackupconfigs.spaces.upbound.io\x00default\x00\n"
+	if !strings.Contains(string(calls), want) {
+		t.Errorf("kubectl did not receive the patch with the exact values:\n%q\nwant a call\n%q", calls, want)
+	}
+}
