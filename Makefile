@@ -31,7 +31,7 @@ $(NPM_TOOLS): test/tools/npm/package.json test/tools/npm/package-lock.json
 tools: $(NPM_TOOLS) ## Install the npm tools the tests run (the SARIF validator)
 
 test: harness tools ## Run every test: Go, Rego, and the real API server tests, under the race detector
-	KUBEBUILDER_ASSETS=$$(bash hack/harness.sh) $(GO) test -race -count=1 ./...
+	KUBEBUILDER_ASSETS=$$(bash hack/harness.sh) $(GO) test -race -count=1 -timeout 25m ./...
 
 bench: ## Run the evaluation benchmarks and the report writers' (3,000 findings)
 	$(GO) test -run '^$$' -bench . -benchtime 3x ./engine/

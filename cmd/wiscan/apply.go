@@ -10,6 +10,10 @@ import (
 	"strings"
 	"time"
 
+	container "cloud.google.com/go/container/apiv1"
+	iamadmin "cloud.google.com/go/iam/admin/apiv1"
+	resourcemanager "cloud.google.com/go/resourcemanager/apiv3"
+	"cloud.google.com/go/storage"
 	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/eks"
@@ -192,7 +196,7 @@ func split(p remediate.Plan, sel remediate.Selection) (now, later, listed []reme
 
 // appliable are the targets apply makes steps on; the others' steps are
 // listed, to run from the plan.
-var appliable = []string{"kubernetes", "aws", "azure"}
+var appliable = []string{"kubernetes", "aws", "azure", "gcp"}
 
 func laterAction(a report.FixAction) bool {
 	return slices.Contains([]report.FixAction{report.UseIdentity, report.RemoveCredentials, report.Unassign, report.Unbind, report.DisableSharedKey, report.DeleteSecret, report.DeleteKey}, a)
@@ -205,7 +209,7 @@ func (a *app) showApply(p remediate.Plan, now, later, listed []remediate.Step) e
 	if err := remediate.WriteShell(a.stdout, shown, "wiscan apply"); err != nil {
 		return incomplete(err)
 	}
-	_, _ = fmt.Fprintf(a.stderr, "wiscan: %d %s to make now, %d after a scan shows the identity working, %d only listed (by hand, withheld, a Helm value, or on GCP, which wiscan plan writes as commands)\n",
+	_, _ = fmt.Fprintf(a.stderr, "wiscan: %d %s to make now, %d after a scan shows the identity working, %d only listed (by hand, withheld, or a Helm value)\n",
 		len(now), report.Plural(len(now), "step"), len(later), len(listed)) // best effort: the script above says it too
 	return nil
 }
@@ -265,7 +269,38 @@ func (a *app) appliers(ctx context.Context, cf collectFlags, steps ...[]remediat
 		}
 		out["azure"] = remediate.Azure{Credential: cred}
 	}
+	if need["gcp"] {
+		g, err := gcpApplier(ctx)
+		if err != nil {
+			return nil, usageErr("GCP clients: %w", err)
+		}
+		out["gcp"] = g
+	}
 	return out, nil
+}
+
+// gcpApplier dials the GCP clients with the application default
+// credentials.
+func gcpApplier(ctx context.Context) (remediate.GCP, error) {
+	var g remediate.GCP
+	var err error
+	if g.GKE, err = container.NewClusterManagerClient(ctx); err != nil {
+		return g, err
+	}
+	if g.Admin, err = iamadmin.NewIamClient(ctx); err != nil {
+		return g, err
+	}
+	if g.Projects, err = resourcemanager.NewProjectsClient(ctx); err != nil {
+		return g, err
+	}
+	if g.Folders, err = resourcemanager.NewFoldersClient(ctx); err != nil {
+		return g, err
+	}
+	if g.Orgs, err = resourcemanager.NewOrganizationsClient(ctx); err != nil {
+		return g, err
+	}
+	g.Storage, err = storage.NewClient(ctx)
+	return g, err
 }
 
 // runSteps makes steps and says what each did; a failure names the steps

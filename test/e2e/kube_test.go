@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -174,15 +175,36 @@ func scanCLI(t *testing.T, env *harness.Env, environ []string, args ...string) r
 	return r
 }
 
+// cli is the wiscan binary the package's tests run, built once.
+var cli struct {
+	once sync.Once
+	dir  string
+	err  error
+}
+
+// buildCLI builds wiscan once for the package's tests; TestMain removes it.
 func buildCLI(t *testing.T) string {
 	t.Helper()
-	bin := filepath.Join(t.TempDir(), "wiscan")
-	cmd := exec.CommandContext(t.Context(), "go", "build", "-o", bin, "github.com/wiscan/wiscan/cmd/wiscan") //nolint:gosec // G204: runs the binary or script the test built or ships
-	cmd.Stderr = os.Stderr
-	if err := cmd.Run(); err != nil {
-		t.Fatalf("build wiscan: %v", err)
+	cli.once.Do(func() {
+		if cli.dir, cli.err = os.MkdirTemp("", "wiscan-e2e-"); cli.err != nil {
+			return
+		}
+		cmd := exec.CommandContext(context.Background(), "go", "build", "-o", filepath.Join(cli.dir, "wiscan"), "github.com/wiscan/wiscan/cmd/wiscan")
+		cmd.Stderr = os.Stderr
+		cli.err = cmd.Run()
+	})
+	if cli.err != nil {
+		t.Fatalf("build wiscan: %v", cli.err)
 	}
-	return bin
+	return filepath.Join(cli.dir, "wiscan")
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if cli.dir != "" {
+		_ = os.RemoveAll(cli.dir) // a temporary folder
+	}
+	os.Exit(code)
 }
 
 func assertResults(t *testing.T, got, want map[result]int) {

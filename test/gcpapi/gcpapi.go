@@ -8,6 +8,8 @@ package gcpapi
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"net"
@@ -30,6 +32,7 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/types/known/emptypb"
 	"google.golang.org/protobuf/types/known/timestamppb"
 )
 
@@ -51,9 +54,96 @@ type Fakes struct {
 	// Throttle makes it answer RESOURCE_EXHAUSTED that many times first.
 	Fail     map[string]codes.Code
 	Throttle map[string]int
+	// Concurrent, when set, runs as a policy write arrives and before it
+	// is checked: another writer's change in between.
+	Concurrent func(call, resource string)
 
-	mu    sync.Mutex
-	calls map[string]int
+	mu     sync.Mutex
+	calls  map[string]int
+	writes []Write
+}
+
+// Write is one change a client asked for: the call, what it names, and
+// what it sets.
+type Write struct {
+	Call, Target, Body string
+}
+
+// SetPolicy replaces a resource's allow policy, as another writer would.
+func (f *Fakes) SetPolicy(resource string, p *iampb.Policy) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.Policies[resource] = p
+}
+
+// Writes returns the changes served, in order.
+func (f *Fakes) Writes() []Write {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return slices.Clone(f.writes)
+}
+
+func (f *Fakes) wrote(call, target, body string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.writes = append(f.writes, Write{Call: call, Target: target, Body: body})
+}
+
+// etag is a policy's version of itself: it changes with every write.
+func etag(p *iampb.Policy) []byte {
+	sum := sha256.Sum256([]byte(fmt.Sprint(p.GetVersion()) + bindingsText(p.GetBindings())))
+	return []byte(base64.StdEncoding.EncodeToString(sum[:6]))
+}
+
+// setPolicy replaces a policy if the request holds its current etag, as
+// IAM does (ABORTED otherwise), and records the write.
+func (f *Fakes) setPolicy(call string, policies map[string]*iampb.Policy, resource string, p *iampb.Policy) (*iampb.Policy, error) {
+	if err := f.answer(call); err != nil {
+		return nil, err
+	}
+	if f.Concurrent != nil {
+		f.Concurrent(call, resource)
+	}
+	f.mu.Lock()
+	cur, ok := policies[resource]
+	f.mu.Unlock()
+	if !ok {
+		return nil, status.Error(codes.PermissionDenied, "the caller does not have permission")
+	}
+	if len(p.GetEtag()) == 0 || string(p.GetEtag()) != string(etag(cur)) {
+		return nil, status.Error(codes.Aborted, "There were concurrent policy changes. Please retry the whole read-modify-write with exponential backoff.")
+	}
+	out := &iampb.Policy{Version: p.GetVersion(), Bindings: p.GetBindings()}
+	out.Etag = etag(out)
+	f.mu.Lock()
+	policies[resource] = out
+	f.mu.Unlock()
+	f.wrote(call, resource, bindingsText(p.GetBindings()))
+	return out, nil
+}
+
+// bindingsText renders bindings as JSON, the same way every time.
+func bindingsText(bs []*iampb.Binding) string {
+	type binding struct {
+		Role      string   `json:"role"`
+		Members   []string `json:"members"`
+		Condition string   `json:"condition,omitempty"`
+	}
+	out := []binding{}
+	for _, b := range bs {
+		out = append(out, binding{Role: b.GetRole(), Members: b.GetMembers(), Condition: b.GetCondition().GetExpression()})
+	}
+	j, _ := json.Marshal(out)
+	return string(j)
+}
+
+// withEtag is a stored policy as IAM answers it, with its etag.
+func withEtag(p *iampb.Policy) *iampb.Policy {
+	out := &iampb.Policy{Version: p.GetVersion(), Bindings: p.GetBindings(), Etag: p.GetEtag()}
+	if len(out.Etag) == 0 {
+		out.Etag = etag(p)
+	}
+	return out
 }
 
 // Calls is how many times each call was made.
@@ -131,6 +221,51 @@ func (s *gke) GetCluster(_ context.Context, r *containerpb.GetClusterRequest) (*
 	return c, nil
 }
 
+func (s *gke) GetNodePool(_ context.Context, r *containerpb.GetNodePoolRequest) (*containerpb.NodePool, error) {
+	if err := s.f.answer("container.nodePools.get"); err != nil {
+		return nil, err
+	}
+	np := s.f.nodePool(r.GetName())
+	if np == nil {
+		return nil, notFound(r.GetName())
+	}
+	return np, nil
+}
+
+func (s *gke) UpdateNodePool(_ context.Context, r *containerpb.UpdateNodePoolRequest) (*containerpb.Operation, error) {
+	if err := s.f.answer("container.nodePools.update"); err != nil {
+		return nil, err
+	}
+	np := s.f.nodePool(r.GetName())
+	if np == nil {
+		return nil, notFound(r.GetName())
+	}
+	s.f.mu.Lock()
+	if np.Config == nil {
+		np.Config = &containerpb.NodeConfig{}
+	}
+	np.Config.WorkloadMetadataConfig = r.GetWorkloadMetadataConfig()
+	s.f.mu.Unlock()
+	s.f.wrote("container.nodePools.update", r.GetName(), "workloadMetadataConfig.mode="+r.GetWorkloadMetadataConfig().GetMode().String())
+	return &containerpb.Operation{Name: "operation-1", OperationType: containerpb.Operation_UPGRADE_NODES, Status: containerpb.Operation_RUNNING, TargetLink: np.GetSelfLink()}, nil
+}
+
+// nodePool finds projects/P/locations/L/clusters/C/nodePools/N.
+func (f *Fakes) nodePool(name string) *containerpb.NodePool {
+	cluster, pool, ok := strings.Cut(name, "/nodePools/")
+	if !ok {
+		return nil
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for _, np := range f.Clusters[cluster].GetNodePools() {
+		if np.GetName() == pool {
+			return np
+		}
+	}
+	return nil
+}
+
 type admin struct {
 	adminpb.UnimplementedIAMServer
 	f *Fakes
@@ -153,10 +288,51 @@ func (s *admin) GetIamPolicy(_ context.Context, r *iampb.GetIamPolicyRequest) (*
 	if err := s.f.answer("iam.serviceAccounts.getIamPolicy"); err != nil {
 		return nil, err
 	}
-	if p, ok := s.f.Policies[r.GetResource()]; ok {
-		return p, nil
+	s.f.mu.Lock()
+	p, ok := s.f.Policies[r.GetResource()]
+	s.f.mu.Unlock()
+	if ok {
+		return withEtag(p), nil
 	}
 	return &iampb.Policy{Etag: []byte("ACAB")}, nil
+}
+
+func (s *admin) SetIamPolicy(_ context.Context, r *iampb.SetIamPolicyRequest) (*iampb.Policy, error) {
+	return s.f.setPolicy("iam.serviceAccounts.setIamPolicy", s.f.Policies, r.GetResource(), r.GetPolicy())
+}
+
+func (s *admin) GetServiceAccountKey(_ context.Context, r *adminpb.GetServiceAccountKeyRequest) (*adminpb.ServiceAccountKey, error) {
+	if err := s.f.answer("iam.serviceAccountKeys.get"); err != nil {
+		return nil, err
+	}
+	s.f.mu.Lock()
+	defer s.f.mu.Unlock()
+	for _, k := range s.f.Keys[email(strings.Split(r.GetName(), "/keys/")[0])] {
+		if k.GetName() == r.GetName() || strings.HasSuffix(r.GetName(), "/keys/"+k.GetName()[strings.LastIndex(k.GetName(), "/")+1:]) {
+			return k, nil
+		}
+	}
+	return nil, notFound(r.GetName())
+}
+
+func (s *admin) DeleteServiceAccountKey(_ context.Context, r *adminpb.DeleteServiceAccountKeyRequest) (*emptypb.Empty, error) {
+	if err := s.f.answer("iam.serviceAccountKeys.delete"); err != nil {
+		return nil, err
+	}
+	acct := email(strings.Split(r.GetName(), "/keys/")[0])
+	id := r.GetName()[strings.LastIndex(r.GetName(), "/")+1:]
+	s.f.mu.Lock()
+	keys := s.f.Keys[acct]
+	i := slices.IndexFunc(keys, func(k *adminpb.ServiceAccountKey) bool { return strings.HasSuffix(k.GetName(), "/keys/"+id) })
+	if i >= 0 {
+		s.f.Keys[acct] = slices.Delete(slices.Clone(keys), i, i+1)
+	}
+	s.f.mu.Unlock()
+	if i < 0 {
+		return nil, notFound(r.GetName())
+	}
+	s.f.wrote("iam.serviceAccountKeys.delete", r.GetName(), "")
+	return &emptypb.Empty{}, nil
 }
 
 func (s *admin) ListServiceAccountKeys(_ context.Context, r *adminpb.ListServiceAccountKeysRequest) (*adminpb.ListServiceAccountKeysResponse, error) {
@@ -231,6 +407,10 @@ func (s *projects) GetIamPolicy(_ context.Context, r *iampb.GetIamPolicyRequest)
 	return s.f.policy("resourcemanager.projects.getIamPolicy", r)
 }
 
+func (s *projects) SetIamPolicy(_ context.Context, r *iampb.SetIamPolicyRequest) (*iampb.Policy, error) {
+	return s.f.setPolicy("resourcemanager.projects.setIamPolicy", s.f.Policies, r.GetResource(), r.GetPolicy())
+}
+
 type folders struct {
 	resourcemanagerpb.UnimplementedFoldersServer
 	f *Fakes
@@ -251,6 +431,10 @@ func (s *folders) GetIamPolicy(_ context.Context, r *iampb.GetIamPolicyRequest) 
 	return s.f.policy("resourcemanager.folders.getIamPolicy", r)
 }
 
+func (s *folders) SetIamPolicy(_ context.Context, r *iampb.SetIamPolicyRequest) (*iampb.Policy, error) {
+	return s.f.setPolicy("resourcemanager.folders.setIamPolicy", s.f.Policies, r.GetResource(), r.GetPolicy())
+}
+
 type orgs struct {
 	resourcemanagerpb.UnimplementedOrganizationsServer
 	f *Fakes
@@ -267,24 +451,51 @@ func (f *Fakes) policy(call string, r *iampb.GetIamPolicyRequest) (*iampb.Policy
 	if r.GetOptions().GetRequestedPolicyVersion() != 3 {
 		return nil, status.Error(codes.InvalidArgument, "the fake answers policy version 3 requests only")
 	}
+	f.mu.Lock()
 	p, ok := f.Policies[r.GetResource()]
+	f.mu.Unlock()
 	if !ok {
 		return nil, status.Error(codes.PermissionDenied, "the caller does not have permission")
 	}
-	return p, nil
+	return withEtag(p), nil
 }
 
-// storage answers GET /storage/v1/b/{bucket}/iam, the Cloud Storage JSON
-// API's getIamPolicy.
+// storageBinding and storagePolicy are a bucket's IAM policy as the Cloud
+// Storage JSON API writes it.
+type storageBinding struct {
+	Role      string   `json:"role"`
+	Members   []string `json:"members"`
+	Condition *struct {
+		Title       string `json:"title,omitempty"`
+		Description string `json:"description,omitempty"`
+		Expression  string `json:"expression"`
+	} `json:"condition,omitempty"`
+}
+
+type storagePolicy struct {
+	Kind       string           `json:"kind"`
+	ResourceID string           `json:"resourceId"`
+	Version    int              `json:"version"`
+	Etag       string           `json:"etag"`
+	Bindings   []storageBinding `json:"bindings"`
+}
+
+// storage answers the Cloud Storage JSON API's bucket getIamPolicy (GET
+// /storage/v1/b/{bucket}/iam) and setIamPolicy (PUT, refused with 412
+// unless it holds the policy's current etag).
 func (f *Fakes) storage(w http.ResponseWriter, r *http.Request) {
 	rest, ok := strings.CutPrefix(r.URL.Path, "/storage/v1/b/")
 	bucket, ok2 := strings.CutSuffix(rest, "/iam")
-	if !ok || !ok2 || r.Method != http.MethodGet {
-		http.Error(w, `{"error": {"code": 400, "message": "the fake answers bucket IAM reads only"}}`, http.StatusBadRequest)
+	if !ok || !ok2 || (r.Method != http.MethodGet && r.Method != http.MethodPut) {
+		http.Error(w, `{"error": {"code": 400, "message": "the fake answers bucket IAM calls only"}}`, http.StatusBadRequest)
 		return
 	}
 	w.Header().Set("Content-Type", "application/json")
-	if err := f.answer("storage.buckets.getIamPolicy"); err != nil {
+	call := "storage.buckets.getIamPolicy"
+	if r.Method == http.MethodPut {
+		call = "storage.buckets.setIamPolicy"
+	}
+	if err := f.answer(call); err != nil {
 		st, _ := status.FromError(err)
 		httpCode := map[codes.Code]int{codes.PermissionDenied: 403, codes.NotFound: 404, codes.ResourceExhausted: 429, codes.Unauthenticated: 401}[st.Code()]
 		if httpCode == 0 {
@@ -294,38 +505,49 @@ func (f *Fakes) storage(w http.ResponseWriter, r *http.Request) {
 		_, _ = fmt.Fprintf(w, `{"error": {"code": %d, "message": %q}}`, httpCode, st.Message())
 		return
 	}
-	if r.URL.Query().Get("optionsRequestedPolicyVersion") != "3" {
+	if r.Method == http.MethodGet && r.URL.Query().Get("optionsRequestedPolicyVersion") != "3" {
 		w.WriteHeader(http.StatusBadRequest)
 		_, _ = fmt.Fprint(w, `{"error": {"code": 400, "message": "the fake answers policy version 3 requests only"}}`)
 		return
 	}
+	f.mu.Lock()
 	p, ok := f.Buckets[bucket]
+	f.mu.Unlock()
 	if !ok {
 		w.WriteHeader(http.StatusNotFound)
 		_, _ = fmt.Fprint(w, `{"error": {"code": 404, "message": "The specified bucket does not exist."}}`)
 		return
 	}
-	type cond struct {
-		Title       string `json:"title,omitempty"`
-		Description string `json:"description,omitempty"`
-		Expression  string `json:"expression"`
+	if r.Method == http.MethodPut {
+		var in storagePolicy
+		if err := json.NewDecoder(r.Body).Decode(&in); err != nil || in.Etag != string(etag(p)) {
+			w.WriteHeader(http.StatusPreconditionFailed)
+			_, _ = fmt.Fprint(w, `{"error": {"code": 412, "message": "Precondition Failed"}}`)
+			return
+		}
+		np := &iampb.Policy{Version: int32(in.Version)} //nolint:gosec // G115: a policy version, 1 or 3
+		for _, b := range in.Bindings {
+			nb := &iampb.Binding{Role: b.Role, Members: b.Members}
+			if b.Condition != nil {
+				nb.Condition = &expr.Expr{Title: b.Condition.Title, Description: b.Condition.Description, Expression: b.Condition.Expression}
+			}
+			np.Bindings = append(np.Bindings, nb)
+		}
+		f.mu.Lock()
+		f.Buckets[bucket] = np
+		f.mu.Unlock()
+		f.wrote(call, bucket, bindingsText(np.Bindings))
+		p = np
 	}
-	type binding struct {
-		Role      string   `json:"role"`
-		Members   []string `json:"members"`
-		Condition *cond    `json:"condition,omitempty"`
-	}
-	out := struct {
-		Kind       string    `json:"kind"`
-		ResourceID string    `json:"resourceId"`
-		Version    int       `json:"version"`
-		Etag       string    `json:"etag"`
-		Bindings   []binding `json:"bindings"`
-	}{Kind: "storage#policy", ResourceID: "projects/_/buckets/" + bucket, Version: 3, Etag: "CAE="}
+	out := storagePolicy{Kind: "storage#policy", ResourceID: "projects/_/buckets/" + bucket, Version: 3, Etag: string(etag(p))}
 	for _, b := range p.GetBindings() {
-		jb := binding{Role: b.GetRole(), Members: b.GetMembers()}
+		jb := storageBinding{Role: b.GetRole(), Members: b.GetMembers()}
 		if c := b.GetCondition(); c != nil {
-			jb.Condition = &cond{Title: c.GetTitle(), Description: c.GetDescription(), Expression: c.GetExpression()}
+			jb.Condition = &struct {
+				Title       string `json:"title,omitempty"`
+				Description string `json:"description,omitempty"`
+				Expression  string `json:"expression"`
+			}{Title: c.GetTitle(), Description: c.GetDescription(), Expression: c.GetExpression()}
 		}
 		out.Bindings = append(out.Bindings, jb)
 	}
