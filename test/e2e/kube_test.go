@@ -189,7 +189,7 @@ func buildCLI(t *testing.T) string {
 		if cli.dir, cli.err = os.MkdirTemp("", "wiscan-e2e-"); cli.err != nil {
 			return
 		}
-		cmd := exec.CommandContext(context.Background(), "go", "build", "-o", filepath.Join(cli.dir, "wiscan"), "github.com/wiscan/wiscan/cmd/wiscan")
+		cmd := exec.CommandContext(context.Background(), "go", "build", "-o", filepath.Join(cli.dir, "wiscan"), "github.com/wiscan/wiscan/cmd/wiscan") //nolint:gosec // G204: go build of this module into a temporary folder
 		cmd.Stderr = os.Stderr
 		cli.err = cmd.Run()
 	})
