@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
@@ -86,5 +87,22 @@ func TestApplyAzureCredentialChanged(t *testing.T) {
 	out := Run(context.Background(), steps, map[string]Applier{"azure": a}, false, slog.New(slog.DiscardHandler), nil)
 	if out.Failed == nil || out.Failed.Action != report.Federate || !errors.Is(out.Err, ErrChanged) || len(f.Writes()) != n {
 		t.Errorf("outcome %+v, %d writes after %d", out, len(f.Writes()), n)
+	}
+}
+
+// A permission missing on Azure names the step, the permission and Azure's
+// refusal, before anything is written.
+func TestApplyAzureForbidden(t *testing.T) {
+	steps, f, _ := azureSteps(t)
+	route := &azureapi.Route{F: f, Forbid: map[string]string{"/federatedIdentityCredentials/" + azCredential: "Microsoft.ManagedIdentity/userAssignedIdentities/federatedIdentityCredentials/read"}}
+	a := Azure{Credential: azureapi.Credential(), Options: &arm.ClientOptions{ClientOptions: azcore.ClientOptions{Transport: route}}}
+	out := Run(context.Background(), steps, map[string]Applier{"azure": a}, false, slog.New(slog.DiscardHandler), nil)
+	if out.Failed == nil || out.Failed.Action != report.Federate || len(f.Writes()) != 0 {
+		t.Fatalf("outcome %+v, writes %v", out, f.Writes())
+	}
+	for _, want := range []string{"federatedIdentityCredentials/read", "AuthorizationFailed"} {
+		if !strings.Contains(out.Err.Error(), want) {
+			t.Errorf("error %q does not say %q", out.Err, want)
+		}
 	}
 }

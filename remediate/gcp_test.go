@@ -13,6 +13,7 @@ import (
 	"cloud.google.com/go/iam/apiv1/iampb"
 	resourcemanager "cloud.google.com/go/resourcemanager/apiv3"
 	"cloud.google.com/go/storage"
+	"google.golang.org/grpc/codes"
 
 	"github.com/wiscan/wiscan/report"
 	"github.com/wiscan/wiscan/test/gcpapi"
@@ -114,5 +115,19 @@ func TestApplyGCPEtag(t *testing.T) {
 	out := Run(context.Background(), steps[:1], map[string]Applier{"gcp": g}, false, slog.New(slog.DiscardHandler), nil)
 	if out.Failed == nil || !errors.Is(out.Err, ErrChanged) || len(f.Writes()) != 0 {
 		t.Errorf("outcome %+v, writes %v", out, f.Writes())
+	}
+}
+
+// A permission missing on GCP names the step and the permission; the
+// steps before it were made, and the run says so.
+func TestApplyGCPDenied(t *testing.T) {
+	steps, f, g := gcpSteps(t)
+	f.Fail["container.nodePools.update"] = codes.PermissionDenied
+	out := Run(context.Background(), steps, map[string]Applier{"gcp": g}, false, slog.New(slog.DiscardHandler), nil)
+	if out.Failed == nil || out.Failed.Action != report.NodePoolMetadata || len(out.Applied) != 1 || out.Applied[0].Action != report.Bind {
+		t.Fatalf("outcome %+v", out)
+	}
+	if msg := out.Err.Error(); !strings.Contains(msg, "container.nodePools.update") || !strings.Contains(msg, "PermissionDenied") {
+		t.Errorf("error %q does not name the permission and the refusal", msg)
 	}
 }

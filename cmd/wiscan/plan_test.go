@@ -116,3 +116,16 @@ func TestApplyRefuses(t *testing.T) {
 		}
 	}
 }
+
+// A scan whose AWS side is unknown says, for each unknown, that no step
+// can be planned for it and why: the data it lacks.
+func TestPlanSaysWhatCannotBePlanned(t *testing.T) {
+	code, script, stderr := wiscan(t, "plan", "--evidence", k8sOnly)
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	want := "# Not planned: WI-AWS-001|IAMRole//arn:aws:iam::123456789012:role/backup-restore-role: unknown: the evidence holds no AWS CLI exports: add them (see the evidence export script in the README)\n"
+	if !strings.Contains(script, want) || strings.Count(script, "# Not planned: WI-AWS-") != 10 {
+		t.Errorf("the plan does not say which steps cannot be planned:\n%s", script)
+	}
+}

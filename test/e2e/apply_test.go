@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"sync"
@@ -21,6 +22,7 @@ import (
 	"github.com/wiscan/wiscan/remediate"
 	"github.com/wiscan/wiscan/report"
 	"github.com/wiscan/wiscan/snapshot"
+	"github.com/wiscan/wiscan/test/awsapi"
 )
 
 // applyCLI runs wiscan apply on the cluster and returns its exit code and
@@ -252,4 +254,62 @@ func planFiles(t *testing.T, reportFile, snapshotFile string) remediate.Plan {
 		t.Fatal(err)
 	}
 	return p
+}
+
+// A Space on IRSA whose role admits one of its two control planes: apply,
+// reading the real API server and the AWS wire server through the real
+// SDK, writes the trust policy with the second subject added (and nothing
+// else), scans again and finds it admitted; applying again writes nothing.
+func TestApplyAWSSpace(t *testing.T) {
+	env := startSpace(t)
+	c := newCluster(t, env)
+	c.namespace("team-a", map[string]string{"spaces.upbound.io/group": "true"})
+	c.sharedBackupConfig("team-a", "default", "InjectedIdentity")
+	var all []string
+	for i := range 2 {
+		ns := cpNamespace(i)
+		all = append(all, ns)
+		c.namespace(ns, nil)
+		c.serviceAccount(ns, "mxp-controller", map[string]string{"eks.amazonaws.com/role-arn": roleARN})
+		c.deployment(ns, "mxp-controller", irsaEnv)
+		c.pod(ns, irsaEnv)
+	}
+	srv := awsapi.Start(t)
+	srv.Providers[srv.ProviderARN()] = []string{"sts.amazonaws.com"}
+	srv.Roles["backup-restore-role"] = awsapi.Role{Name: "backup-restore-role", Trust: trustFor(srv, all[0]), Inline: map[string]string{"backup-restore": documentedPermissions}}
+	srv.Buckets["spaces-backups"] = ""
+	awsEnv := []string{
+		"AWS_ENDPOINT_URL=" + srv.URL, "AWS_REGION=us-east-1", "AWS_EC2_METADATA_DISABLED=true",
+		"AWS_CONFIG_FILE=/dev/null", "AWS_SHARED_CREDENTIALS_FILE=/dev/null",
+		"AWS_ACCESS_KEY_ID=" + exampleKeyID, "AWS_SECRET_ACCESS_KEY=" + exampleSecret,
+	}
+	bin := buildCLI(t)
+	kc := env.Kubeconfig(t, t.TempDir())
+	apply := func() (int, string) {
+		cmd := exec.CommandContext(t.Context(), bin, "apply", "--kubeconfig", kc, "--cluster-name", "spaces", "--yes", "--wait", "30s", "--interval", "1s") //nolint:gosec // G204: the binary the test built
+		cmd.Env = append(os.Environ(), awsEnv...)
+		out, err := cmd.CombinedOutput()
+		if ee := (*exec.ExitError)(nil); errors.As(err, &ee) {
+			return ee.ExitCode(), string(out)
+		} else if err != nil {
+			t.Fatal(err)
+		}
+		return 0, string(out)
+	}
+	code, out := apply()
+	if code != 0 || !strings.Contains(out, "wiscan: applied: trust-subject IAMRole/"+roleARN) || !strings.Contains(out, "0 findings still failing of those they fix") {
+		t.Fatalf("apply: exit %d\n%s", code, out)
+	}
+	w := srv.Writes()
+	if len(w) != 1 || w[0].Op != "UpdateAssumeRolePolicy" {
+		t.Fatalf("writes %+v", w)
+	}
+	want := trustFor(srv, all...)
+	var got, exp any
+	if json.Unmarshal([]byte(w[0].Document), &got) != nil || json.Unmarshal([]byte(want), &exp) != nil || !reflect.DeepEqual(got, exp) {
+		t.Errorf("trust policy written\n%s\nwant\n%s", w[0].Document, want)
+	}
+	if code, out := apply(); code != 0 || !strings.Contains(out, "wiscan: nothing to apply") || len(srv.Writes()) != 1 {
+		t.Errorf("second apply: exit %d, %d writes\n%s", code, len(srv.Writes()), out)
+	}
 }
