@@ -9,6 +9,7 @@ import (
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/dynamic"
@@ -145,7 +146,10 @@ func at(obj any, pointer string) (any, bool) {
 // restart does; the workload's controller rolls the pods out.
 func (k Kube) restart(ctx context.Context, s Step, dry []string) (Change, error) {
 	res := resource[s.Fix.Kind]
-	if _, ok := templatePath[s.Fix.Kind]; !ok || s.Fix.Kind == "CronJob" {
+	if s.Fix.Kind == "CronJob" {
+		return k.jobFromCronJob(ctx, s, dry)
+	}
+	if _, ok := templatePath[s.Fix.Kind]; !ok {
 		return Change{}, fmt.Errorf("%w: restarting a %s (%s)", ErrNotApplicable, s.Fix.Kind, report.Clean(s.ByHand))
 	}
 	r, err := k.resource(res, s.Fix.Namespace)
@@ -162,6 +166,46 @@ func (k Kube) restart(ctx context.Context, s Step, dry []string) (Change, error)
 		return Change{}, fmt.Errorf("restart %s %s: %w", res, report.Clean(s.Fix.Name), err)
 	}
 	return Change{Wrote: true, After: "restartedAt " + stamp}, nil
+}
+
+// jobFromCronJob starts a Job from a CronJob now, as kubectl create job
+// --from=cronjob/ does, under the plan's name for it: one there already
+// (a second run) needs no write.
+func (k Kube) jobFromCronJob(ctx context.Context, s Step, dry []string) (Change, error) {
+	cj, err := k.resource("cronjob", s.Fix.Namespace)
+	if err != nil {
+		return Change{}, err
+	}
+	cron, err := cj.Get(ctx, s.Fix.Name, metav1.GetOptions{})
+	if err != nil {
+		return Change{}, fmt.Errorf("get cronjob %s: %w", report.Clean(s.Fix.Name), err)
+	}
+	spec, ok, _ := unstructured.NestedMap(cron.Object, "spec", "jobTemplate", "spec")
+	if !ok {
+		return Change{}, fmt.Errorf("%w: cronjob %s has no job template", ErrChanged, report.Clean(s.Fix.Name))
+	}
+	name := jobName(s.Fix.Name)
+	job := &unstructured.Unstructured{Object: map[string]any{
+		"apiVersion": "batch/v1", "kind": "Job",
+		"metadata": map[string]any{
+			"name": name, "namespace": s.Fix.Namespace,
+			"annotations":     map[string]any{"cronjob.kubernetes.io/instantiate": "manual"},
+			"ownerReferences": []any{map[string]any{"apiVersion": "batch/v1", "kind": "CronJob", "name": cron.GetName(), "uid": string(cron.GetUID()), "controller": true}},
+		},
+		"spec": spec,
+	}}
+	jobs, err := k.resource("job", s.Fix.Namespace)
+	if err != nil {
+		return Change{}, err
+	}
+	_, err = jobs.Create(ctx, job, metav1.CreateOptions{DryRun: dry, FieldManager: FieldManager})
+	switch {
+	case apierrors.IsAlreadyExists(err):
+		return Change{Before: "job " + name, After: "job " + name}, nil
+	case err != nil:
+		return Change{}, fmt.Errorf("create job %s from cronjob %s: %w", name, report.Clean(s.Fix.Name), err)
+	}
+	return Change{Wrote: true, Before: "no job " + name, After: "job " + name}, nil
 }
 
 // deleteSecret deletes the Secret the scan read, guarded by its UID and

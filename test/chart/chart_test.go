@@ -647,3 +647,38 @@ func TestNamespacedRBAC(t *testing.T) {
 		t.Error("the default is not cluster-wide")
 	}
 }
+
+// rbac.remediation renders the role wiscan apply needs on Kubernetes, off
+// by default and bound to nobody: the CronJob's service account stays
+// read-only.
+func TestRemediationRole(t *testing.T) {
+	if render(t, nil).Find("ClusterRole", "wiscan-remediation") != nil {
+		t.Error("the remediation role is rendered by default")
+	}
+	r := render(t, map[string]any{"rbac": map[string]any{"remediation": true}})
+	role := r.Find("ClusterRole", "wiscan-remediation")
+	if role == nil {
+		t.Fatal("no remediation role")
+	}
+	rules, _, _ := unstructured.NestedSlice(role.Object, "rules")
+	var got []string
+	for _, rule := range rules {
+		m := rule.(map[string]any)
+		g, _, _ := unstructured.NestedStringSlice(m, "apiGroups")
+		res, _, _ := unstructured.NestedStringSlice(m, "resources")
+		v, _, _ := unstructured.NestedStringSlice(m, "verbs")
+		got = append(got, strings.Join(g, ",")+" "+strings.Join(res, ",")+" "+strings.Join(v, ","))
+	}
+	want := []string{
+		" serviceaccounts get,patch", "apps deployments,statefulsets,daemonsets get,patch", "batch cronjobs get", "batch jobs create",
+		"spaces.upbound.io sharedbackupconfigs,spacebackupconfigs get,patch", " secrets get,delete",
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("rules\n got %q\nwant %q", got, want)
+	}
+	for _, o := range r.Objects {
+		if ref, _, _ := unstructured.NestedString(o.Object, "roleRef", "name"); ref == "wiscan-remediation" {
+			t.Errorf("%s %s binds the remediation role", o.GetKind(), o.GetName())
+		}
+	}
+}

@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
@@ -311,5 +312,40 @@ func TestApplyAWSSpace(t *testing.T) {
 	}
 	if code, out := apply(); code != 0 || !strings.Contains(out, "wiscan: nothing to apply") || len(srv.Writes()) != 1 {
 		t.Errorf("second apply: exit %d, %d writes\n%s", code, len(srv.Writes()), out)
+	}
+}
+
+// A CronJob's restart starts a Job from its template now, owned by it, as
+// kubectl create job --from=cronjob/ does; a second run finds the Job and
+// creates none.
+func TestApplyRestartsACronJob(t *testing.T) {
+	env := startSpace(t)
+	c := newCluster(t, env)
+	ctx := context.Background()
+	ns := cpNamespace(0)
+	c.namespace(ns, nil)
+	cron := &batchv1.CronJob{
+		ObjectMeta: metav1.ObjectMeta{Name: "mxp-controller", Namespace: ns},
+		Spec: batchv1.CronJobSpec{Schedule: "@hourly", JobTemplate: batchv1.JobTemplateSpec{Spec: batchv1.JobSpec{Template: corev1.PodTemplateSpec{
+			Spec: func() corev1.PodSpec { s := podSpec("mxp-controller", nil); s.RestartPolicy = corev1.RestartPolicyNever; return s }(),
+		}}}},
+	}
+	_, err := c.cs.BatchV1().CronJobs(ns).Create(ctx, cron, metav1.CreateOptions{})
+	c.must(err)
+	p := remediate.Plan{}
+	p.Steps = append(p.Steps, remediate.Step{Action: report.Restart, Object: "CronJob/" + ns + "/mxp-controller", Args: []string{"kubectl"},
+		Fix: report.Fix{Action: report.Restart, Kind: "CronJob", Namespace: ns, Name: "mxp-controller"}})
+	k := map[string]remediate.Applier{"kubernetes": remediate.Kube{Client: c.dyn}}
+	out := remediate.Run(ctx, p.Steps, k, false, slog.New(slog.DiscardHandler), nil)
+	if out.Err != nil || len(out.Applied) != 1 {
+		t.Fatalf("outcome %+v", out)
+	}
+	job, err := c.cs.BatchV1().Jobs(ns).Get(ctx, "mxp-controller-rebound", metav1.GetOptions{})
+	c.must(err)
+	if len(job.OwnerReferences) != 1 || job.OwnerReferences[0].Kind != "CronJob" || job.Annotations["cronjob.kubernetes.io/instantiate"] != "manual" || job.Spec.Template.Spec.ServiceAccountName != "mxp-controller" {
+		t.Errorf("job %+v", job.ObjectMeta)
+	}
+	if again := remediate.Run(ctx, p.Steps, k, false, slog.New(slog.DiscardHandler), nil); again.Err != nil || len(again.Unchanged) != 1 {
+		t.Errorf("second run %+v", again)
 	}
 }
