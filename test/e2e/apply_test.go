@@ -327,7 +327,11 @@ func TestApplyRestartsACronJob(t *testing.T) {
 	cron := &batchv1.CronJob{
 		ObjectMeta: metav1.ObjectMeta{Name: "mxp-controller", Namespace: ns},
 		Spec: batchv1.CronJobSpec{Schedule: "@hourly", JobTemplate: batchv1.JobTemplateSpec{Spec: batchv1.JobSpec{Template: corev1.PodTemplateSpec{
-			Spec: func() corev1.PodSpec { s := podSpec("mxp-controller", nil); s.RestartPolicy = corev1.RestartPolicyNever; return s }(),
+			Spec: func() corev1.PodSpec {
+				s := podSpec("mxp-controller", nil)
+				s.RestartPolicy = corev1.RestartPolicyNever
+				return s
+			}(),
 		}}}},
 	}
 	_, err := c.cs.BatchV1().CronJobs(ns).Create(ctx, cron, metav1.CreateOptions{})
