@@ -43,7 +43,7 @@ var Targets = []string{"kubernetes", "aws", "azure", "gcp"}
 // Target is where a step makes its change.
 func (s Step) Target() string {
 	switch s.Action {
-	case report.TrustSubject, report.TrustProvider, report.Associate, report.Grant:
+	case report.TrustSubject, report.TrustProvider, report.Associate, report.Grant, report.Narrow:
 		return "aws"
 	case report.Federate, report.AssignRole, report.Unassign, report.DisableSharedKey:
 		return "azure"

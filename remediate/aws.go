@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"net/url"
 	"reflect"
+	"slices"
+	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/eks"
@@ -38,6 +40,8 @@ func (a AWS) Apply(ctx context.Context, s Step, dryRun bool) (Change, error) {
 		return a.grant(ctx, s, dryRun)
 	case report.Associate:
 		return a.associate(ctx, s, dryRun)
+	case report.Narrow:
+		return a.narrow(ctx, s.Fix, dryRun)
 	}
 	return Change{}, fmt.Errorf("%w: %s %s", ErrNotApplicable, s.Action, report.Clean(s.Object))
 }
@@ -132,6 +136,45 @@ func (a AWS) associate(ctx context.Context, s Step, dryRun bool) (Change, error)
 		}
 	}
 	return Change{Wrote: true, Before: "no association", After: f.Role}, nil
+}
+
+// narrow deletes the inline policy or detaches the managed one that grants
+// beyond the profile's access; one gone already needs no write.
+func (a AWS) narrow(ctx context.Context, f report.Fix, dryRun bool) (Change, error) {
+	role := roleName(f.Role)
+	if name, ok := strings.CutPrefix(f.Policy, "inline policy "); ok {
+		_, err := a.IAM.GetRolePolicy(ctx, &iam.GetRolePolicyInput{RoleName: &role, PolicyName: &name})
+		var missing *iamtypes.NoSuchEntityException
+		switch {
+		case errors.As(err, &missing):
+			return Change{Before: "no " + f.Policy, After: "no " + f.Policy}, nil
+		case err != nil:
+			return Change{}, fmt.Errorf("get policy %s of role %s (iam:GetRolePolicy): %w", name, role, err)
+		}
+		if !dryRun {
+			if _, err := a.IAM.DeleteRolePolicy(ctx, &iam.DeleteRolePolicyInput{RoleName: &role, PolicyName: &name}); err != nil {
+				return Change{}, fmt.Errorf("delete policy %s of role %s (iam:DeleteRolePolicy): %w", name, role, err)
+			}
+		}
+		return Change{Wrote: true, Before: f.Policy, After: "deleted"}, nil
+	}
+	arn, ok := strings.CutPrefix(f.Policy, "managed policy ")
+	if !ok {
+		return Change{}, fmt.Errorf("%w: %s", ErrNotApplicable, report.Clean(f.Policy))
+	}
+	list, err := a.IAM.ListAttachedRolePolicies(ctx, &iam.ListAttachedRolePoliciesInput{RoleName: &role})
+	if err != nil {
+		return Change{}, fmt.Errorf("list the policies attached to role %s (iam:ListAttachedRolePolicies): %w", role, err)
+	}
+	if !slices.ContainsFunc(list.AttachedPolicies, func(p iamtypes.AttachedPolicy) bool { return aws.ToString(p.PolicyArn) == arn }) {
+		return Change{Before: "not attached", After: "not attached"}, nil
+	}
+	if !dryRun {
+		if _, err := a.IAM.DetachRolePolicy(ctx, &iam.DetachRolePolicyInput{RoleName: &role, PolicyArn: &arn}); err != nil {
+			return Change{}, fmt.Errorf("detach policy %s from role %s (iam:DetachRolePolicy): %w", arn, role, err)
+		}
+	}
+	return Change{Wrote: true, Before: f.Policy + " attached", After: "detached"}, nil
 }
 
 // sameJSON compares two JSON documents by value.

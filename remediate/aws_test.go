@@ -110,3 +110,38 @@ func TestApplyAWSDenied(t *testing.T) {
 		t.Errorf("error %q names neither the permission nor the refusal, or a step was made: %+v", msg, out.Applied)
 	}
 }
+
+// Narrowing a role puts the exact grant first and then deletes the broad
+// inline policy, only with --allow-narrowing; without it the deletion is
+// withheld and only the grant is made.
+func TestApplyAWSNarrow(t *testing.T) {
+	srv := awsapi.Start(t)
+	_, a := awsSteps(t, srv)
+	role := srv.RoleARN("backup-restore-role")
+	r := srv.Roles["backup-restore-role"]
+	r.Inline = map[string]string{"backup-all": `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:*","Resource":"*"}]}`}
+	srv.Roles["backup-restore-role"] = r
+	needed := []string{"arn:aws:s3:::spaces-backups", "arn:aws:s3:::spaces-backups/*"}
+	f := failing("WI-AWS-007", "IAMRole", "", role, &report.Fix{Action: report.Narrow, Kind: "IAMRole", Name: role, Role: role,
+		Actions: []string{"s3:DeleteObject", "s3:GetObject", "s3:ListBucket", "s3:PutObject"}, Resources: needed, Policy: "inline policy backup-all"})
+	withheld := build(report.Report{Findings: []report.Finding{f}}, Options{})
+	if len(withheld.Steps) != 2 || withheld.Steps[1].Needs != "--allow-narrowing" {
+		t.Fatalf("without the flag: %+v", withheld.Steps)
+	}
+	p := build(report.Report{Findings: []report.Finding{f}}, Options{AllowNarrowing: true})
+	out := Run(context.Background(), p.Steps, map[string]Applier{"aws": a}, false, slog.New(slog.DiscardHandler), nil)
+	if out.Err != nil {
+		t.Fatal(out.Err)
+	}
+	var ops []string
+	for _, w := range srv.Writes() {
+		ops = append(ops, w.Op+" "+w.Target)
+	}
+	want := []string{"PutRolePolicy backup-restore-role/" + grantPolicyName(needed), "DeleteRolePolicy backup-restore-role/backup-all"}
+	if !slices.Equal(ops, want) {
+		t.Errorf("writes\n got %q\nwant %q", ops, want)
+	}
+	if again := Run(context.Background(), p.Steps, map[string]Applier{"aws": a}, false, slog.New(slog.DiscardHandler), nil); again.Err != nil || len(srv.Writes()) != 2 {
+		t.Errorf("applying again: %+v", again)
+	}
+}

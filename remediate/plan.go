@@ -159,7 +159,7 @@ func rank(a report.FixAction) int {
 	switch a {
 	case report.Restart:
 		return 1
-	case report.UseIdentity, report.RemoveCredentials, report.Unassign, report.Unbind, report.DisableSharedKey:
+	case report.UseIdentity, report.RemoveCredentials, report.Unassign, report.Unbind, report.DisableSharedKey, report.Narrow:
 		return 2
 	case report.DeleteSecret, report.DeleteKey:
 		return 3
@@ -178,6 +178,9 @@ func (st *state) steps(f report.Fix, o Options) []Step {
 		s := step(f)
 		s.Args, s.ByHand = []string{"az", "role", "assignment", "delete", "--ids=" + f.Assignment}, ""
 		return append(out, narrowing(s, o))
+	case f.Action == report.Narrow:
+		out = append(out, st.step(report.Fix{Action: report.Grant, Kind: f.Kind, Name: f.Name, Role: f.Role, Actions: f.Actions, Resources: f.Resources}, o))
+		return append(out, narrowing(step(f), o))
 	case f.Action == report.Unbind:
 		for _, r := range f.Resources {
 			out = append(out, st.step(report.Fix{Action: report.Bind, Kind: "Bucket", Name: strings.TrimPrefix(r, "buckets/"), Member: f.Member, Role: ObjectUser}, o))
@@ -268,6 +271,8 @@ func step(f report.Fix) (s Step) {
 		s.Args, s.ByHand = unbind(f)
 	case report.NoHostNetwork:
 		s.Args, s.ByHand = noHostNetwork(f)
+	case report.Narrow:
+		s.Args, s.ByHand = narrow(f)
 	default:
 		s.ByHand = fmt.Sprintf("apply the %s fix to %s by hand", f.Action, s.Object)
 	}
@@ -383,6 +388,19 @@ func unbind(f report.Fix) ([]string, string) {
 		return []string{"gcloud", "storage", "buckets", "remove-iam-policy-binding", "gs://" + id, member, role}, ""
 	}
 	return nil, fmt.Sprintf("remove %s's %s at %s", f.Member, f.Role, f.Scope)
+}
+
+// narrow removes the policy that grants beyond the profile's access: an
+// inline policy deleted, a managed one detached.
+func narrow(f report.Fix) ([]string, string) {
+	role := "--role-name=" + roleName(f.Role)
+	if name, ok := strings.CutPrefix(f.Policy, "inline policy "); ok {
+		return []string{"aws", "iam", "delete-role-policy", role, "--policy-name=" + name}, ""
+	}
+	if arn, ok := strings.CutPrefix(f.Policy, "managed policy "); ok {
+		return []string{"aws", "iam", "detach-role-policy", role, "--policy-arn=" + arn}, ""
+	}
+	return nil, fmt.Sprintf("remove %s from role %s", f.Policy, f.Role)
 }
 
 // noHostNetwork drops hostNetwork from a workload's pod template, tested

@@ -156,6 +156,14 @@ func TestSteps(t *testing.T) {
 			fix:  report.Fix{Action: report.NoHostNetwork, Kind: "StatefulSet", Namespace: "ns", Name: "s"},
 			args: []string{"kubectl", "patch", "--namespace=ns", "--type=json", `--patch=[{"op":"test","path":"/spec/template/spec/hostNetwork","value":true},{"op":"remove","path":"/spec/template/spec/hostNetwork"}]`, "--", "statefulset", "s"},
 		},
+		"inline policy removed": {
+			fix:  report.Fix{Action: report.Narrow, Kind: "IAMRole", Name: role, Role: role, Actions: []string{"s3:GetObject"}, Resources: []string{"arn:aws:s3:::b/*"}, Policy: "inline policy backup-all"},
+			args: []string{"aws", "iam", "delete-role-policy", "--role-name=backup-restore-role", "--policy-name=backup-all"},
+		},
+		"managed policy detached": {
+			fix:  report.Fix{Action: report.Narrow, Kind: "IAMRole", Name: role, Role: role, Actions: []string{"s3:GetObject"}, Resources: []string{"arn:aws:s3:::b/*"}, Policy: "managed policy arn:aws:iam::aws:policy/AmazonS3FullAccess"},
+			args: []string{"aws", "iam", "detach-role-policy", "--role-name=backup-restore-role", "--policy-arn=arn:aws:iam::aws:policy/AmazonS3FullAccess"},
+		},
 		"host network of a job": {
 			fix:    report.Fix{Action: report.NoHostNetwork, Kind: "Job", Namespace: "ns", Name: "j"},
 			byHand: "run the pods of Job/ns/j without hostNetwork",

@@ -53,6 +53,8 @@ var (
 	gcpMetadata = []string{"GKE_METADATA"}
 	// A backup configuration's field a fix sets.
 	storageField = regexp.MustCompile(`^spec\.objectStorage\.(provider|bucket|config\.[A-Za-z0-9_-]+)$`)
+	// A role's policy: an inline one by name, a managed one by ARN.
+	rolePolicy = regexp.MustCompile(`^(inline policy [\w+=,.@-]{1,128}|managed policy arn:aws(-[a-z]+)*:iam::([0-9]{12}|aws):policy/([\w+=,.@-]+/)*[\w+=,.@-]{1,128})$`)
 	// A piece of a pod template that reads a credential.
 	removal = regexp.MustCompile(`^(env:[a-z0-9-]+:[-._a-zA-Z][-._a-zA-Z0-9]*|envFrom:[a-z0-9-]+:[a-z0-9.-]+|volume:[a-z0-9-]+)$`)
 )
@@ -165,6 +167,7 @@ func invalidFields(f report.Fix) []string {
 	}
 	check(f.Member == "" || gcpMember.MatchString(f.Member), "member", "a service account or workload principal")
 	check(f.Field == "" || storageField.MatchString(f.Field), "field", "a backup storage field (spec.objectStorage.provider, bucket or config.<key>)")
+	check(f.Policy == "" || rolePolicy.MatchString(f.Policy), "policy", "inline policy <name> or managed policy <ARN>")
 	for i, r := range f.Remove {
 		check(removal.MatchString(r), fmt.Sprintf("remove[%d]", i), "env:<container>:<variable>, envFrom:<container>:<Secret> or volume:<name>")
 	}

@@ -73,12 +73,16 @@ const (
 	Unbind FixAction = "unbind"
 	// NoHostNetwork runs a workload's pods without hostNetwork.
 	NoHostNetwork FixAction = "no-host-network"
+	// Narrow grants the role exactly Actions on Resources, then removes
+	// Policy ("inline policy NAME" or "managed policy ARN"), which grants
+	// beyond them.
+	Narrow FixAction = "narrow"
 )
 
 // FixActions lists every action.
 func FixActions() []FixAction {
 	return []FixAction{Annotate, Label, RenameKey, Restart, TrustSubject, TrustProvider, Associate, Grant, Federate, AssignRole, Unassign, Bind, NodePoolMetadata, DeleteKey,
-		SetField, UseIdentity, RemoveCredentials, DeleteSecret, DisableSharedKey, Unbind, NoHostNetwork}
+		SetField, UseIdentity, RemoveCredentials, DeleteSecret, DisableSharedKey, Unbind, NoHostNetwork, Narrow}
 }
 
 // Fix is what would repair a finding: one action on one object, with its
@@ -99,7 +103,9 @@ type Fix struct {
 	// Field is the dotted path of the field set-field sets.
 	Field string `json:"field,omitempty"`
 	// Remove names what remove-credentials removes.
-	Remove    []string `json:"remove,omitempty"`
+	Remove []string `json:"remove,omitempty"`
+	// Policy names the policy narrow removes.
+	Policy    string   `json:"policy,omitempty"`
 	Value     string   `json:"value,omitempty"`
 	Subjects  []string `json:"subjects,omitempty"`
 	Provider  string   `json:"provider,omitempty"`
@@ -145,6 +151,10 @@ func (f Fix) Check() error {
 		need(f.Field != "", "field")
 	case RemoveCredentials:
 		need(len(f.Remove) > 0, "remove")
+	case Narrow:
+		need(len(f.Actions) > 0, "actions")
+		need(len(f.Resources) > 0, "resources")
+		need(f.Policy != "", "policy")
 	case Unbind:
 		need(f.Member != "", "member")
 		need(f.Role != "", "role")

@@ -199,7 +199,7 @@ func split(p remediate.Plan, sel remediate.Selection) (now, later, listed []reme
 var appliable = []string{"kubernetes", "aws", "azure", "gcp"}
 
 func laterAction(a report.FixAction) bool {
-	return slices.Contains([]report.FixAction{report.UseIdentity, report.RemoveCredentials, report.Unassign, report.Unbind, report.DisableSharedKey, report.DeleteSecret, report.DeleteKey}, a)
+	return slices.Contains([]report.FixAction{report.UseIdentity, report.RemoveCredentials, report.Unassign, report.Unbind, report.DisableSharedKey, report.DeleteSecret, report.DeleteKey, report.Narrow}, a)
 }
 
 // showApply writes the chosen steps as the plan's script, and says which

@@ -24,13 +24,35 @@ deny contains f if {
 	some bucket, access in aws.analysis[arn].access
 	some e in access.excess
 	ns := aws.namespaces(arn)
-	f := {
-		"msg": sprintf("role %s, %s %s grants beyond the bucket %s: %s (used by %s)", [arn, e.policy, e.statement, bucket, e.detail, aws.summary(ns)]),
-		"resource": aws.role_resource(arn),
-		"key": excess_key(bucket, e),
-		"evidence": {"role": arn, "policy": e.policy, "statement": e.statement, "detail": e.detail, "action": e.action, "resource": e.resource, "bucket": bucket, "namespaces": ns},
-	}
+	f := object.union(
+		{
+			"msg": sprintf("role %s, %s %s grants beyond the bucket %s: %s (used by %s)", [arn, e.policy, e.statement, bucket, e.detail, aws.summary(ns)]),
+			"resource": aws.role_resource(arn),
+			"key": excess_key(bucket, e),
+			"evidence": {"role": arn, "policy": e.policy, "statement": e.statement, "detail": e.detail, "action": e.action, "resource": e.resource, "bucket": bucket, "namespaces": ns},
+		},
+		narrow(arn, access, e),
+	)
 }
+
+# narrow grants the role exactly the profile's access to the bucket, then
+# removes the policy that grants beyond it (an inline policy deleted, a
+# managed one detached). A bucket policy, or a role whose permissions
+# boundary could block the exact grant, is narrowed by hand.
+narrow(arn, access, e) := {"fix": {
+	"action": "narrow", "kind": "IAMRole", "name": arn, "role": arn,
+	"actions": sort({p.action | some p in access.required}),
+	"resources": sort({p.resource | some p in access.required}),
+	"policy": policy_name(e.policy),
+}} if {
+	count(access.required) > 0
+	regex.match(`^(inline|managed) policy `, e.policy)
+	not input.aws.roles[arn].permissionsBoundary
+} else := {}
+
+# policy_name is the policy an excess names, without what follows it in
+# parentheses (where its document came from).
+policy_name(p) := regex.replace(p, ` \(.*$`, "")
 
 # With the backup bucket unknown, a grant beyond least privilege for
 # every bucket fails all the same.

@@ -69,3 +69,25 @@ test_applicable_on_aws if {
 test_not_applicable_without_targets if {
 	control.not_applicable == {"no namespace matched the profiles"} with input as object.union(fx.space_aws({}), {"profiles": [object.union(fx.profile, {"targets": []})], "targets": []})
 }
+
+# The fix grants exactly the four permissions on the bucket and its
+# objects, then removes the policy that grants beyond them: an inline
+# policy by name, a managed one by ARN; a boundary leaves it by hand.
+narrow_failures contains {"case": name, "got": got, "want": c.want} if {
+	some name, c in narrow_cases
+	got := {f.fix | some f in control.deny; f.fix} with input as c.input
+	got != c.want
+}
+
+test_narrow_cases if count(narrow_failures) == 0
+
+narrowed(policy) := {{
+	"action": "narrow", "kind": "IAMRole", "name": fx.role_arn, "role": fx.role_arn,
+	"actions": sort(four), "resources": sort(both), "policy": policy,
+}}
+
+narrow_cases := {
+	"inline s3 star": {"input": fx.space_aws({"inline": allow("s3:*", both)}), "want": narrowed("inline policy p")},
+	"AWS managed policy": {"input": fx.space_aws({"attached": [{"arn": "arn:aws:iam::aws:policy/AmazonS3FullAccess", "name": "AmazonS3FullAccess", "document": null, "error": "not in the evidence"}]}), "want": narrowed("managed policy arn:aws:iam::aws:policy/AmazonS3FullAccess")},
+	"boundary": {"input": fx.space_aws({"inline": allow("s3:*", both), "boundary": fx.statement({"Effect": "Allow", "Action": "s3:*", "Resource": both})}), "want": set()},
+}

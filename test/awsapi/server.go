@@ -276,6 +276,28 @@ func (s *Server) query(w http.ResponseWriter, f url.Values) {
 		s.Roles[role.Name] = role
 		s.writes = append(s.writes, Write{Op: op, Target: role.Name + "/" + f.Get("PolicyName"), Document: f.Get("PolicyDocument")})
 		s.mu.Unlock()
+	case "DeleteRolePolicy":
+		role, ok := s.role(w, f)
+		if !ok {
+			return
+		}
+		s.mu.Lock()
+		inline := maps.Clone(role.Inline)
+		delete(inline, f.Get("PolicyName"))
+		role.Inline = inline
+		s.Roles[role.Name] = role
+		s.writes = append(s.writes, Write{Op: op, Target: role.Name + "/" + f.Get("PolicyName")})
+		s.mu.Unlock()
+	case "DetachRolePolicy":
+		role, ok := s.role(w, f)
+		if !ok {
+			return
+		}
+		s.mu.Lock()
+		role.Attached = slices.DeleteFunc(slices.Clone(role.Attached), func(a string) bool { return a == f.Get("PolicyArn") })
+		s.Roles[role.Name] = role
+		s.writes = append(s.writes, Write{Op: op, Target: role.Name + " " + f.Get("PolicyArn")})
+		s.mu.Unlock()
 	case "ListOpenIDConnectProviders":
 		result = el("OpenIDConnectProviderList", members(slices.Sorted(maps.Keys(s.Providers)), func(arn string) string { return el("Arn", arn) }))
 	case "GetOpenIDConnectProvider":
