@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
 	"log/slog"
 	"os"
 	"os/exec"
@@ -16,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/creack/pty"
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -351,5 +353,62 @@ func TestApplyRestartsACronJob(t *testing.T) {
 	}
 	if again := remediate.Run(ctx, p.Steps, k, false, slog.New(slog.DiscardHandler), nil); again.Err != nil || len(again.Unchanged) != 1 {
 		t.Errorf("second run %+v", again)
+	}
+}
+
+// On a terminal apply asks: an answer other than yes changes nothing and
+// says so; yes makes the steps.
+func TestApplyAsksOnATerminal(t *testing.T) {
+	env := startSpace(t)
+	c := newCluster(t, env)
+	buildSpace(c)
+	bin := buildCLI(t)
+	kc := env.Kubeconfig(t, t.TempDir())
+	ns1 := cpNamespace(1)
+	answer := func(reply string) (int, string) {
+		ptmx, tty, err := pty.Open()
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer func() { _ = ptmx.Close() }()
+		cmd := exec.CommandContext(t.Context(), bin, "apply", "--kubeconfig", kc, "--skip-cloud", "--wait", "0s") //nolint:gosec // G204: the binary the test built
+		var out bytes.Buffer
+		cmd.Stdin, cmd.Stdout, cmd.Stderr = tty, &out, tty
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		_ = tty.Close()
+		var seen bytes.Buffer
+		buf := make([]byte, 4096)
+		for !strings.Contains(seen.String(), "Type yes: ") {
+			n, err := ptmx.Read(buf)
+			if err != nil {
+				t.Fatalf("no question on the terminal: %v\n%s", err, seen.String())
+			}
+			seen.Write(buf[:n])
+		}
+		if _, err := ptmx.Write([]byte(reply + "\n")); err != nil {
+			t.Fatal(err)
+		}
+		go func() { _, _ = io.Copy(&seen, ptmx) }()
+		err = cmd.Wait()
+		code := 0
+		if ee := (*exec.ExitError)(nil); errors.As(err, &ee) {
+			code = ee.ExitCode()
+		}
+		time.Sleep(100 * time.Millisecond)
+		return code, seen.String()
+	}
+	code, screen := answer("no")
+	if code != 3 || !strings.Contains(screen, "Make these 2 steps? Type yes: ") || !strings.Contains(screen, "not confirmed: nothing was changed") {
+		t.Errorf("answered no: exit %d\n%s", code, screen)
+	}
+	sa, err := c.cs.CoreV1().ServiceAccounts(ns1).Get(context.Background(), "mxp-controller", metav1.GetOptions{})
+	c.must(err)
+	if sa.Annotations["eks.amazon.aws/role-arn"] == "" {
+		t.Fatal("a refused apply changed the service account")
+	}
+	if code, screen := answer("yes"); !strings.Contains(screen, "wiscan: applied: rename-key ServiceAccount/"+ns1+"/mxp-controller") {
+		t.Errorf("answered yes: exit %d\n%s", code, screen)
 	}
 }
