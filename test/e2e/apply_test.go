@@ -25,7 +25,6 @@ import (
 	"github.com/wiscan/wiscan/remediate"
 	"github.com/wiscan/wiscan/report"
 	"github.com/wiscan/wiscan/snapshot"
-	"github.com/wiscan/wiscan/test/awsapi"
 )
 
 // applyCLI runs wiscan apply on the cluster and returns its exit code and
@@ -264,28 +263,7 @@ func planFiles(t *testing.T, reportFile, snapshotFile string) remediate.Plan {
 // SDK, writes the trust policy with the second subject added (and nothing
 // else), scans again and finds it admitted; applying again writes nothing.
 func TestApplyAWSSpace(t *testing.T) {
-	env := startSpace(t)
-	c := newCluster(t, env)
-	c.namespace("team-a", map[string]string{"spaces.upbound.io/group": "true"})
-	c.sharedBackupConfig("team-a", "default", "InjectedIdentity")
-	var all []string
-	for i := range 2 {
-		ns := cpNamespace(i)
-		all = append(all, ns)
-		c.namespace(ns, nil)
-		c.serviceAccount(ns, "mxp-controller", map[string]string{"eks.amazonaws.com/role-arn": roleARN})
-		c.deployment(ns, "mxp-controller", irsaEnv)
-		c.pod(ns, irsaEnv)
-	}
-	srv := awsapi.Start(t)
-	srv.Providers[srv.ProviderARN()] = []string{"sts.amazonaws.com"}
-	srv.Roles["backup-restore-role"] = awsapi.Role{Name: "backup-restore-role", Trust: trustFor(srv, all[0]), Inline: map[string]string{"backup-restore": documentedPermissions}}
-	srv.Buckets["spaces-backups"] = ""
-	awsEnv := []string{
-		"AWS_ENDPOINT_URL=" + srv.URL, "AWS_REGION=us-east-1", "AWS_EC2_METADATA_DISABLED=true",
-		"AWS_CONFIG_FILE=/dev/null", "AWS_SHARED_CREDENTIALS_FILE=/dev/null",
-		"AWS_ACCESS_KEY_ID=" + exampleKeyID, "AWS_SECRET_ACCESS_KEY=" + exampleSecret,
-	}
+	env, srv, all, awsEnv := irsaSpace(t, 2, 1)
 	bin := buildCLI(t)
 	kc := env.Kubeconfig(t, t.TempDir())
 	apply := func() (int, string) {

@@ -7,6 +7,7 @@ import (
 
 	"github.com/wiscan/wiscan/report"
 	"github.com/wiscan/wiscan/test/awsapi"
+	"github.com/wiscan/wiscan/test/harness"
 )
 
 const documentedPermissions = `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["s3:GetObject","s3:PutObject","s3:ListBucket","s3:DeleteObject"],"Resource":["arn:aws:s3:::spaces-backups","arn:aws:s3:::spaces-backups/*"]}]}`
@@ -24,17 +25,18 @@ func trustFor(srv *awsapi.Server, namespaces ...string) string {
 		issuer + `:sub":[` + strings.Join(subs, ",") + `]}}}]}`
 }
 
-// A Space of six control planes on IRSA, set up as documented except that
-// the role's trust policy names only the first four: wiscan scan, reading
-// the real API server and the AWS APIs through the real SDK, reports
-// exactly that: one finding for each of the two control planes left out.
-func TestAWSSpace(t *testing.T) {
+// irsaSpace is a Space of n control planes on IRSA, set up as documented
+// on the real API server and the AWS wire server except that the role's
+// trust policy names only the first admitted ones; it returns the
+// namespaces and the environment that points the AWS SDK at the server.
+func irsaSpace(t *testing.T, n, admitted int) (*harness.Env, *awsapi.Server, []string, []string) {
+	t.Helper()
 	env := startSpace(t)
 	c := newCluster(t, env)
 	c.namespace("team-a", map[string]string{"spaces.upbound.io/group": "true"})
 	c.sharedBackupConfig("team-a", "default", "InjectedIdentity")
 	var all []string
-	for i := range 6 {
+	for i := range n {
 		ns := cpNamespace(i)
 		all = append(all, ns)
 		c.namespace(ns, nil)
@@ -44,15 +46,25 @@ func TestAWSSpace(t *testing.T) {
 	}
 	srv := awsapi.Start(t)
 	srv.Providers[srv.ProviderARN()] = []string{"sts.amazonaws.com"}
-	srv.Roles["backup-restore-role"] = awsapi.Role{Name: "backup-restore-role", Trust: trustFor(srv, all[:4]...), Inline: map[string]string{"backup-restore": documentedPermissions}}
+	srv.Roles["backup-restore-role"] = awsapi.Role{Name: "backup-restore-role", Trust: trustFor(srv, all[:admitted]...), Inline: map[string]string{"backup-restore": documentedPermissions}}
 	srv.Buckets["spaces-backups"] = ""
-	srv.Throttle["GetRole"] = 1
-
-	r := scanCLI(t, env, []string{
+	awsEnv := []string{
 		"AWS_ENDPOINT_URL=" + srv.URL, "AWS_REGION=us-east-1", "AWS_EC2_METADATA_DISABLED=true",
 		"AWS_CONFIG_FILE=/dev/null", "AWS_SHARED_CREDENTIALS_FILE=/dev/null",
 		"AWS_ACCESS_KEY_ID=" + exampleKeyID, "AWS_SECRET_ACCESS_KEY=" + exampleSecret,
-	}, "--cluster-name", "spaces")
+	}
+	return env, srv, all, awsEnv
+}
+
+// A Space of six control planes on IRSA, set up as documented except that
+// the role's trust policy names only the first four: wiscan scan, reading
+// the real API server and the AWS APIs through the real SDK, reports
+// exactly that: one finding for each of the two control planes left out.
+func TestAWSSpace(t *testing.T) {
+	env, srv, all, awsEnv := irsaSpace(t, 6, 4)
+	srv.Throttle["GetRole"] = 1
+
+	r := scanCLI(t, env, awsEnv, "--cluster-name", "spaces")
 	var got []string
 	for _, f := range r.Findings {
 		got = append(got, f.ControlID+" "+string(f.Status)+" "+f.Resource.Kind+"/"+f.Resource.Name+" "+f.Key[strings.LastIndex(f.Key, "|")+1:])

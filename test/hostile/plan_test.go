@@ -113,18 +113,11 @@ var (
 	words   = []string{"patch", "annotate", "label", "rollout", "restart", "create", "job", "eks", "iam", "create-pod-identity-association", "put-role-policy"}
 )
 
-// The plan of a valid report runs against stand-in kubectl and aws that
-// record their argument vectors: every word before "--" that begins with
-// "-" is one of the plan's own options with its value joined to it, every
-// other word there is a subcommand or a Job's name, and the report's names
-// come only as option values or after "--", where no tool reads an
-// option.
-func TestPlanArgumentsCannotBeSteered(t *testing.T) {
-	dir := t.TempDir()
-	plan := filepath.Join(dir, "plan.sh")
-	if code, out := run(t, "plan", scanBundle(t), "-o", plan); code != 0 {
-		t.Fatalf("plan exit %d: %s", code, out)
-	}
+// runPlan runs a plan's script against stand-in kubectl and aws that
+// record their argument vectors (the tool's name first, NUL-separated,
+// one call a line) in the file it returns.
+func runPlan(t *testing.T, dir, plan string) string {
+	t.Helper()
 	bin := filepath.Join(dir, "bin")
 	if err := os.Mkdir(bin, 0o750); err != nil {
 		t.Fatal(err)
@@ -141,6 +134,22 @@ func TestPlanArgumentsCannotBeSteered(t *testing.T) {
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("sh plan.sh: %v\n%s", err, out)
 	}
+	return log
+}
+
+// The plan of a valid report runs against stand-in kubectl and aws that
+// record their argument vectors: every word before "--" that begins with
+// "-" is one of the plan's own options with its value joined to it, every
+// other word there is a subcommand or a Job's name, and the report's names
+// come only as option values or after "--", where no tool reads an
+// option.
+func TestPlanArgumentsCannotBeSteered(t *testing.T) {
+	dir := t.TempDir()
+	plan := filepath.Join(dir, "plan.sh")
+	if code, out := run(t, "plan", scanBundle(t), "-o", plan); code != 0 {
+		t.Fatalf("plan exit %d: %s", code, out)
+	}
+	log := runPlan(t, dir, plan)
 	calls, err := os.ReadFile(log) //nolint:gosec // G304: the test's own file
 	if err != nil {
 		t.Fatal(err)
@@ -198,22 +207,7 @@ func TestStatePlanValuesStayText(t *testing.T) {
 	if code, out := run(t, "plan", "--evidence", bundle, "-o", plan); code != 0 {
 		t.Fatalf("plan exit %d: %s", code, out)
 	}
-	bin := filepath.Join(dir, "bin")
-	if err := os.Mkdir(bin, 0o750); err != nil {
-		t.Fatal(err)
-	}
-	log := filepath.Join(dir, "calls")
-	stub := "#!/bin/sh\nprintf '%s\\0' \"$(basename \"$0\")\" \"$@\" >> '" + log + "'\nprintf '\\n' >> '" + log + "'\n"
-	for _, tool := range []string{"kubectl", "aws"} {
-		if err := os.WriteFile(filepath.Join(bin, tool), []byte(stub), 0o700); err != nil { //nolint:gosec // G306: a stand-in the test runs
-			t.Fatal(err)
-		}
-	}
-	cmd := exec.CommandContext(t.Context(), "sh", plan) //nolint:gosec // G204: the plan the test made
-	cmd.Env = append(os.Environ(), "PATH="+bin+":/usr/bin:/bin")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("sh plan.sh: %v\n%s", err, out)
-	}
+	log := runPlan(t, dir, plan)
 	if _, err := os.Stat(pwned); err == nil {
 		t.Fatal("a value from the cluster ran as a command")
 	}
