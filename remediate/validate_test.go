@@ -110,6 +110,20 @@ func TestValidate(t *testing.T) {
 		{"node pool that is an option", report.Fix{Action: report.NodePoolMetadata, Kind: "NodePool", Name: "--async", Cluster: "projects/acme-prod/locations/us-central1/clusters/spaces", Value: "GKE_METADATA"}, "name"},
 		{"key", report.Fix{Action: report.DeleteKey, Kind: "GoogleServiceAccount", Name: gsa, Key: "8f1e4c7a2b9d3e6f0a5c8b1d4e7f2a9c3b6d0e1f"}, ""},
 		{"key that is not an ID", report.Fix{Action: report.DeleteKey, Kind: "GoogleServiceAccount", Name: gsa, Key: "all"}, "key"},
+		// The fixes made from the state: each name they carry, checked.
+		{"backup field", report.Fix{Action: report.SetField, Kind: "SharedBackupConfig", Namespace: "default", Name: "default", Field: "spec.objectStorage.config.region", Value: "us-east-1"}, ""},
+		{"backup field outside the storage", report.Fix{Action: report.SetField, Kind: "SharedBackupConfig", Namespace: "default", Name: "default", Field: "metadata.finalizers", Value: "x"}, "field"},
+		{"backup field that is an option", report.Fix{Action: report.SetField, Kind: "SharedBackupConfig", Namespace: "default", Name: "default", Field: canary, Value: "x"}, "field"},
+		{"removal of a variable", report.Fix{Action: report.RemoveCredentials, Kind: "Deployment", Namespace: "ns", Name: "d", Remove: []string{"env:mxp-controller:AWS_ACCESS_KEY_ID", "envFrom:mxp-controller:backup-creds", "volume:creds"}}, ""},
+		{"removal that is a command", report.Fix{Action: report.RemoveCredentials, Kind: "Deployment", Namespace: "ns", Name: "d", Remove: []string{"env:c:$(touch x)"}}, "remove[0]"},
+		{"secret that is an option", report.Fix{Action: report.DeleteSecret, Kind: "Secret", Namespace: "ns", Name: "--all"}, "name"},
+		{"storage account", report.Fix{Action: report.DisableSharedKey, Kind: "StorageAccount", Name: azAccount}, ""},
+		{"storage account that is an option", report.Fix{Action: report.DisableSharedKey, Kind: "StorageAccount", Name: canary}, "name"},
+		{"project grant", report.Fix{Action: report.Unbind, Kind: "GoogleServiceAccount", Name: gsa, Member: "serviceAccount:" + gsa, Role: "roles/storage.objectAdmin", Scope: "projects/acme-prod", Resources: []string{"buckets/spaces-backups"}}, ""},
+		{"grant scope that is an option", report.Fix{Action: report.Unbind, Kind: "GoogleServiceAccount", Name: gsa, Member: "serviceAccount:" + gsa, Role: "roles/storage.objectAdmin", Scope: canary}, "scope"},
+		{"grant bucket that is a path", report.Fix{Action: report.Unbind, Kind: "GoogleServiceAccount", Name: gsa, Member: "serviceAccount:" + gsa, Role: "roles/storage.objectAdmin", Scope: "projects/acme-prod", Resources: []string{"buckets/../x"}}, "resources[0]"},
+		{"narrowed role", iam(func(f *report.Fix) { f.Action, f.Policy = report.Narrow, "managed policy arn:aws:iam::aws:policy/AmazonS3FullAccess" }), ""},
+		{"policy that is an option", iam(func(f *report.Fix) { f.Action, f.Policy = report.Narrow, "inline policy " + canary }), "policy"},
 		{"provider with a query", iam(func(f *report.Fix) {
 			f.Action, f.Provider = report.TrustProvider, "arn:aws:iam::123456789012:oidc-provider/x?y"
 		}), "provider"},
