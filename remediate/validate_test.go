@@ -122,8 +122,10 @@ func TestValidate(t *testing.T) {
 		{"project grant", report.Fix{Action: report.Unbind, Kind: "GoogleServiceAccount", Name: gsa, Member: "serviceAccount:" + gsa, Role: "roles/storage.objectAdmin", Scope: "projects/acme-prod", Resources: []string{"buckets/spaces-backups"}}, ""},
 		{"grant scope that is an option", report.Fix{Action: report.Unbind, Kind: "GoogleServiceAccount", Name: gsa, Member: "serviceAccount:" + gsa, Role: "roles/storage.objectAdmin", Scope: canary}, "scope"},
 		{"grant bucket that is a path", report.Fix{Action: report.Unbind, Kind: "GoogleServiceAccount", Name: gsa, Member: "serviceAccount:" + gsa, Role: "roles/storage.objectAdmin", Scope: "projects/acme-prod", Resources: []string{"buckets/../x"}}, "resources[0]"},
-		{"narrowed role", iam(func(f *report.Fix) { f.Action, f.Policy = report.Narrow, "managed policy arn:aws:iam::aws:policy/AmazonS3FullAccess" }), ""},
-		{"policy that is an option", iam(func(f *report.Fix) { f.Action, f.Policy = report.Narrow, "inline policy " + canary }), "policy"},
+		{"narrowed role", iam(func(f *report.Fix) {
+			f.Action, f.Policy = report.Narrow, "managed policy arn:aws:iam::aws:policy/AmazonS3FullAccess"
+		}), ""},
+		{"policy that is an option", iam(func(f *report.Fix) { f.Action, f.Policy = report.Narrow, "inline policy "+canary }), "policy"},
 		{"provider with a query", iam(func(f *report.Fix) {
 			f.Action, f.Provider = report.TrustProvider, "arn:aws:iam::123456789012:oidc-provider/x?y"
 		}), "provider"},
