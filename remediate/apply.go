@@ -83,8 +83,14 @@ func (sel Selection) Chosen(s Step) bool {
 }
 
 // Runnable says whether wiscan can make a step: one with a command, not
-// withheld, and not a Helm release's value.
-func (s Step) Runnable() bool { return s.Args != nil && s.Needs == "" && s.Helm == nil }
+// withheld, not a Helm release's value, and on Kubernetes one with its
+// patch (or a restart or deletion, which need none).
+func (s Step) Runnable() bool {
+	if s.Args == nil || s.Needs != "" || s.Helm != nil {
+		return false
+	}
+	return s.Target() != "kubernetes" || s.Patch != nil || s.Action == report.Restart || s.Action == report.DeleteSecret
+}
 
 // Outcome is what a run of steps did.
 type Outcome struct {

@@ -203,3 +203,21 @@ func TestWithheld(t *testing.T) {
 		t.Errorf("with the flags\n got %q\nwant %q", got, want)
 	}
 }
+
+// wiscan apply makes only what it can make exactly: a Kubernetes command
+// without its patch (a label set from a report alone) is listed.
+func TestRunnable(t *testing.T) {
+	label := step(report.Fix{Action: report.Label, Kind: "Deployment", Namespace: "ns", Name: "d", Key: "k", Value: "v"})
+	rename := step(report.Fix{Action: report.RenameKey, Kind: "ServiceAccount", Namespace: "ns", Name: "sa", From: "a", Key: "b", In: "annotations"})
+	restart := step(report.Fix{Action: report.Restart, Kind: "Deployment", Namespace: "ns", Name: "d"})
+	withheld := step(report.Fix{Action: report.DeleteSecret, Kind: "Secret", Namespace: "ns", Name: "s"})
+	withheld.Needs = "--allow-deletion"
+	for _, c := range []struct {
+		s    Step
+		want bool
+	}{{label, false}, {rename, true}, {restart, true}, {withheld, false}} {
+		if got := c.s.Runnable(); got != c.want {
+			t.Errorf("%s %s: runnable %v, want %v", c.s.Action, c.s.Object, got, c.want)
+		}
+	}
+}
