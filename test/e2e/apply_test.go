@@ -368,13 +368,18 @@ func TestApplyAsksOnATerminal(t *testing.T) {
 		if _, err := ptmx.Write([]byte(reply + "\n")); err != nil {
 			t.Fatal(err)
 		}
-		go func() { _, _ = io.Copy(&seen, ptmx) }()
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			_, _ = io.Copy(&seen, ptmx) // until the terminal closes
+		}()
 		err = cmd.Wait()
+		_ = ptmx.Close()
+		<-done
 		code := 0
 		if ee := (*exec.ExitError)(nil); errors.As(err, &ee) {
 			code = ee.ExitCode()
 		}
-		time.Sleep(100 * time.Millisecond)
 		return code, seen.String()
 	}
 	code, screen := answer("no")
