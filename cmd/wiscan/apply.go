@@ -51,10 +51,12 @@ func (a *app) applyCommand() *cobra.Command {
 chosen (--only, --control, --namespace), ask on a terminal unless --yes, make
 them, and scan again until the findings they fix are gone or --wait ends.
 
-Each step re-reads what it changes just before it writes and stops when that is
-no longer what the scan read: Kubernetes changes are JSON patches whose test
-operations are their preconditions, tried first with a server-side dry run;
-an IAM trust policy is read again and compared. The first step that fails
+Every chosen step is checked before the first write (a server-side dry run,
+its preconditions read again), then made, checked again just before: a value
+that is no longer what the scan read stops the run. Kubernetes changes are
+JSON patches whose test operations are their preconditions; an IAM trust policy
+is read again and compared; Azure objects have names derived from what they
+make; GCP policies are written back with their etag. The first step that fails
 stops the run and says which steps were made; run again to continue from the
 state they left. A state that needs nothing sends no write.
 
