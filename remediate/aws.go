@@ -2,6 +2,7 @@ package remediate
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -80,11 +81,10 @@ func (a AWS) trust(ctx context.Context, s Step, dryRun bool) (Change, error) {
 // derived from its resources; one already there with the same document
 // needs no write.
 func (a AWS) grant(ctx context.Context, s Step, dryRun bool) (Change, error) {
-	if len(s.Args) < 6 {
+	if s.Args == nil {
 		return Change{}, fmt.Errorf("%w: %s", ErrNotApplicable, report.Clean(s.ByHand))
 	}
-	name, policy := roleName(s.Fix.Role), grantPolicyName(s.Fix.Resources)
-	doc := s.Args[len(s.Args)-1][len("--policy-document="):]
+	name, policy, doc := roleName(cmp.Or(s.Fix.Role, s.Fix.Name)), grantPolicyName(s.Fix.Resources), grantDocument(s.Fix)
 	cur, err := a.IAM.GetRolePolicy(ctx, &iam.GetRolePolicyInput{RoleName: &name, PolicyName: &policy})
 	var missing *iamtypes.NoSuchEntityException
 	switch {

@@ -220,15 +220,19 @@ func (st *state) step(f report.Fix, o Options) Step {
 func step(f report.Fix) (s Step) {
 	s = Step{Action: f.Action, Object: object(f), Fix: f}
 	defer func() {
-		if s.Args != nil && s.Patch == nil {
-			s.Patch = patchOf(f)
+		if s.Patch != nil {
+			s.Args = s.Patch.args()
 		}
 	}()
 	switch f.Action {
 	case report.RenameKey:
-		s.Args, s.ByHand = renameKey(f)
+		s.Patch, s.ByHand = renameKey(f)
 	case report.Annotate, report.Label:
-		s.Args, s.ByHand = setKey(f)
+		if f.In != "" && f.In != string(f.Action)+"s" {
+			s.Patch, s.ByHand = templateKey(f)
+		} else {
+			s.Args, s.ByHand = setKey(f)
+		}
 	case report.Restart:
 		s.Args, s.ByHand = restart(f)
 	case report.Associate:
@@ -270,7 +274,7 @@ func step(f report.Fix) (s Step) {
 	case report.Unbind:
 		s.Args, s.ByHand = unbind(f)
 	case report.NoHostNetwork:
-		s.Args, s.ByHand = noHostNetwork(f)
+		s.Patch, s.ByHand = noHostNetwork(f)
 	case report.Narrow:
 		s.Args, s.ByHand = narrow(f)
 	default:
@@ -317,22 +321,18 @@ func metadataPath(f report.Fix) (string, bool) {
 
 // renameKey moves a misspelt key's value to the right key in one JSON
 // patch, without the plan ever holding the value.
-func renameKey(f report.Fix) ([]string, string) {
+func renameKey(f report.Fix) (*Patch, string) {
 	res, known := resource[f.Kind]
 	path, ok := metadataPath(f)
 	if !known || !ok || f.Namespace == "" {
 		return nil, fmt.Sprintf("rename %q to %q in the %s of %s", f.From, f.Key, f.In, object(f))
 	}
-	patch, _ := json.Marshal([]map[string]string{{"op": "move", "from": path + "/" + pointer(f.From), "path": path + "/" + pointer(f.Key)}})
-	return []string{"kubectl", "patch", "--namespace=" + f.Namespace, "--type=json", "--patch=" + string(patch), "--", res, f.Name}, ""
+	return &Patch{Resource: res, Namespace: f.Namespace, Name: f.Name, Ops: []Op{{Op: "move", From: path + "/" + pointer(f.From), Path: path + "/" + pointer(f.Key)}}}, ""
 }
 
 // setKey sets an annotation or label on the object itself.
 func setKey(f report.Fix) ([]string, string) {
 	res, known := resource[f.Kind]
-	if f.In != "" && f.In != string(f.Action)+"s" {
-		return templateKey(f)
-	}
 	if !known || f.Namespace == "" || f.Value == "" {
 		return nil, fmt.Sprintf("set %s %q on %s to its value", f.Action, f.Key, object(f))
 	}
@@ -341,35 +341,13 @@ func setKey(f report.Fix) ([]string, string) {
 
 // templateKey sets an annotation or label in a pod template: one JSON
 // patch adds it, which rolls the workload out.
-func templateKey(f report.Fix) ([]string, string) {
+func templateKey(f report.Fix) (*Patch, string) {
 	res, known := resource[f.Kind]
 	path, ok := metadataPath(f)
 	if !known || !ok || f.Namespace == "" || f.Value == "" {
 		return nil, fmt.Sprintf("set %s %q to %q in the %s of %s", f.Action, f.Key, f.Value, f.In, object(f))
 	}
-	patch, _ := json.Marshal([]map[string]string{{"op": "add", "path": path + "/" + pointer(f.Key), "value": f.Value}})
-	return []string{"kubectl", "patch", "--namespace=" + f.Namespace, "--type=json", "--patch=" + string(patch), "--", res, f.Name}, ""
-}
-
-// patchOf is the JSON patch a Kubernetes command of the report alone
-// makes, for an applier: a key moved, a template key added, hostNetwork
-// dropped; nil for the others.
-func patchOf(f report.Fix) *Patch {
-	res := resource[f.Kind]
-	path, _ := metadataPath(f)
-	var ops []Op
-	switch {
-	case f.Action == report.RenameKey:
-		ops = []Op{{Op: "move", From: path + "/" + pointer(f.From), Path: path + "/" + pointer(f.Key)}}
-	case (f.Action == report.Label || f.Action == report.Annotate) && strings.HasPrefix(f.In, "template."):
-		ops = []Op{{Op: "add", Path: path + "/" + pointer(f.Key), Value: f.Value}}
-	case f.Action == report.NoHostNetwork:
-		p := strings.TrimSuffix(templatePath[f.Kind], "/metadata") + "/spec/hostNetwork"
-		ops = []Op{{Op: "test", Path: p, Value: true}, {Op: "remove", Path: p}}
-	default:
-		return nil
-	}
-	return &Patch{Resource: res, Namespace: f.Namespace, Name: f.Name, Ops: ops}
+	return &Patch{Resource: res, Namespace: f.Namespace, Name: f.Name, Ops: []Op{{Op: "add", Path: path + "/" + pointer(f.Key), Value: f.Value}}}, ""
 }
 
 // unbind removes a member's role at a project, folder, organization or
@@ -405,14 +383,13 @@ func narrow(f report.Fix) ([]string, string) {
 
 // noHostNetwork drops hostNetwork from a workload's pod template, tested
 // to be the true the scan read; the template change rolls the pods out.
-func noHostNetwork(f report.Fix) ([]string, string) {
+func noHostNetwork(f report.Fix) (*Patch, string) {
 	base, ok := templatePath[f.Kind]
 	if !ok || f.Namespace == "" {
 		return nil, fmt.Sprintf("run the pods of %s without hostNetwork", object(f))
 	}
 	path := strings.TrimSuffix(base, "/metadata") + "/spec/hostNetwork"
-	p := Patch{Resource: resource[f.Kind], Namespace: f.Namespace, Name: f.Name, Ops: []Op{{Op: "test", Path: path, Value: true}, {Op: "remove", Path: path}}}
-	return p.args(), ""
+	return &Patch{Resource: resource[f.Kind], Namespace: f.Namespace, Name: f.Name, Ops: []Op{{Op: "test", Path: path, Value: true}, {Op: "remove", Path: path}}}, ""
 }
 
 // restart starts new pods: a rollout for the kinds that have one, a Job
@@ -463,11 +440,16 @@ func grant(f report.Fix) ([]string, string) {
 	if role == "" {
 		return nil, fmt.Sprintf("grant %s on %s", strings.Join(f.Actions, ", "), strings.Join(f.Resources, ", "))
 	}
+	return []string{"aws", "iam", "put-role-policy", "--role-name=" + role, "--policy-name=" + grantPolicyName(f.Resources), "--policy-document=" + grantDocument(f)}, ""
+}
+
+// grantDocument is the inline policy a grant writes: Actions on Resources.
+func grantDocument(f report.Fix) string {
 	doc, _ := json.Marshal(map[string]any{
 		"Version":   "2012-10-17",
 		"Statement": []map[string]any{{"Effect": "Allow", "Action": f.Actions, "Resource": f.Resources}},
 	})
-	return []string{"aws", "iam", "put-role-policy", "--role-name=" + role, "--policy-name=" + grantPolicyName(f.Resources), "--policy-document=" + string(doc)}, ""
+	return string(doc)
 }
 
 // roleName is the name in a role ARN (arn:aws:iam::<account>:role/<path/>name).

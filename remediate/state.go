@@ -87,9 +87,21 @@ type Op struct {
 	Value any    `json:"value,omitempty"`
 }
 
-// args is the kubectl command that applies the patch.
+// args is the kubectl command that applies the patch. Each operation's
+// members are written in name order, as a map marshals them.
 func (p *Patch) args() []string {
-	b, _ := json.Marshal(p.Ops)
+	ops := make([]map[string]any, len(p.Ops))
+	for i, op := range p.Ops {
+		m := map[string]any{"op": op.Op, "path": op.Path}
+		if op.From != "" {
+			m["from"] = op.From
+		}
+		if op.Value != nil {
+			m["value"] = op.Value
+		}
+		ops[i] = m
+	}
+	b, _ := json.Marshal(ops)
 	args := []string{"kubectl", "patch"}
 	if p.Namespace != "" {
 		args = append(args, "--namespace="+p.Namespace)
