@@ -186,14 +186,12 @@ func Space(fail map[string]Failure) *Fakes {
 		return f.assignmentByID(rooted(scope) + "/providers/Microsoft.Authorization/roleAssignments/" + name)
 	}
 	f.auth.RoleAssignmentsServer.GetByID = func(_ context.Context, id string, _ *armauthorization.RoleAssignmentsClientGetByIDOptions) (resp azfake.Responder[armauthorization.RoleAssignmentsClientGetByIDResponse], errResp azfake.ErrorResponder) {
-		f.mu.Lock()
-		defer f.mu.Unlock()
-		a, ok := f.assignments[key(id)]
+		a, ok := f.assignment(id)
 		if !ok {
 			errResp.SetResponseError(http.StatusNotFound, "RoleAssignmentNotFound")
 			return
 		}
-		resp.SetResponse(http.StatusOK, armauthorization.RoleAssignmentsClientGetByIDResponse{RoleAssignment: *a}, nil)
+		resp.SetResponse(http.StatusOK, armauthorization.RoleAssignmentsClientGetByIDResponse{RoleAssignment: a}, nil)
 		return
 	}
 	f.auth.RoleAssignmentsServer.Create = func(_ context.Context, scope, name string, p armauthorization.RoleAssignmentCreateParameters, _ *armauthorization.RoleAssignmentsClientCreateOptions) (resp azfake.Responder[armauthorization.RoleAssignmentsClientCreateResponse], errResp azfake.ErrorResponder) {
@@ -297,16 +295,25 @@ func Space(fail map[string]Failure) *Fakes {
 	return f
 }
 
-// assignmentByID answers a role assignment from the state.
-func (f *Fakes) assignmentByID(id string) (resp azfake.Responder[armauthorization.RoleAssignmentsClientGetResponse], errResp azfake.ErrorResponder) {
+// assignment is a role assignment of the state, by its ID.
+func (f *Fakes) assignment(id string) (armauthorization.RoleAssignment, bool) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	a, ok := f.assignments[key(id)]
 	if !ok {
+		return armauthorization.RoleAssignment{}, false
+	}
+	return *a, true
+}
+
+// assignmentByID answers a role assignment from the state.
+func (f *Fakes) assignmentByID(id string) (resp azfake.Responder[armauthorization.RoleAssignmentsClientGetResponse], errResp azfake.ErrorResponder) {
+	a, ok := f.assignment(id)
+	if !ok {
 		errResp.SetResponseError(http.StatusNotFound, "RoleAssignmentNotFound")
 		return
 	}
-	resp.SetResponse(http.StatusOK, armauthorization.RoleAssignmentsClientGetResponse{RoleAssignment: *a}, nil)
+	resp.SetResponse(http.StatusOK, armauthorization.RoleAssignmentsClientGetResponse{RoleAssignment: a}, nil)
 	return
 }
 
