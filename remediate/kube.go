@@ -87,6 +87,7 @@ func (k Kube) patch(ctx context.Context, p *Patch, dry []string) (Change, error)
 		return Change{}, fmt.Errorf("get %s %s: %w", p.Resource, report.Clean(p.Name), err)
 	}
 	after, err := r.Patch(ctx, p.Name, types.JSONPatchType, body, metav1.PatchOptions{DryRun: dry, FieldManager: FieldManager})
+	removed := err == nil
 	switch {
 	case apierrors.IsInvalid(err) || apierrors.ReasonForError(err) == metav1.StatusReasonInvalid || apierrors.IsConflict(err):
 		return Change{}, fmt.Errorf("%w: %s %s: %w", ErrChanged, p.Resource, report.Clean(p.Name), err)
@@ -95,15 +96,24 @@ func (k Kube) patch(ctx context.Context, p *Patch, dry []string) (Change, error)
 	case err != nil:
 		return Change{}, fmt.Errorf("patch %s %s: %w", p.Resource, report.Clean(p.Name), err)
 	}
-	return Change{Wrote: true, Before: summary(p, before.Object), After: summary(p, after.Object)}, nil
+	return Change{Wrote: true, Before: summary(p, before.Object, false), After: summary(p, after.Object, removed)}, nil
 }
 
-// summary is what a patch changes, before or after: the values at its
-// paths (never a Secret's, which no patch names).
-func summary(p *Patch, obj map[string]any) string {
+// summary is what a patch changes, before or after: the values at the
+// paths it sets or moves. What it removes (an environment variable that
+// may hold a credential's value) is named by its path only, present
+// before and removed after.
+func summary(p *Patch, obj map[string]any, done bool) string {
 	var out []string
 	for _, op := range p.Ops {
-		if op.Op == "test" {
+		switch {
+		case op.Op == "test":
+			continue
+		case op.Op == "remove" && done:
+			out = append(out, op.Path+" removed")
+			continue
+		case op.Op == "remove":
+			out = append(out, op.Path+" present")
 			continue
 		}
 		v, ok := at(obj, op.Path)

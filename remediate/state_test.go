@@ -221,3 +221,20 @@ func TestRunnable(t *testing.T) {
 		}
 	}
 }
+
+// What apply logs of a removal is its path, never the value it held: an
+// environment variable may carry a credential literally.
+func TestSummaryHidesRemovedValues(t *testing.T) {
+	secret := "wJalrXUtnFEMI/K7MDENG/" + "bPxRfiCYEXAMPLEKEY"
+	obj := map[string]any{"spec": map[string]any{"template": map[string]any{"spec": map[string]any{"containers": []any{map[string]any{
+		"env": []any{map[string]any{"name": "AWS_SECRET_ACCESS_KEY", "value": secret}, map[string]any{"name": "DB_PASSWORD", "value": secret}},
+	}}}}}}
+	p := &Patch{Ops: []Op{{Op: "test", Path: "/spec/template/spec/containers/0/env/0/name", Value: "AWS_SECRET_ACCESS_KEY"}, {Op: "remove", Path: "/spec/template/spec/containers/0/env/0"}}}
+	before, after := summary(p, obj, false), summary(p, obj, true)
+	if strings.Contains(before+after, "EXAMPLEKEY") {
+		t.Fatalf("a removed value is logged: %s / %s", before, after)
+	}
+	if before != `["/spec/template/spec/containers/0/env/0 present"]` || after != `["/spec/template/spec/containers/0/env/0 removed"]` {
+		t.Errorf("before %s, after %s", before, after)
+	}
+}
