@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 
+	"k8s.io/apimachinery/pkg/util/validation"
+
 	"github.com/wiscan/wiscan/clouds"
 	"github.com/wiscan/wiscan/report"
 	"github.com/wiscan/wiscan/snapshot"
@@ -370,15 +372,23 @@ func (st *state) helm(s *Step, m snapshot.Meta, which, key, value string) bool {
 		}
 	}
 	s.Args, s.Patch = nil, nil
-	if base == "" || release == "" {
+	if ns == "" {
+		ns = m.Namespace
+	}
+	// The release and its namespace come from the object's annotations:
+	// names Helm would not accept never reach a command.
+	if base == "" || len(validation.IsDNS1123Label(release)) > 0 || len(validation.IsDNS1123Label(ns)) > 0 {
 		s.ByHand = fmt.Sprintf("%s belongs to a Helm release (its chart's values set it); change it there: %s to %q", s.Object, key, value)
 		return true
 	}
-	h := &Helm{Release: release, Namespace: ns, Values: []string{helmKey(base) + "." + helmKey(key) + "=" + helmValue(value)}}
-	s.Helm = h
-	if ns == "" {
-		h.Namespace = m.Namespace
+	// An annotation's or label's key is one map key, its dots literal; a
+	// backup storage field is a path under the storage values.
+	path := base + "." + helmKey(key)
+	if which == "BackupStorage" {
+		path = base + "." + key
 	}
+	h := &Helm{Release: release, Namespace: ns, Values: []string{path + "=" + helmValue(value)}}
+	s.Helm = h
 	if st.opts.HelmChart == "" {
 		s.ByHand = fmt.Sprintf("%s belongs to Helm release %s in namespace %s: helm upgrade %s <chart> --namespace %s --reuse-values --set-string %s (--helm-chart names the chart and makes this a command)",
 			s.Object, h.Release, h.Namespace, h.Release, h.Namespace, h.Values[0])
@@ -394,7 +404,7 @@ func helmKey(k string) string {
 	return strings.NewReplacer(`\`, `\\`, ".", `\.`, ",", `\,`, "=", `\=`).Replace(k)
 }
 
-// helmBase keeps a value path's dots; helmValue escapes a value's commas.
+// helmValue escapes a value's commas and backslashes for --set.
 func helmValue(v string) string {
 	return strings.NewReplacer(`\`, `\\`, ",", `\,`).Replace(v)
 }

@@ -1,10 +1,13 @@
 package remediate
 
 import (
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"helm.sh/helm/v4/pkg/strvals"
 
 	"github.com/wiscan/wiscan/report"
 	"github.com/wiscan/wiscan/snapshot"
@@ -78,13 +81,46 @@ func TestHelmOwned(t *testing.T) {
 	f := failing("WI-K8S-004", "ServiceAccount", "mxp-1-system", "mxp-controller", &report.Fix{Action: report.Annotate, Kind: "ServiceAccount", Namespace: "mxp-1-system", Name: "mxp-controller", Key: "eks.amazonaws.com/role-arn", Value: arn})
 	p := plan(t, space(owned), Options{HelmChart: "oci://xpkg.upbound.io/spaces-artifacts/spaces"}, f)
 	want := []string{"helm", "upgrade", "spaces", "oci://xpkg.upbound.io/spaces-artifacts/spaces", "--namespace=upbound-system", "--reuse-values",
-		`--set-string=controlPlanes\.mxpController\.serviceAccount\.annotations.eks\.amazonaws\.com/role-arn=` + arn}
+		`--set-string=controlPlanes.mxpController.serviceAccount.annotations.eks\.amazonaws\.com/role-arn=` + arn}
 	if !slices.Equal(p.Steps[0].Args, want) {
 		t.Errorf("got %q\nwant %q", p.Steps[0].Args, want)
+	}
+	// As Helm reads it: the annotation's key is one key under the chart's
+	// annotations map.
+	values := map[string]any{}
+	if err := strvals.ParseIntoString(strings.TrimPrefix(p.Steps[0].Args[6], "--set-string="), values); err != nil {
+		t.Fatal(err)
+	}
+	wantValues := map[string]any{"controlPlanes": map[string]any{"mxpController": map[string]any{"serviceAccount": map[string]any{"annotations": map[string]any{"eks.amazonaws.com/role-arn": arn}}}}}
+	if !reflect.DeepEqual(values, wantValues) {
+		t.Errorf("helm reads %v, want %v", values, wantValues)
 	}
 	p = plan(t, space(owned), Options{}, f)
 	if p.Steps[0].Args != nil || !strings.Contains(p.Steps[0].ByHand, "helm upgrade spaces <chart> --namespace upbound-system --reuse-values --set-string") {
 		t.Errorf("without a chart: %q %q", p.Steps[0].Args, p.Steps[0].ByHand)
+	}
+	// A release name Helm would not accept, read from the object, never
+	// becomes an argument.
+	steered := func(s *snapshot.Snapshot) {
+		owned(s)
+		s.Kubernetes.ServiceAccounts["mxp-1-system"]["mxp-controller"].Annotations["meta.helm.sh/release-name"] = "--kubeconfig=/tmp/evil"
+	}
+	p = plan(t, space(steered), Options{HelmChart: "oci://xpkg.upbound.io/spaces-artifacts/spaces"}, f)
+	if p.Steps[0].Args != nil || p.Steps[0].Helm != nil || strings.Contains(p.Steps[0].ByHand, "evil") {
+		t.Errorf("a steering release name: %q %q", p.Steps[0].Args, p.Steps[0].ByHand)
+	}
+}
+
+// A backup storage field is a path under the chart's storage values:
+// backup.storage.aws.region, as the documented --set writes it.
+func TestHelmBackupStorage(t *testing.T) {
+	owned := func(s *snapshot.Snapshot) {
+		s.Kubernetes.Spaces.SharedBackupConfigs[0].Annotations = map[string]string{"meta.helm.sh/release-name": "spaces", "meta.helm.sh/release-namespace": "upbound-system"}
+	}
+	f := failing("WI-K8S-013", "SharedBackupConfig", "default", "default", &report.Fix{Action: report.SetField, Kind: "SharedBackupConfig", Namespace: "default", Name: "default", Field: "spec.objectStorage.config.region", Value: "us-east-1"})
+	p := plan(t, space(owned), Options{HelmChart: "spaces-chart"}, f)
+	if got := p.Steps[0].Args; len(got) != 7 || got[6] != "--set-string=backup.storage.aws.region=us-east-1" {
+		t.Errorf("args %q", got)
 	}
 }
 
